@@ -1,0 +1,394 @@
+//! Typed settings read from `REPLYDESK_*` variables and an optional TOML file.
+//!
+//! Every value is parsed up front, so a typo stops start-up with a line that
+//! names the setting instead of surfacing later as odd behaviour.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use ipnet::IpNet;
+use lettre::message::Mailbox;
+use url::Url;
+
+use crate::domain::origin::{AllowedOrigin, OriginPolicy};
+use crate::domain::rules::RuleSettings;
+
+/// The deployment settings: name (environment, without the prefix) and default.
+/// The rule settings (`RuleSettings::NAMES`) are settings too, with their own defaults.
+const SETTINGS: &[(&str, &str)] = &[
+    ("DATABASE_URL", "sqlite://replydesk.db"),
+    ("BIND", "127.0.0.1:8080"),
+    ("PUBLIC_URL", ""),
+    ("ALLOWED_ORIGINS", "http://localhost,http://127.0.0.1"),
+    ("SMTP_URL", ""),
+    ("MAIL_FROM", "Replydesk <noreply@localhost>"),
+    ("SECRET_KEY", ""),
+    ("TRUSTED_PROXIES", ""),
+    ("IP_RETENTION_DAYS", "30"),
+];
+
+const ENV_PREFIX: &str = "REPLYDESK_";
+
+fn is_setting(key: &str) -> bool {
+    SETTINGS.iter().any(|(known, _)| *known == key)
+        || RuleSettings::NAMES
+            .iter()
+            .any(|name| name.eq_ignore_ascii_case(key))
+}
+
+/// Everything the server needs to know about its deployment.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    pub database: DatabaseUrl,
+    pub bind: SocketAddr,
+    /// Unset means "this server's own address", read once it is listening.
+    pub public_url: Option<Url>,
+    pub allowed_origins: OriginPolicy,
+    pub smtp_url: Option<Secret<Url>>,
+    pub mail_from: Mailbox,
+    pub secret_key: Option<Secret<String>>,
+    pub trusted_proxies: Vec<IpNet>,
+    pub rules: RuleSettings,
+    pub ip_retention_days: u32,
+}
+
+/// Where the data lives; the scheme picks the backend.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DatabaseUrl {
+    Sqlite(PathBuf),
+    Postgres(Secret<String>),
+}
+
+/// A value that must never reach a log line, so its `Debug` hides it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret<T>(T);
+
+impl<T> Secret<T> {
+    pub fn new(value: T) -> Self {
+        Self(value)
+    }
+
+    pub fn expose(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T> fmt::Debug for Secret<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(…)")
+    }
+}
+
+/// A setting that could not be used, named the way the operator wrote it.
+#[derive(Debug, thiserror::Error)]
+#[error("{setting}: {problem}")]
+pub struct ConfigError {
+    pub setting: String,
+    pub problem: String,
+}
+
+impl ConfigError {
+    fn new(setting: impl Into<String>, problem: impl Into<String>) -> Self {
+        Self {
+            setting: setting.into(),
+            problem: problem.into(),
+        }
+    }
+}
+
+impl Settings {
+    /// Reads the process environment over the optional TOML file over the defaults.
+    pub fn load(config_file: Option<&Path>) -> Result<Self, ConfigError> {
+        let file = match config_file {
+            Some(path) => read_toml(path)?,
+            None => BTreeMap::new(),
+        };
+        for (name, _) in std::env::vars() {
+            if let Some(key) = name.strip_prefix(ENV_PREFIX)
+                && !key.starts_with("TEST_")
+                && !is_setting(key)
+            {
+                tracing::warn!(setting = %name, "unknown setting in the environment is ignored");
+            }
+        }
+        Self::from_source(|key| {
+            std::env::var(format!("{ENV_PREFIX}{key}"))
+                .ok()
+                .or_else(|| file.get(key).cloned())
+        })
+    }
+
+    /// Builds settings from explicit values over the defaults, as tests and tools do.
+    pub fn from_pairs(pairs: &[(&str, &str)]) -> Result<Self, ConfigError> {
+        for (key, _) in pairs {
+            if !is_setting(key) {
+                return Err(ConfigError::new(*key, "is not a setting"));
+            }
+        }
+        Self::from_source(|key| {
+            pairs
+                .iter()
+                .find(|(k, _)| *k == key)
+                .map(|(_, v)| (*v).to_owned())
+        })
+    }
+
+    fn from_source(source: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let value = |key: &str| -> Raw {
+            let default = SETTINGS
+                .iter()
+                .find(|(k, _)| *k == key)
+                .map_or("", |(_, d)| *d);
+            Raw {
+                name: format!("{ENV_PREFIX}{key}"),
+                text: source(key).unwrap_or_else(|| default.to_owned()),
+            }
+        };
+        Ok(Self {
+            database: value("DATABASE_URL").database_url()?,
+            bind: value("BIND").parse_with("an address such as 127.0.0.1:8080")?,
+            public_url: value("PUBLIC_URL").optional_http_url()?,
+            allowed_origins: value("ALLOWED_ORIGINS").origins()?,
+            smtp_url: value("SMTP_URL").smtp_url()?,
+            mail_from: value("MAIL_FROM")
+                .parse_with("a sender such as Replydesk <noreply@example.com>")?,
+            secret_key: value("SECRET_KEY").secret_key()?,
+            trusted_proxies: value("TRUSTED_PROXIES").proxies()?,
+            rules: rules(&source)?,
+            ip_retention_days: value("IP_RETENTION_DAYS").parse_with("a whole number of days")?,
+        })
+    }
+}
+
+fn rules(source: &impl Fn(&str) -> Option<String>) -> Result<RuleSettings, ConfigError> {
+    let mut rules = RuleSettings::default();
+    for name in RuleSettings::NAMES {
+        let key = name.to_ascii_uppercase();
+        if let Some(text) = source(&key) {
+            rules
+                .set(name, &text)
+                .map_err(|problem| ConfigError::new(format!("{ENV_PREFIX}{key}"), problem))?;
+        }
+    }
+    Ok(rules)
+}
+
+/// One setting's text together with the name to blame when it is wrong.
+struct Raw {
+    name: String,
+    text: String,
+}
+
+impl Raw {
+    fn fail(&self, problem: impl Into<String>) -> ConfigError {
+        ConfigError::new(self.name.clone(), problem)
+    }
+
+    fn trimmed(&self) -> &str {
+        self.text.trim()
+    }
+
+    fn parse_with<T: std::str::FromStr>(&self, expected: &str) -> Result<T, ConfigError> {
+        self.trimmed()
+            .parse()
+            .map_err(|_| self.fail(format!("expected {expected}, got {:?}", self.trimmed())))
+    }
+
+    fn database_url(&self) -> Result<DatabaseUrl, ConfigError> {
+        let text = self.trimmed();
+        if let Some(path) = text.strip_prefix("sqlite://") {
+            if path.is_empty() {
+                return Err(self.fail("sqlite:// needs a file path, e.g. sqlite://replydesk.db"));
+            }
+            return Ok(DatabaseUrl::Sqlite(PathBuf::from(path)));
+        }
+        if text.starts_with("postgres://") || text.starts_with("postgresql://") {
+            return Ok(DatabaseUrl::Postgres(Secret::new(text.to_owned())));
+        }
+        // Only the scheme is echoed: the rest may hold a password.
+        let scheme = text.split(':').next().unwrap_or_default();
+        Err(self.fail(format!(
+            "expected sqlite://PATH or postgres://USER@HOST/DB, got a value with scheme {scheme:?}"
+        )))
+    }
+
+    fn optional_http_url(&self) -> Result<Option<Url>, ConfigError> {
+        if self.trimmed().is_empty() {
+            return Ok(None);
+        }
+        let url = Url::parse(self.trimmed())
+            .map_err(|e| self.fail(format!("not a URL ({e}): {:?}", self.trimmed())))?;
+        if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
+            return Err(self.fail("expected an http:// or https:// URL with a host"));
+        }
+        Ok(Some(url))
+    }
+
+    fn origins(&self) -> Result<OriginPolicy, ConfigError> {
+        list(self.trimmed())
+            .map(|item| {
+                AllowedOrigin::parse(item).ok_or_else(|| {
+                    self.fail(format!(
+                        "{item:?} is not an http(s) origin such as https://blog.example.com"
+                    ))
+                })
+            })
+            .collect::<Result<_, _>>()
+            .map(OriginPolicy::new)
+    }
+
+    fn smtp_url(&self) -> Result<Option<Secret<Url>>, ConfigError> {
+        let text = self.trimmed();
+        if text.is_empty() {
+            return Ok(None);
+        }
+        let url =
+            Url::parse(text).map_err(|_| self.fail("not a URL such as smtp://localhost:1025"))?;
+        if !matches!(url.scheme(), "smtp" | "smtps") || url.host().is_none() {
+            return Err(self.fail("expected smtp://HOST:PORT or smtps://HOST:PORT"));
+        }
+        Ok(Some(Secret::new(url)))
+    }
+
+    fn secret_key(&self) -> Result<Option<Secret<String>>, ConfigError> {
+        let text = self.trimmed();
+        if text.is_empty() {
+            return Ok(None);
+        }
+        if text.len() < 32 {
+            return Err(self.fail("must be at least 32 characters long"));
+        }
+        Ok(Some(Secret::new(text.to_owned())))
+    }
+
+    fn proxies(&self) -> Result<Vec<IpNet>, ConfigError> {
+        list(self.trimmed())
+            .map(|item| {
+                item.parse::<IpNet>()
+                    .or_else(|_| item.parse::<std::net::IpAddr>().map(IpNet::from))
+                    .map_err(|_| self.fail(format!("{item:?} is not an IP address or CIDR range")))
+            })
+            .collect()
+    }
+}
+
+fn list(text: &str) -> impl Iterator<Item = &str> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|item| !item.is_empty())
+}
+
+/// Reads a TOML file whose keys are the settings' names without the prefix, in
+/// any case (`hold_all = true`); lists may be TOML arrays.
+fn read_toml(path: &Path) -> Result<BTreeMap<String, String>, ConfigError> {
+    let name = format!("--config {}", path.display());
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| ConfigError::new(name.clone(), format!("cannot read the file: {e}")))?;
+    let table: toml::Table = text
+        .parse()
+        .map_err(|e| ConfigError::new(name.clone(), format!("not valid TOML: {e}")))?;
+    let mut values = BTreeMap::new();
+    for (key, value) in table {
+        let upper = key.to_ascii_uppercase();
+        if !is_setting(&upper) {
+            return Err(ConfigError::new(
+                key,
+                format!("is not a setting (in {name})"),
+            ));
+        }
+        let text = match value {
+            toml::Value::String(s) => s,
+            toml::Value::Integer(i) => i.to_string(),
+            toml::Value::Boolean(b) => b.to_string(),
+            toml::Value::Array(items) => items
+                .iter()
+                .map(|item| match item {
+                    toml::Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                })
+                .collect::<Vec<_>>()
+                .join(","),
+            _ => {
+                return Err(ConfigError::new(
+                    key,
+                    "expected a string, number, boolean or list",
+                ));
+            }
+        };
+        values.insert(upper, text);
+    }
+    Ok(values)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_give_a_working_sqlite_setup() {
+        let settings = Settings::from_pairs(&[]).expect("defaults parse");
+        assert_eq!(
+            settings.database,
+            DatabaseUrl::Sqlite(PathBuf::from("replydesk.db"))
+        );
+        assert_eq!(settings.bind.to_string(), "127.0.0.1:8080");
+        assert!(settings.rules.hold_all);
+        assert_eq!(settings.rules.flood_seconds, 15);
+        assert_eq!(settings.rules.max_links, 2);
+        assert_eq!(settings.allowed_origins.len(), 2);
+        assert!(settings.smtp_url.is_none());
+    }
+
+    #[test]
+    fn a_malformed_number_names_its_setting() {
+        let err = Settings::from_pairs(&[("FLOOD_SECONDS", "soon")]).expect_err("refused");
+        assert_eq!(err.setting, "REPLYDESK_FLOOD_SECONDS");
+        assert!(err.to_string().contains("whole number"), "{err}");
+    }
+
+    #[test]
+    fn an_unknown_database_scheme_is_refused_without_echoing_credentials() {
+        let err = Settings::from_pairs(&[("DATABASE_URL", "mysql://root:hunter2@db/x")])
+            .expect_err("refused");
+        assert_eq!(err.setting, "REPLYDESK_DATABASE_URL");
+        assert!(!err.to_string().contains("hunter2"));
+    }
+
+    #[test]
+    fn origins_and_proxies_are_lists() {
+        let settings = Settings::from_pairs(&[
+            (
+                "ALLOWED_ORIGINS",
+                "https://blog.example.com, http://localhost:1313",
+            ),
+            ("TRUSTED_PROXIES", "10.0.0.0/8,127.0.0.1"),
+        ])
+        .expect("parse");
+        assert_eq!(settings.allowed_origins.len(), 2);
+        assert_eq!(settings.trusted_proxies.len(), 2);
+        let err = Settings::from_pairs(&[("ALLOWED_ORIGINS", "blog.example.com")])
+            .expect_err("no scheme");
+        assert_eq!(err.setting, "REPLYDESK_ALLOWED_ORIGINS");
+    }
+
+    #[test]
+    fn a_toml_file_supplies_settings_and_rejects_unknown_keys() {
+        let dir = std::env::temp_dir().join(format!("replydesk-config-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let good = dir.join("good.toml");
+        std::fs::write(&good, "hold_all = false\nmax_links = 3\nallowed_origins = [\"https://a.example\", \"https://b.example\"]\n")
+            .expect("write");
+        let values = read_toml(&good).expect("parse");
+        assert_eq!(values.get("HOLD_ALL").map(String::as_str), Some("false"));
+        assert_eq!(
+            values.get("ALLOWED_ORIGINS").map(String::as_str),
+            Some("https://a.example,https://b.example")
+        );
+        let bad = dir.join("bad.toml");
+        std::fs::write(&bad, "hold_al = false\n").expect("write");
+        let err = read_toml(&bad).expect_err("unknown key");
+        assert_eq!(err.setting, "hold_al");
+    }
+}

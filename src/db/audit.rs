@@ -1,0 +1,45 @@
+//! The `audit_log` table: who changed which comment from what to what, and when.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::AnyConnection;
+use super::schema::audit_log;
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = audit_log)]
+pub struct Entry {
+    pub comment_id: Option<i64>,
+    pub actor: String,
+    pub from_status: Option<String>,
+    pub to_status: String,
+    pub reason: String,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = audit_log)]
+pub struct NewEntry<'a> {
+    pub comment_id: Option<i64>,
+    pub actor: &'a str,
+    pub from_status: Option<&'a str>,
+    pub to_status: &'a str,
+    pub reason: &'a str,
+    pub created_at: NaiveDateTime,
+}
+
+pub fn record(conn: &mut AnyConnection, entry: &NewEntry<'_>) -> QueryResult<()> {
+    diesel::insert_into(audit_log::table)
+        .values(entry)
+        .execute(conn)
+        .map(drop)
+}
+
+/// A comment's history, oldest first.
+pub fn for_comment(conn: &mut AnyConnection, comment_id: i64) -> QueryResult<Vec<Entry>> {
+    audit_log::table
+        .filter(audit_log::comment_id.eq(comment_id))
+        .order((audit_log::created_at.asc(), audit_log::id.asc()))
+        .select(Entry::as_select())
+        .load(conn)
+}

@@ -1,0 +1,241 @@
+//! The `comments` table: what commenters wrote, with the private fields kept here.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::AnyConnection;
+use super::schema::comments;
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = comments)]
+pub struct Comment {
+    pub id: i64,
+    pub post_id: i64,
+    pub parent_id: Option<i64>,
+    pub depth: i32,
+    pub author: String,
+    pub email: String,
+    pub url: String,
+    pub body: String,
+    pub status: String,
+    pub previous_status: Option<String>,
+    pub reasons: String,
+    pub ip: Option<String>,
+    pub user_agent: String,
+    pub subscribed: bool,
+    pub moderator_id: Option<i64>,
+    pub source_id: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// The fields a reader may see; the email is selected only to key the avatar.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = comments)]
+pub struct PublicRow {
+    pub id: i64,
+    pub parent_id: Option<i64>,
+    pub author: String,
+    pub email: String,
+    pub url: String,
+    pub body: String,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = comments)]
+pub struct NewComment<'a> {
+    pub post_id: i64,
+    pub parent_id: Option<i64>,
+    pub depth: i32,
+    pub author: &'a str,
+    pub email: &'a str,
+    pub url: &'a str,
+    pub body: &'a str,
+    pub status: &'a str,
+    pub reasons: &'a str,
+    pub ip: Option<&'a str>,
+    pub user_agent: &'a str,
+    pub subscribed: bool,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+pub fn insert(conn: &mut AnyConnection, comment: &NewComment<'_>) -> QueryResult<i64> {
+    diesel::insert_into(comments::table)
+        .values(comment)
+        .returning(comments::id)
+        .get_result(conn)
+}
+
+/// The parent a reply names, with just what the reply rules need.
+pub fn find_parent(conn: &mut AnyConnection, id: i64) -> QueryResult<Option<(i64, String, i32)>> {
+    comments::table
+        .find(id)
+        .select((comments::post_id, comments::status, comments::depth))
+        .first(conn)
+        .optional()
+}
+
+/// Whether the same person already left the same words in the same place
+/// (WordPress's duplicate rule; trashed comments do not count).
+pub fn duplicate_exists(
+    conn: &mut AnyConnection,
+    post_id: i64,
+    parent_id: Option<i64>,
+    author: &str,
+    email: &str,
+    body: &str,
+) -> QueryResult<bool> {
+    let same_person = comments::author
+        .eq(author)
+        .or(comments::email.eq(email).and(comments::email.ne("")));
+    let query = comments::table
+        .filter(comments::post_id.eq(post_id))
+        .filter(comments::status.ne("trash"))
+        .filter(same_person)
+        .filter(comments::body.eq(body));
+    let found: Option<i64> = match parent_id {
+        Some(parent) => query
+            .filter(comments::parent_id.eq(parent))
+            .select(comments::id)
+            .first(conn),
+        None => query
+            .filter(comments::parent_id.is_null())
+            .select(comments::id)
+            .first(conn),
+    }
+    .optional()?;
+    Ok(found.is_some())
+}
+
+/// The newest comment from this IP or email since `since`, for the flood rule.
+/// Two indexed lookups, so the check stays cheap however large the table grows.
+pub fn last_from_sender(
+    conn: &mut AnyConnection,
+    ip: Option<&str>,
+    email: &str,
+    since: NaiveDateTime,
+) -> QueryResult<Option<NaiveDateTime>> {
+    let by_ip = match ip {
+        Some(ip) => comments::table
+            .filter(comments::ip.eq(ip))
+            .filter(comments::created_at.gt(since))
+            .select(comments::created_at)
+            .order(comments::created_at.desc())
+            .first(conn)
+            .optional()?,
+        None => None,
+    };
+    let by_email = if email.is_empty() {
+        None
+    } else {
+        comments::table
+            .filter(comments::email.eq(email))
+            .filter(comments::created_at.gt(since))
+            .select(comments::created_at)
+            .order(comments::created_at.desc())
+            .first(conn)
+            .optional()?
+    };
+    Ok(by_ip.max(by_email))
+}
+
+/// Whether this address already has an approved comment, for "trust returning commenters".
+pub fn has_approved(conn: &mut AnyConnection, email: &str) -> QueryResult<bool> {
+    if email.is_empty() {
+        return Ok(false);
+    }
+    let found: Option<i64> = comments::table
+        .filter(comments::email.eq(email))
+        .filter(comments::status.eq("approved"))
+        .select(comments::id)
+        .first(conn)
+        .optional()?;
+    Ok(found.is_some())
+}
+
+/// Every approved comment of a post, oldest first, for the public tree.
+pub fn approved_for_post(conn: &mut AnyConnection, post_id: i64) -> QueryResult<Vec<PublicRow>> {
+    comments::table
+        .filter(comments::post_id.eq(post_id))
+        .filter(comments::status.eq("approved"))
+        .order((comments::created_at.asc(), comments::id.asc()))
+        .select(PublicRow::as_select())
+        .load(conn)
+}
+
+/// A whole comment, with its private fields, for moderators and tools.
+pub fn find(conn: &mut AnyConnection, id: i64) -> QueryResult<Option<Comment>> {
+    comments::table
+        .find(id)
+        .select(Comment::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Moves a comment to a new status if it is still in `from`; returns whether it
+/// was, so two moderators acting at once cannot both move it.
+pub fn move_status(
+    conn: &mut AnyConnection,
+    id: i64,
+    from: &str,
+    to: &str,
+    previous: Option<&str>,
+) -> QueryResult<bool> {
+    let changed = diesel::update(comments::table.find(id).filter(comments::status.eq(from)))
+        .set((
+            comments::status.eq(to),
+            comments::previous_status.eq(previous),
+            comments::updated_at.eq(super::now()),
+        ))
+        .execute(conn)?;
+    Ok(changed == 1)
+}
+
+/// Deletes a comment for ever. Its replies move up to its parent, as in
+/// WordPress, rather than vanishing with it.
+pub fn delete(conn: &mut AnyConnection, comment: &Comment) -> QueryResult<()> {
+    diesel::update(comments::table.filter(comments::parent_id.eq(comment.id)))
+        .set((
+            comments::parent_id.eq(comment.parent_id),
+            comments::depth.eq(comments::depth - 1),
+        ))
+        .execute(conn)?;
+    diesel::delete(comments::table.find(comment.id))
+        .execute(conn)
+        .map(drop)
+}
+
+/// The newest comments in a status, for the command line.
+pub fn list(conn: &mut AnyConnection, status: &str, limit: i64) -> QueryResult<Vec<Comment>> {
+    comments::table
+        .filter(comments::status.eq(status))
+        .order((comments::created_at.desc(), comments::id.desc()))
+        .limit(limit)
+        .select(Comment::as_select())
+        .load(conn)
+}
+
+/// Forgets the IP address of comments older than `before`; returns how many.
+pub fn erase_ips_before(conn: &mut AnyConnection, before: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(
+        comments::table
+            .filter(comments::ip.is_not_null())
+            .filter(comments::created_at.lt(before)),
+    )
+    .set(comments::ip.eq(None::<String>))
+    .execute(conn)
+}
+
+/// Pending comments older than `before`, for the purge.
+pub fn pending_before(
+    conn: &mut AnyConnection,
+    before: NaiveDateTime,
+) -> QueryResult<Vec<Comment>> {
+    comments::table
+        .filter(comments::status.eq("pending"))
+        .filter(comments::created_at.lt(before))
+        .select(Comment::as_select())
+        .load(conn)
+}

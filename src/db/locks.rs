@@ -1,0 +1,36 @@
+//! Serialising submissions from the same sender across instances.
+
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use sha2::{Digest, Sha256};
+
+use super::AnyConnection;
+
+/// Takes transaction-scoped locks on the sender's keys (IP, email), so that two
+/// instances checking the flood and duplicate rules for the same person run one
+/// after the other. SQLite needs none: `BEGIN IMMEDIATE` already serialises
+/// every writer.
+pub fn lock_senders(conn: &mut AnyConnection, keys: &[&str]) -> QueryResult<()> {
+    let AnyConnection::Postgresql(pg) = conn else {
+        return Ok(());
+    };
+    // Taken in ascending order, so two transactions can never wait on each other.
+    let mut ids: Vec<i64> = keys
+        .iter()
+        .filter(|k| !k.is_empty())
+        .map(|k| lock_id(k))
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    for id in ids {
+        pg.batch_execute(&format!("SELECT pg_advisory_xact_lock({id})"))?;
+    }
+    Ok(())
+}
+
+fn lock_id(key: &str) -> i64 {
+    let digest = Sha256::digest(key.as_bytes());
+    let mut bytes = [0u8; 8];
+    bytes.copy_from_slice(&digest[..8]);
+    i64::from_be_bytes(bytes)
+}

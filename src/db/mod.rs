@@ -1,0 +1,210 @@
+//! Storage: the only place that names diesel or SQL. One set of queries runs on
+//! SQLite and PostgreSQL through diesel's `MultiConnection`.
+
+pub mod audit;
+pub mod comments;
+pub mod locks;
+pub mod moderators;
+pub mod posts;
+pub mod schema;
+pub mod stats;
+pub mod stored_settings;
+
+use std::time::Duration;
+
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::prelude::*;
+use diesel::r2d2::{self, ManageConnection, R2D2Connection};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+use crate::configuration::DatabaseUrl;
+use crate::error::AppError;
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+/// One connection to whichever backend the URL named. SQLite is listed last, as
+/// diesel asks, so that its lenient `establish` is never tried on a PostgreSQL URL.
+#[derive(diesel::MultiConnection)]
+pub enum AnyConnection {
+    Postgresql(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+/// Opens connections for the pool and gives each SQLite connection its pragmas.
+#[derive(Debug)]
+pub struct Manager {
+    url: DatabaseUrl,
+}
+
+impl ManageConnection for Manager {
+    type Connection = AnyConnection;
+    type Error = r2d2::Error;
+
+    fn connect(&self) -> Result<AnyConnection, r2d2::Error> {
+        match &self.url {
+            DatabaseUrl::Sqlite(path) => {
+                let mut conn = SqliteConnection::establish(&path.to_string_lossy())
+                    .map_err(r2d2::Error::ConnectionError)?;
+                // WAL lets readers run beside the writer; FULL syncs each commit so an
+                // acknowledged comment survives a crash; the busy timeout queues writers.
+                conn.batch_execute(
+                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
+                     PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;",
+                )
+                .map_err(r2d2::Error::QueryError)?;
+                Ok(AnyConnection::Sqlite(conn))
+            }
+            DatabaseUrl::Postgres(url) => PgConnection::establish(url.expose())
+                .map(AnyConnection::Postgresql)
+                .map_err(r2d2::Error::ConnectionError),
+        }
+    }
+
+    fn is_valid(&self, conn: &mut AnyConnection) -> Result<(), r2d2::Error> {
+        conn.ping().map_err(r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, conn: &mut AnyConnection) -> bool {
+        conn.is_broken()
+    }
+}
+
+pub type Pool = r2d2::Pool<Manager>;
+
+/// A shared handle on the pool; cheap to clone into every handler.
+#[derive(Clone)]
+pub struct Database {
+    pool: Pool,
+}
+
+/// Why the database could not be opened, in words for an operator.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    #[error(
+        "REPLYDESK_DATABASE_URL: the folder {0} does not exist, so the SQLite file cannot be created there"
+    )]
+    MissingFolder(String),
+    #[error("REPLYDESK_DATABASE_URL: cannot connect: {0}")]
+    Connect(String),
+    #[error("cannot apply the database migrations: {0}")]
+    Migrate(String),
+}
+
+impl Database {
+    /// Opens the pool and brings the schema up to date.
+    pub fn open(url: &DatabaseUrl) -> Result<Self, OpenError> {
+        if let DatabaseUrl::Sqlite(path) = url
+            && let Some(folder) = path.parent().filter(|p| !p.as_os_str().is_empty())
+            && !folder.is_dir()
+        {
+            return Err(OpenError::MissingFolder(folder.display().to_string()));
+        }
+        let size = match url {
+            DatabaseUrl::Sqlite(_) => 8,
+            DatabaseUrl::Postgres(_) => 16,
+        };
+        let pool = r2d2::Pool::builder()
+            .max_size(size)
+            // No connections opened in the background: a command-line run that
+            // exits while the pool's thread is inside libpq's TLS setup crashes.
+            .min_idle(Some(0))
+            .connection_timeout(Duration::from_secs(5))
+            // A SQLite file does not go away between checkouts; a server might.
+            .test_on_check_out(matches!(url, DatabaseUrl::Postgres(_)))
+            .build(Manager { url: url.clone() })
+            .map_err(|e| OpenError::Connect(e.to_string()))?;
+        let db = Self { pool };
+        let mut conn = db
+            .pool
+            .get()
+            .map_err(|e| OpenError::Connect(e.to_string()))?;
+        migrate(&mut conn).map_err(OpenError::Migrate)?;
+        Ok(db)
+    }
+
+    /// Runs database work on a blocking thread so no async worker ever waits on I/O.
+    pub async fn run<T, F>(&self, work: F) -> Result<T, AppError>
+    where
+        F: FnOnce(&mut AnyConnection) -> Result<T, AppError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = self.pool.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = pool.get().map_err(|_| AppError::Unavailable)?;
+            work(&mut conn)
+        })
+        .await
+        .map_err(|e| AppError::internal("database task failed", e))?
+    }
+
+    /// The same work, on the caller's thread, for the command-line tools.
+    pub fn run_here<T>(
+        &self,
+        work: impl FnOnce(&mut AnyConnection) -> Result<T, AppError>,
+    ) -> Result<T, AppError> {
+        let mut conn = self.pool.get().map_err(|_| AppError::Unavailable)?;
+        work(&mut conn)
+    }
+}
+
+/// Applies the pending migrations of the connection's backend. On PostgreSQL an
+/// advisory lock keeps several instances starting at once from racing.
+pub fn migrate(conn: &mut AnyConnection) -> Result<usize, String> {
+    match conn {
+        AnyConnection::Sqlite(c) => c
+            .run_pending_migrations(SQLITE_MIGRATIONS)
+            .map(|applied| applied.len())
+            .map_err(|e| e.to_string()),
+        AnyConnection::Postgresql(c) => {
+            const LOCK: &str = "7265706c79"; // "reply" in hex, any constant will do
+            c.batch_execute(&format!("SELECT pg_advisory_lock(x'{LOCK}'::bigint)"))
+                .map_err(|e| e.to_string())?;
+            let result = c
+                .run_pending_migrations(POSTGRES_MIGRATIONS)
+                .map(|applied| applied.len())
+                .map_err(|e| e.to_string());
+            c.batch_execute(&format!("SELECT pg_advisory_unlock(x'{LOCK}'::bigint)"))
+                .map_err(|e| e.to_string())?;
+            result
+        }
+    }
+}
+
+/// A transaction for work that writes. SQLite takes its write lock up front
+/// (`BEGIN IMMEDIATE`): a deferred transaction that reads and then writes can
+/// fail with "database is locked" when another writer got in between.
+pub fn write_transaction<T, E>(
+    conn: &mut AnyConnection,
+    work: impl FnOnce(&mut AnyConnection) -> Result<T, E>,
+) -> Result<T, E>
+where
+    E: From<diesel::result::Error>,
+{
+    match conn {
+        AnyConnection::Sqlite(c) => {
+            AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?
+        }
+        AnyConnection::Postgresql(c) => AnsiTransactionManager::begin_transaction(c)?,
+    }
+    match work(conn) {
+        Ok(value) => {
+            <AnyConnection as Connection>::TransactionManager::commit_transaction(conn)?;
+            Ok(value)
+        }
+        Err(e) => {
+            <AnyConnection as Connection>::TransactionManager::rollback_transaction(conn)?;
+            Err(e)
+        }
+    }
+}
+
+/// Whether the database answers, for the readiness probe.
+pub fn ping(conn: &mut AnyConnection) -> QueryResult<()> {
+    conn.ping()
+}
+
+/// The current time as stored: UTC without an offset, portable to both backends.
+pub fn now() -> chrono::NaiveDateTime {
+    chrono::Utc::now().naive_utc()
+}

@@ -1,0 +1,71 @@
+//! The `posts` table: articles, keyed by the blog's own identifier.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::AnyConnection;
+use super::schema::{comments, posts};
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = posts)]
+pub struct Post {
+    pub id: i64,
+    pub post_key: String,
+    pub title: String,
+    pub url: String,
+    pub comments_open: bool,
+    pub closes_at: Option<NaiveDateTime>,
+    pub version: i64,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = posts)]
+pub struct NewPost<'a> {
+    pub post_key: &'a str,
+    pub title: &'a str,
+    pub url: &'a str,
+    pub created_at: NaiveDateTime,
+}
+
+pub fn find_by_key(conn: &mut AnyConnection, key: &str) -> QueryResult<Option<Post>> {
+    posts::table
+        .filter(posts::post_key.eq(key))
+        .select(Post::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn insert(conn: &mut AnyConnection, post: &NewPost<'_>) -> QueryResult<Post> {
+    diesel::insert_into(posts::table)
+        .values(post)
+        .returning(posts::all_columns)
+        .get_result(conn)
+}
+
+/// Marks the post's public comments as changed, so cached copies and ETags expire
+/// on every instance that shares the database.
+pub fn bump_version(conn: &mut AnyConnection, post_id: i64) -> QueryResult<()> {
+    diesel::update(posts::table.find(post_id))
+        .set(posts::version.eq(posts::version + 1))
+        .execute(conn)
+        .map(drop)
+}
+
+/// Approved-comment counts for the posts that exist among `keys`.
+pub fn approved_counts(
+    conn: &mut AnyConnection,
+    keys: &[String],
+) -> QueryResult<Vec<(String, i64)>> {
+    posts::table
+        .inner_join(comments::table)
+        .filter(posts::post_key.eq_any(keys))
+        .filter(comments::status.eq("approved"))
+        .group_by(posts::post_key)
+        .select((posts::post_key, diesel::dsl::count(comments::id)))
+        .load(conn)
+}
+
+pub fn find(conn: &mut AnyConnection, id: i64) -> QueryResult<Post> {
+    posts::table.find(id).select(Post::as_select()).first(conn)
+}

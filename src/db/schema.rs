@@ -1,0 +1,107 @@
+//! The tables, written once for both backends: only portable column types.
+
+diesel::table! {
+    posts (id) {
+        id -> BigInt,
+        post_key -> Text,
+        title -> Text,
+        url -> Text,
+        comments_open -> Bool,
+        closes_at -> Nullable<Timestamp>,
+        version -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    moderators (id) {
+        id -> BigInt,
+        email -> Text,
+        password_hash -> Text,
+        created_at -> Timestamp,
+        last_login_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    comments (id) {
+        id -> BigInt,
+        post_id -> BigInt,
+        parent_id -> Nullable<BigInt>,
+        depth -> Integer,
+        author -> Text,
+        email -> Text,
+        url -> Text,
+        body -> Text,
+        status -> Text,
+        previous_status -> Nullable<Text>,
+        reasons -> Text,
+        ip -> Nullable<Text>,
+        user_agent -> Text,
+        subscribed -> Bool,
+        moderator_id -> Nullable<BigInt>,
+        source_id -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    sessions (id) {
+        id -> Text,
+        moderator_id -> BigInt,
+        csrf_token -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    mail_outbox (id) {
+        id -> BigInt,
+        recipient -> Text,
+        subject -> Text,
+        body_text -> Text,
+        body_html -> Text,
+        headers -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        last_error -> Nullable<Text>,
+        sent_at -> Nullable<Timestamp>,
+        dead -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    audit_log (id) {
+        id -> BigInt,
+        comment_id -> Nullable<BigInt>,
+        actor -> Text,
+        from_status -> Nullable<Text>,
+        to_status -> Text,
+        reason -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    settings (name) {
+        name -> Text,
+        value -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(comments -> posts (post_id));
+diesel::joinable!(sessions -> moderators (moderator_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    posts,
+    moderators,
+    comments,
+    sessions,
+    mail_outbox,
+    audit_log,
+    settings,
+);

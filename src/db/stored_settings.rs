@@ -1,0 +1,88 @@
+//! The `settings` table: values the instance keeps for itself, such as its secret.
+
+use diesel::prelude::*;
+use rand::RngCore;
+
+use super::schema::settings;
+use super::{AnyConnection, now};
+
+const SECRET_KEY: &str = "secret_key";
+
+/// The instance secret: made once, on first start, and shared by every instance
+/// on the same database so their tokens and avatar keys agree.
+pub fn secret_key(conn: &mut AnyConnection) -> QueryResult<String> {
+    if let Some(value) = read(conn, SECRET_KEY)? {
+        return Ok(value);
+    }
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    let inserted = diesel::insert_into(settings::table)
+        .values((
+            settings::name.eq(SECRET_KEY),
+            settings::value.eq(hex::encode(bytes)),
+            settings::updated_at.eq(now()),
+        ))
+        .execute(conn);
+    match inserted {
+        // Another instance may have written it first: theirs wins, ours is dropped.
+        Ok(_)
+        | Err(diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::UniqueViolation,
+            _,
+        )) => read(conn, SECRET_KEY)?.ok_or(diesel::result::Error::NotFound),
+        Err(e) => Err(e),
+    }
+}
+
+fn read(conn: &mut AnyConnection, name: &str) -> QueryResult<Option<String>> {
+    settings::table
+        .find(name)
+        .select(settings::value)
+        .first(conn)
+        .optional()
+}
+
+const RULE_PREFIX: &str = "rule.";
+const RULES_VERSION: &str = "rules_version";
+
+/// Moves whenever a moderator changes a rule, so every instance knows to re-read.
+pub fn rules_version(conn: &mut AnyConnection) -> QueryResult<i64> {
+    Ok(read(conn, RULES_VERSION)?
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0))
+}
+
+/// The rule settings moderators have changed, by name.
+pub fn rule_overrides(conn: &mut AnyConnection) -> QueryResult<Vec<(String, String)>> {
+    let rows: Vec<(String, String)> = settings::table
+        .filter(settings::name.like(format!("{RULE_PREFIX}%")))
+        .select((settings::name, settings::value))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(name, value)| Some((name.strip_prefix(RULE_PREFIX)?.to_owned(), value)))
+        .collect())
+}
+
+/// Stores a rule's new value and moves the version; call inside a write transaction.
+pub fn set_rule(conn: &mut AnyConnection, name: &str, value: &str) -> QueryResult<()> {
+    write(conn, &format!("{RULE_PREFIX}{name}"), value)?;
+    let next = rules_version(conn)? + 1;
+    write(conn, RULES_VERSION, &next.to_string())
+}
+
+fn write(conn: &mut AnyConnection, name: &str, value: &str) -> QueryResult<()> {
+    let updated = diesel::update(settings::table.find(name))
+        .set((settings::value.eq(value), settings::updated_at.eq(now())))
+        .execute(conn)?;
+    if updated == 0 {
+        diesel::insert_into(settings::table)
+            .values((
+                settings::name.eq(name),
+                settings::value.eq(value),
+                settings::updated_at.eq(now()),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
