@@ -1,0 +1,400 @@
+//! A submitted reply, parsed and validated into a `CommentDraft`.
+//!
+//! All three ways in (the HTML form, WordPress's form, JSON) fill the same
+//! `Submission`; nothing past `CommentDraft::parse` sees a raw client string.
+
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+
+use url::Url;
+use validator::{Validate, ValidationError};
+
+use crate::domain::rules::RuleSettings;
+
+/// WordPress's column limits, the floor for every field.
+pub const MAX_AUTHOR_CHARS: u64 = 245;
+pub const MAX_EMAIL_CHARS: u64 = 100;
+pub const MAX_URL_CHARS: u64 = 200;
+pub const MAX_COMMENT_BYTES: usize = 65_525;
+pub const MAX_POST_KEY_CHARS: u64 = 255;
+pub const MAX_POST_TITLE_CHARS: u64 = 500;
+pub const MAX_POST_URL_CHARS: u64 = 2_000;
+
+/// The fields of a reply as the client sent them, whatever the wire format.
+#[derive(Debug, Default, Clone)]
+pub struct Submission {
+    pub post: Option<String>,
+    pub post_title: Option<String>,
+    pub post_url: Option<String>,
+    pub parent: Option<String>,
+    pub author: Option<String>,
+    pub email: Option<String>,
+    pub url: Option<String>,
+    pub comment: Option<String>,
+    pub subscribe: bool,
+    pub honeypot: Option<String>,
+}
+
+/// A reply that passed every field rule.
+#[derive(Debug, Clone)]
+pub struct CommentDraft {
+    pub post_key: String,
+    pub post_title: String,
+    pub post_url: Option<Url>,
+    pub parent_id: Option<i64>,
+    pub author: String,
+    /// Lower-cased, so the same person is recognised however they type it.
+    pub email: String,
+    pub url: String,
+    pub body: String,
+    pub subscribe: bool,
+    pub honeypot_filled: bool,
+}
+
+/// What is wrong with which field, in words a commenter can act on.
+pub type FieldErrors = BTreeMap<String, String>;
+
+#[derive(Validate)]
+struct Fields<'a> {
+    #[validate(
+        length(min = 1, max = MAX_POST_KEY_CHARS, message = "The post identifier must be 1 to 255 characters long."),
+        custom(function = "plain_text")
+    )]
+    post: &'a str,
+    #[validate(
+        length(max = MAX_POST_TITLE_CHARS, message = "The post title can be at most 500 characters long."),
+        custom(function = "plain_text")
+    )]
+    post_title: &'a str,
+    #[validate(
+        length(max = MAX_POST_URL_CHARS, message = "The post URL can be at most 2000 characters long."),
+        custom(function = "http_url")
+    )]
+    post_url: Option<&'a str>,
+    #[validate(
+        length(max = MAX_AUTHOR_CHARS, message = "Your name can be at most 245 characters long."),
+        custom(function = "plain_text")
+    )]
+    author: &'a str,
+    #[validate(
+        length(max = MAX_EMAIL_CHARS, message = "Your email address can be at most 100 characters long."),
+        email(message = "Please enter a valid email address, like name@example.com.")
+    )]
+    email: Option<&'a str>,
+    #[validate(
+        length(max = MAX_URL_CHARS, message = "Your website address can be at most 200 characters long."),
+        custom(function = "http_url")
+    )]
+    url: Option<&'a str>,
+    #[validate(custom(function = "comment_text"))]
+    comment: &'a str,
+}
+
+fn refusal(code: &'static str, message: &'static str) -> ValidationError {
+    ValidationError::new(code).with_message(Cow::Borrowed(message))
+}
+
+fn has_forbidden_control(text: &str) -> bool {
+    // Newlines and tabs are part of ordinary writing; every other control
+    // character is either a paste accident or an attempt to confuse a display.
+    text.chars()
+        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+}
+
+fn plain_text(text: &str) -> Result<(), ValidationError> {
+    if has_forbidden_control(text) || text.contains(['\n', '\r']) {
+        return Err(refusal(
+            "control",
+            "This field cannot contain line breaks or control characters.",
+        ));
+    }
+    Ok(())
+}
+
+fn http_url(text: &str) -> Result<(), ValidationError> {
+    match Url::parse(text) {
+        Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => Ok(()),
+        _ => Err(refusal(
+            "url",
+            "Please enter a web address starting with http:// or https://.",
+        )),
+    }
+}
+
+fn comment_text(text: &str) -> Result<(), ValidationError> {
+    if text.len() > MAX_COMMENT_BYTES {
+        return Err(refusal(
+            "too_long",
+            "Your comment is too long: at most 65,525 bytes.",
+        ));
+    }
+    if has_forbidden_control(text) {
+        return Err(refusal(
+            "control",
+            "Your comment contains control characters; please remove them.",
+        ));
+    }
+    Ok(())
+}
+
+fn non_empty(value: &Option<String>) -> Option<&str> {
+    value.as_deref().map(str::trim).filter(|v| !v.is_empty())
+}
+
+impl CommentDraft {
+    /// Applies every field rule at once, so the commenter sees all problems together.
+    pub fn parse(input: &Submission, rules: &RuleSettings) -> Result<Self, FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let post = non_empty(&input.post).unwrap_or_default();
+        let author = non_empty(&input.author);
+        let email = non_empty(&input.email);
+        // Bodies keep their inner layout; only the ends are trimmed.
+        let body = input.comment.as_deref().map(str::trim).unwrap_or_default();
+
+        if post.is_empty() {
+            errors.insert(
+                "post".into(),
+                "Say which post this comment belongs to.".into(),
+            );
+        }
+        if body.is_empty() {
+            errors.insert("comment".into(), "Please type your comment.".into());
+        }
+        if rules.require_name_email {
+            if author.is_none() {
+                errors.insert("author".into(), "Please enter your name.".into());
+            }
+            if email.is_none() {
+                errors.insert("email".into(), "Please enter your email address.".into());
+            }
+        }
+        let parent_id = match non_empty(&input.parent) {
+            None | Some("0") => None,
+            Some(text) => match text.parse::<i64>() {
+                Ok(id) if id > 0 => Some(id),
+                _ => {
+                    errors.insert(
+                        "parent".into(),
+                        "The comment you reply to must be given by its number.".into(),
+                    );
+                    None
+                }
+            },
+        };
+
+        let fields = Fields {
+            post,
+            post_title: non_empty(&input.post_title).unwrap_or_default(),
+            post_url: non_empty(&input.post_url),
+            author: author.unwrap_or_default(),
+            email,
+            url: non_empty(&input.url),
+            comment: body,
+        };
+        if let Err(failures) = fields.validate() {
+            for (field, problems) in failures.field_errors() {
+                if let Some(message) = problems.iter().find_map(|p| p.message.as_ref()) {
+                    errors
+                        .entry(field.to_string())
+                        .or_insert_with(|| message.to_string());
+                }
+            }
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+
+        let email = email.map(str::to_lowercase).unwrap_or_default();
+        Ok(CommentDraft {
+            post_key: post.to_owned(),
+            post_title: fields.post_title.to_owned(),
+            post_url: fields.post_url.and_then(|u| Url::parse(u).ok()),
+            parent_id,
+            author: author.unwrap_or("Anonymous").to_owned(),
+            subscribe: input.subscribe && !email.is_empty(),
+            email,
+            url: fields.url.unwrap_or_default().to_owned(),
+            body: body.replace("\r\n", "\n"),
+            honeypot_filled: non_empty(&input.honeypot).is_some(),
+        })
+    }
+
+    /// The links in the text, name and website, as WordPress counts them for its hold rule.
+    pub fn link_count(&self) -> usize {
+        let finder = linkify::LinkFinder::new();
+        let in_body = finder
+            .links(&self.body)
+            .filter(|link| *link.kind() == linkify::LinkKind::Url)
+            .count();
+        let href_tags = self.body.to_ascii_lowercase().matches("<a ").count();
+        in_body.max(href_tags)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rules() -> RuleSettings {
+        RuleSettings::default()
+    }
+
+    fn valid() -> Submission {
+        Submission {
+            post: Some("hello-world".into()),
+            author: Some("Ada".into()),
+            email: Some("Ada@Example.com".into()),
+            comment: Some("  Nice post!  ".into()),
+            ..Submission::default()
+        }
+    }
+
+    #[test]
+    fn a_complete_reply_parses_trimmed_with_a_lowercase_email() {
+        let draft = CommentDraft::parse(&valid(), &rules()).expect("valid");
+        assert_eq!(draft.body, "Nice post!");
+        assert_eq!(draft.email, "ada@example.com");
+        assert_eq!(draft.parent_id, None);
+    }
+
+    #[test]
+    fn every_missing_required_field_is_named_at_once() {
+        let errors = CommentDraft::parse(&Submission::default(), &rules()).expect_err("invalid");
+        for field in ["post", "author", "email", "comment"] {
+            assert!(
+                errors.contains_key(field),
+                "{field} missing from {errors:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn name_and_email_may_be_optional() {
+        let rules = RuleSettings {
+            require_name_email: false,
+            ..RuleSettings::default()
+        };
+        let input = Submission {
+            author: None,
+            email: None,
+            ..valid()
+        };
+        let draft = CommentDraft::parse(&input, &rules).expect("valid");
+        assert_eq!(draft.author, "Anonymous");
+        assert_eq!(draft.email, "");
+    }
+
+    #[test]
+    fn limits_follow_wordpress() {
+        let input = Submission {
+            author: Some("a".repeat(246)),
+            email: Some(format!("{}@example.com", "a".repeat(95))),
+            url: Some(format!("https://example.com/{}", "a".repeat(190))),
+            comment: Some("x".repeat(MAX_COMMENT_BYTES + 1)),
+            ..valid()
+        };
+        let errors = CommentDraft::parse(&input, &rules()).expect_err("invalid");
+        for field in ["author", "email", "url", "comment"] {
+            assert!(
+                errors.contains_key(field),
+                "{field} missing from {errors:?}"
+            );
+        }
+        let at_limit = Submission {
+            author: Some("é".repeat(245)),
+            comment: Some("x".repeat(MAX_COMMENT_BYTES)),
+            ..valid()
+        };
+        assert!(CommentDraft::parse(&at_limit, &rules()).is_ok());
+    }
+
+    #[test]
+    fn only_web_addresses_are_accepted_as_url() {
+        for bad in [
+            "javascript:alert(1)",
+            "ftp://example.com",
+            "example.com",
+            "http://",
+        ] {
+            let input = Submission {
+                url: Some(bad.into()),
+                ..valid()
+            };
+            let errors = CommentDraft::parse(&input, &rules()).expect_err(bad);
+            assert!(errors.contains_key("url"), "{bad}");
+        }
+    }
+
+    #[test]
+    fn control_characters_are_refused_but_newlines_kept() {
+        let input = Submission {
+            comment: Some("bell\u{7}".into()),
+            ..valid()
+        };
+        assert!(
+            CommentDraft::parse(&input, &rules())
+                .expect_err("bell")
+                .contains_key("comment")
+        );
+        let input = Submission {
+            author: Some("Ada\u{0}".into()),
+            ..valid()
+        };
+        assert!(
+            CommentDraft::parse(&input, &rules())
+                .expect_err("nul")
+                .contains_key("author")
+        );
+        let input = Submission {
+            comment: Some("one\r\n\r\ntwo".into()),
+            ..valid()
+        };
+        assert_eq!(
+            CommentDraft::parse(&input, &rules()).expect("ok").body,
+            "one\n\ntwo"
+        );
+    }
+
+    #[test]
+    fn a_parent_must_be_a_positive_number_and_zero_means_none() {
+        let input = Submission {
+            parent: Some("0".into()),
+            ..valid()
+        };
+        assert_eq!(
+            CommentDraft::parse(&input, &rules()).expect("ok").parent_id,
+            None
+        );
+        let input = Submission {
+            parent: Some("12".into()),
+            ..valid()
+        };
+        assert_eq!(
+            CommentDraft::parse(&input, &rules()).expect("ok").parent_id,
+            Some(12)
+        );
+        let input = Submission {
+            parent: Some("-3".into()),
+            ..valid()
+        };
+        assert!(
+            CommentDraft::parse(&input, &rules())
+                .expect_err("neg")
+                .contains_key("parent")
+        );
+    }
+
+    #[test]
+    fn links_are_counted_in_text_and_anchors() {
+        let input = Submission {
+            comment: Some("see https://a.example and http://b.example".into()),
+            ..valid()
+        };
+        assert_eq!(
+            CommentDraft::parse(&input, &rules())
+                .expect("ok")
+                .link_count(),
+            2
+        );
+    }
+}

@@ -1,0 +1,11 @@
+//! Parsed types and pure rules: what a comment is and what happens to it.
+//! Nothing here knows about HTTP or SQL.
+
+pub mod avatar;
+pub mod draft;
+pub mod keys;
+pub mod moderation;
+pub mod origin;
+pub mod render;
+pub mod rules;
+pub mod status;

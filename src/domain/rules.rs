@@ -1,0 +1,503 @@
+//! The moderation rules: an ordered list, each leaving a reason for the moderator.
+
+use std::net::IpAddr;
+
+use chrono::{NaiveDateTime, TimeDelta};
+
+use crate::domain::draft::CommentDraft;
+use crate::domain::keys::{Haystack, KeyList};
+use crate::domain::status::Status;
+
+/// The rule settings: they start from configuration, and moderators may change
+/// them at run time (the `settings` table overrides them by name).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RuleSettings {
+    pub hold_all: bool,
+    pub trust_returning: bool,
+    pub require_name_email: bool,
+    pub flood_seconds: u32,
+    pub max_links: u32,
+    pub max_depth: u32,
+    pub close_after_days: u32,
+    /// A match holds the comment for moderation.
+    pub moderation_keys: KeyList,
+    /// A match sends the comment to spam, or to trash when `disallowed_to_trash`.
+    pub disallowed_keys: KeyList,
+    pub disallowed_to_trash: bool,
+    /// Pending comments older than this are deleted; 0 keeps them for ever.
+    pub purge_pending_days: u32,
+}
+
+impl Default for RuleSettings {
+    fn default() -> Self {
+        Self {
+            hold_all: true,
+            trust_returning: false,
+            require_name_email: true,
+            flood_seconds: 15,
+            max_links: 2,
+            max_depth: 5,
+            close_after_days: 0,
+            moderation_keys: KeyList::default(),
+            disallowed_keys: KeyList::default(),
+            disallowed_to_trash: false,
+            purge_pending_days: 0,
+        }
+    }
+}
+
+impl RuleSettings {
+    /// Every rule setting's name, as used in the settings table, the TOML file
+    /// and (upper-cased, prefixed) the environment.
+    pub const NAMES: [&'static str; 11] = [
+        "hold_all",
+        "trust_returning",
+        "require_name_email",
+        "flood_seconds",
+        "max_links",
+        "max_depth",
+        "close_after_days",
+        "moderation_keys",
+        "disallowed_keys",
+        "disallowed_action",
+        "purge_pending_days",
+    ];
+
+    /// Changes one setting from its text; the error says what was expected.
+    pub fn set(&mut self, name: &str, value: &str) -> Result<(), String> {
+        let text = value.trim();
+        let number = |what: &str| -> Result<u32, String> {
+            text.parse()
+                .map_err(|_| format!("expected a whole number of {what}, got {text:?}"))
+        };
+        let flag = || -> Result<bool, String> {
+            match text.to_ascii_lowercase().as_str() {
+                "true" | "1" | "yes" | "on" => Ok(true),
+                "false" | "0" | "no" | "off" => Ok(false),
+                _ => Err(format!("expected true or false, got {text:?}")),
+            }
+        };
+        match name {
+            "hold_all" => self.hold_all = flag()?,
+            "trust_returning" => self.trust_returning = flag()?,
+            "require_name_email" => self.require_name_email = flag()?,
+            "flood_seconds" => self.flood_seconds = number("seconds")?,
+            "max_links" => self.max_links = number("links")?,
+            "max_depth" => {
+                let depth = number("reply levels")?;
+                if depth == 0 {
+                    return Err("must be at least 1 (top-level comments only)".into());
+                }
+                self.max_depth = depth;
+            }
+            "close_after_days" => self.close_after_days = number("days")?,
+            "moderation_keys" => self.moderation_keys = KeyList::parse(value),
+            "disallowed_keys" => self.disallowed_keys = KeyList::parse(value),
+            "disallowed_action" => {
+                self.disallowed_to_trash = match text {
+                    "spam" => false,
+                    "trash" => true,
+                    _ => return Err(format!("expected spam or trash, got {text:?}")),
+                }
+            }
+            "purge_pending_days" => self.purge_pending_days = number("days")?,
+            _ => return Err(format!("{name:?} is not a rule setting")),
+        }
+        Ok(())
+    }
+
+    /// One setting's current value as text, as `set` reads it.
+    pub fn get(&self, name: &str) -> Option<String> {
+        Some(match name {
+            "hold_all" => self.hold_all.to_string(),
+            "trust_returning" => self.trust_returning.to_string(),
+            "require_name_email" => self.require_name_email.to_string(),
+            "flood_seconds" => self.flood_seconds.to_string(),
+            "max_links" => self.max_links.to_string(),
+            "max_depth" => self.max_depth.to_string(),
+            "close_after_days" => self.close_after_days.to_string(),
+            "moderation_keys" => self.moderation_keys.as_text().to_owned(),
+            "disallowed_keys" => self.disallowed_keys.as_text().to_owned(),
+            "disallowed_action" => if self.disallowed_to_trash {
+                "trash"
+            } else {
+                "spam"
+            }
+            .to_owned(),
+            "purge_pending_days" => self.purge_pending_days.to_string(),
+            _ => return None,
+        })
+    }
+}
+
+/// What the database knows that the rules need, read in the submission's transaction.
+#[derive(Clone, Debug)]
+pub struct Facts {
+    pub now: NaiveDateTime,
+    pub post_created_at: NaiveDateTime,
+    pub post_comments_open: bool,
+    pub post_closes_at: Option<NaiveDateTime>,
+    pub duplicate: bool,
+    /// The newest comment from the same IP or email, for the flood rule.
+    pub last_from_same_sender: Option<NaiveDateTime>,
+    pub author_has_approved: bool,
+    pub ip: Option<IpAddr>,
+    pub user_agent: String,
+}
+
+/// A submission the rules refuse outright, with nothing stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Refusal {
+    Closed,
+    Duplicate,
+    TooFast { retry_after_seconds: u64 },
+}
+
+/// Where a stored comment lands and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Verdict {
+    pub status: Status,
+    pub reasons: Vec<String>,
+}
+
+enum Step {
+    Pass,
+    Hold(String),
+    Approve(String),
+    /// Stored as spam or trash, answered as if held.
+    Discard(Status, String),
+    Refuse(Refusal),
+}
+
+struct Subject<'a> {
+    draft: &'a CommentDraft,
+    facts: &'a Facts,
+    settings: &'a RuleSettings,
+}
+
+type Rule = fn(&Subject<'_>) -> Step;
+
+/// DESIGN.md's order: the cheap, silent spam checks first, refusals next, holds last.
+const RULES: &[Rule] = &[
+    honeypot,
+    closed_post,
+    disallowed_keys,
+    duplicate,
+    flood,
+    too_many_links,
+    moderation_keys,
+    hold_all,
+];
+
+/// Runs the rules in order; the first refusal or spam verdict ends the run.
+pub fn judge(
+    draft: &CommentDraft,
+    facts: &Facts,
+    settings: &RuleSettings,
+) -> Result<Verdict, Refusal> {
+    let subject = Subject {
+        draft,
+        facts,
+        settings,
+    };
+    let mut reasons = Vec::new();
+    let mut held = false;
+    for rule in RULES {
+        match rule(&subject) {
+            Step::Pass => {}
+            Step::Hold(reason) => {
+                held = true;
+                reasons.push(reason);
+            }
+            Step::Approve(reason) => reasons.push(reason),
+            Step::Discard(status, reason) => {
+                reasons.push(reason);
+                return Ok(Verdict { status, reasons });
+            }
+            Step::Refuse(refusal) => return Err(refusal),
+        }
+    }
+    let status = if held {
+        Status::Pending
+    } else {
+        Status::Approved
+    };
+    Ok(Verdict { status, reasons })
+}
+
+fn honeypot(s: &Subject<'_>) -> Step {
+    if s.draft.honeypot_filled {
+        Step::Discard(
+            Status::Spam,
+            "the hidden honeypot field was filled in, as only robots do".into(),
+        )
+    } else {
+        Step::Pass
+    }
+}
+
+fn closed_post(s: &Subject<'_>) -> Step {
+    let f = s.facts;
+    let closed_by_date = f.post_closes_at.is_some_and(|at| at <= f.now);
+    let closed_by_age = s.settings.close_after_days > 0
+        && f.post_created_at + TimeDelta::days(i64::from(s.settings.close_after_days)) <= f.now;
+    if !f.post_comments_open || closed_by_date || closed_by_age {
+        Step::Refuse(Refusal::Closed)
+    } else {
+        Step::Pass
+    }
+}
+
+fn haystack<'a>(s: &'a Subject<'_>) -> Haystack<'a> {
+    Haystack {
+        author: &s.draft.author,
+        email: &s.draft.email,
+        url: &s.draft.url,
+        body: &s.draft.body,
+        ip: s.facts.ip,
+        user_agent: &s.facts.user_agent,
+    }
+}
+
+fn disallowed_keys(s: &Subject<'_>) -> Step {
+    match s.settings.disallowed_keys.first_match(&haystack(s)) {
+        Some(key) => {
+            let status = if s.settings.disallowed_to_trash {
+                Status::Trash
+            } else {
+                Status::Spam
+            };
+            Step::Discard(status, format!("it contains the disallowed key \"{key}\""))
+        }
+        None => Step::Pass,
+    }
+}
+
+fn moderation_keys(s: &Subject<'_>) -> Step {
+    match s.settings.moderation_keys.first_match(&haystack(s)) {
+        Some(key) => Step::Hold(format!("it contains the moderation key \"{key}\"")),
+        None => Step::Pass,
+    }
+}
+
+fn duplicate(s: &Subject<'_>) -> Step {
+    if s.facts.duplicate {
+        Step::Refuse(Refusal::Duplicate)
+    } else {
+        Step::Pass
+    }
+}
+
+fn flood(s: &Subject<'_>) -> Step {
+    let window = TimeDelta::seconds(i64::from(s.settings.flood_seconds));
+    match s.facts.last_from_same_sender {
+        Some(last) if s.settings.flood_seconds > 0 && last + window > s.facts.now => {
+            let wait = (last + window - s.facts.now).num_milliseconds();
+            let retry_after_seconds = u64::try_from(wait).unwrap_or(0).div_ceil(1000).max(1);
+            Step::Refuse(Refusal::TooFast {
+                retry_after_seconds,
+            })
+        }
+        _ => Step::Pass,
+    }
+}
+
+fn too_many_links(s: &Subject<'_>) -> Step {
+    let links = s.draft.link_count();
+    let limit = s.settings.max_links as usize;
+    if limit > 0 && links >= limit {
+        Step::Hold(format!("it contains {links} links (the limit is {limit})"))
+    } else {
+        Step::Pass
+    }
+}
+
+fn hold_all(s: &Subject<'_>) -> Step {
+    if !s.settings.hold_all {
+        return Step::Pass;
+    }
+    if s.settings.trust_returning && s.facts.author_has_approved {
+        return Step::Approve("the author has an earlier approved comment".into());
+    }
+    Step::Hold("every comment is held for moderation".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::draft::Submission;
+
+    fn draft(body: &str) -> CommentDraft {
+        let input = Submission {
+            post: Some("p".into()),
+            author: Some("Ada".into()),
+            email: Some("ada@example.com".into()),
+            comment: Some(body.into()),
+            ..Submission::default()
+        };
+        CommentDraft::parse(&input, &RuleSettings::default()).expect("valid")
+    }
+
+    fn facts() -> Facts {
+        let now = chrono::Utc::now().naive_utc();
+        Facts {
+            now,
+            post_created_at: now,
+            post_comments_open: true,
+            post_closes_at: None,
+            duplicate: false,
+            last_from_same_sender: None,
+            author_has_approved: false,
+            ip: "192.0.2.10".parse().ok(),
+            user_agent: "Mozilla/5.0".into(),
+        }
+    }
+
+    #[test]
+    fn by_default_every_comment_is_held_with_a_reason() {
+        let verdict = judge(&draft("hi"), &facts(), &RuleSettings::default()).expect("stored");
+        assert_eq!(verdict.status, Status::Pending);
+        assert_eq!(verdict.reasons, ["every comment is held for moderation"]);
+    }
+
+    #[test]
+    fn with_hold_all_off_a_plain_comment_is_approved() {
+        let settings = RuleSettings {
+            hold_all: false,
+            ..RuleSettings::default()
+        };
+        assert_eq!(
+            judge(&draft("hi"), &facts(), &settings).expect("ok").status,
+            Status::Approved
+        );
+    }
+
+    #[test]
+    fn two_links_hold_even_a_returning_commenter() {
+        let settings = RuleSettings {
+            trust_returning: true,
+            ..RuleSettings::default()
+        };
+        let facts = Facts {
+            author_has_approved: true,
+            ..facts()
+        };
+        let verdict = judge(
+            &draft("http://a.example http://b.example"),
+            &facts,
+            &settings,
+        )
+        .expect("ok");
+        assert_eq!(verdict.status, Status::Pending);
+        assert!(verdict.reasons[0].contains("2 links"));
+        let verdict = judge(&draft("just words"), &facts, &settings).expect("ok");
+        assert_eq!(verdict.status, Status::Approved);
+    }
+
+    #[test]
+    fn a_filled_honeypot_is_spam_before_any_refusal() {
+        let mut d = draft("hi");
+        d.honeypot_filled = true;
+        let f = Facts {
+            duplicate: true,
+            post_comments_open: false,
+            ..facts()
+        };
+        assert_eq!(
+            judge(&d, &f, &RuleSettings::default())
+                .expect("silent")
+                .status,
+            Status::Spam
+        );
+    }
+
+    #[test]
+    fn closed_posts_refuse_before_duplicates_and_floods() {
+        let f = Facts {
+            post_comments_open: false,
+            duplicate: true,
+            ..facts()
+        };
+        assert_eq!(
+            judge(&draft("hi"), &f, &RuleSettings::default()),
+            Err(Refusal::Closed)
+        );
+        let old = facts();
+        let f = Facts {
+            post_created_at: old.now - TimeDelta::days(40),
+            ..old
+        };
+        let settings = RuleSettings {
+            close_after_days: 30,
+            ..RuleSettings::default()
+        };
+        assert_eq!(judge(&draft("hi"), &f, &settings), Err(Refusal::Closed));
+    }
+
+    #[test]
+    fn a_second_comment_within_the_window_must_wait() {
+        let now = facts();
+        let f = Facts {
+            last_from_same_sender: Some(now.now - TimeDelta::seconds(5)),
+            ..now
+        };
+        assert_eq!(
+            judge(&draft("hi"), &f, &RuleSettings::default()),
+            Err(Refusal::TooFast {
+                retry_after_seconds: 10
+            })
+        );
+        let off = RuleSettings {
+            flood_seconds: 0,
+            ..RuleSettings::default()
+        };
+        assert!(judge(&draft("hi"), &f, &off).is_ok());
+    }
+
+    #[test]
+    fn a_disallowed_key_is_spam_or_trash_before_any_hold() {
+        let mut settings = RuleSettings::default();
+        settings
+            .set("disallowed_keys", "casino\n198.51.100.0/24")
+            .expect("set");
+        let verdict = judge(&draft("Best casino"), &facts(), &settings).expect("stored");
+        assert_eq!(verdict.status, Status::Spam);
+        assert!(verdict.reasons[0].contains("casino"));
+        settings.set("disallowed_action", "trash").expect("set");
+        let from_range = Facts {
+            ip: "198.51.100.3".parse().ok(),
+            ..facts()
+        };
+        assert_eq!(
+            judge(&draft("hello"), &from_range, &settings)
+                .expect("ok")
+                .status,
+            Status::Trash
+        );
+    }
+
+    #[test]
+    fn a_moderation_key_holds_even_with_hold_all_off() {
+        let mut settings = RuleSettings {
+            hold_all: false,
+            ..RuleSettings::default()
+        };
+        settings.set("moderation_keys", "mozilla").expect("set");
+        let verdict = judge(&draft("hello"), &facts(), &settings).expect("ok");
+        assert_eq!(verdict.status, Status::Pending);
+        assert!(verdict.reasons[0].contains("mozilla"));
+    }
+
+    #[test]
+    fn settings_read_back_what_was_set_and_refuse_nonsense() {
+        let mut settings = RuleSettings::default();
+        for name in RuleSettings::NAMES {
+            let value = settings.get(name).expect("known");
+            settings.set(name, &value).expect("round trip");
+        }
+        assert!(settings.set("max_depth", "0").is_err());
+        assert!(settings.set("flood_seconds", "-1").is_err());
+        assert!(settings.set("disallowed_action", "delete").is_err());
+        assert!(settings.set("colour", "blue").is_err());
+    }
+}
