@@ -1,0 +1,127 @@
+//! `replydesk comment list|show|approve|…`: the moderation queue for operators.
+
+use clap::{Args, Subcommand};
+
+use crate::db::{Database, audit, comments, posts};
+use crate::domain::moderation::Action;
+use crate::domain::status::Status;
+use crate::moderation;
+
+#[derive(Debug, Subcommand)]
+pub enum CommentCommand {
+    /// The newest comments in a status.
+    List {
+        #[arg(long, default_value = "pending")]
+        status: String,
+        #[arg(long, default_value_t = 20)]
+        limit: i64,
+    },
+    /// Everything stored about one comment, with the rules' reasons and its audit trail.
+    Show { id: i64 },
+    /// Publish comments.
+    Approve(Ids),
+    /// Send published comments back to the queue.
+    Unapprove(Ids),
+    /// Mark comments as spam.
+    Spam(Ids),
+    /// Take comments out of spam, back where they were.
+    NotSpam(Ids),
+    /// Move comments to the trash.
+    Trash(Ids),
+    /// Take comments out of the trash, back where they were.
+    Restore(Ids),
+    /// Delete comments for ever (their replies move up a level).
+    Delete(Ids),
+}
+
+#[derive(Debug, Args)]
+pub struct Ids {
+    #[arg(required = true, value_name = "ID")]
+    ids: Vec<i64>,
+}
+
+impl CommentCommand {
+    fn action(&self) -> Option<(Action, &[i64])> {
+        Some(match self {
+            CommentCommand::Approve(i) => (Action::Approve, &i.ids),
+            CommentCommand::Unapprove(i) => (Action::Unapprove, &i.ids),
+            CommentCommand::Spam(i) => (Action::Spam, &i.ids),
+            CommentCommand::NotSpam(i) => (Action::NotSpam, &i.ids),
+            CommentCommand::Trash(i) => (Action::Trash, &i.ids),
+            CommentCommand::Restore(i) => (Action::Restore, &i.ids),
+            CommentCommand::Delete(i) => (Action::Delete, &i.ids),
+            CommentCommand::List { .. } | CommentCommand::Show { .. } => return None,
+        })
+    }
+}
+
+pub fn run(database: &Database, command: CommentCommand) -> Result<(), String> {
+    match command {
+        CommentCommand::List { status, limit } => {
+            let status: Status = status
+                .parse()
+                .map_err(|e: crate::domain::status::UnknownStatus| e.to_string())?;
+            let rows = database
+                .run_here(|conn| Ok(comments::list(conn, status.as_str(), limit)?))
+                .map_err(|e| e.to_string())?;
+            for c in rows {
+                let first_line = c.body.lines().next().unwrap_or_default();
+                println!(
+                    "{}\t{}\t{}\t{} <{}>\t{}",
+                    c.id, c.status, c.created_at, c.author, c.email, first_line
+                );
+            }
+        }
+        CommentCommand::Show { id } => {
+            let (comment, post, trail) = database
+                .run_here(|conn| {
+                    let comment = comments::find(conn, id)?.ok_or_else(|| {
+                        crate::error::AppError::NotFound(format!("there is no comment {id}"))
+                    })?;
+                    let post = posts::find(conn, comment.post_id)?;
+                    let trail = audit::for_comment(conn, id)?;
+                    Ok((comment, post, trail))
+                })
+                .map_err(|e| e.to_string())?;
+            println!("comment {}", comment.id);
+            println!("post: {} ({})", post.post_key, post.url);
+            println!("status: {}", comment.status);
+            println!(
+                "author: {} <{}> {}",
+                comment.author, comment.email, comment.url
+            );
+            println!("ip: {}", comment.ip.as_deref().unwrap_or("(erased)"));
+            println!("user agent: {}", comment.user_agent);
+            println!("created: {}", comment.created_at);
+            for reason in comment.reasons.lines() {
+                println!("reason: {reason}");
+            }
+            for entry in trail {
+                println!(
+                    "audit: {} {} {} -> {} {}",
+                    entry.created_at,
+                    entry.actor,
+                    entry.from_status.as_deref().unwrap_or("new"),
+                    entry.to_status,
+                    entry.reason.replace('\n', "; ")
+                );
+            }
+            println!();
+            println!("{}", comment.body);
+        }
+        action_command => {
+            let Some((action, ids)) = action_command.action() else {
+                return Ok(());
+            };
+            let applied = database
+                .run_here(|conn| moderation::apply_all(conn, ids, action, "command line", ""))
+                .map_err(|e| e.to_string())?;
+            for a in applied {
+                let to = a.to.map_or("deleted", Status::as_str);
+                let note = if a.changed { "" } else { " (already)" };
+                println!("{}: {} -> {to}{note}", a.comment_id, a.from);
+            }
+        }
+    }
+    Ok(())
+}

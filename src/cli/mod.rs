@@ -1,0 +1,84 @@
+//! The command line: `serve` (the default), `migrate`, moderators, comments and rule settings.
+
+mod comments;
+mod moderators;
+mod settings;
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+use crate::configuration::Settings;
+use crate::db::{Database, moderators as moderator_table};
+use crate::startup::Application;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "replydesk",
+    version,
+    about = "A self-hosted backend for article comments"
+)]
+pub struct Cli {
+    /// A TOML file of settings (keys as in REPLYDESK_*, without the prefix, e.g. hold_all = true).
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the API and pages (the default).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Manage the moderators who work the queue.
+    #[command(subcommand)]
+    Moderator(moderators::ModeratorCommand),
+    /// List, inspect and moderate comments.
+    #[command(subcommand)]
+    Comment(comments::CommentCommand),
+    /// Show or change the moderation rules for every instance.
+    #[command(subcommand)]
+    Settings(settings::SettingsCommand),
+}
+
+/// Runs the command; the error is one line for the operator.
+pub fn run(cli: Cli) -> Result<(), String> {
+    let settings = Settings::load(cli.config.as_deref()).map_err(|e| e.to_string())?;
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(settings),
+        Command::Migrate => {
+            Database::open(&settings.database).map_err(|e| e.to_string())?;
+            println!("The database is up to date.");
+            Ok(())
+        }
+        Command::Moderator(command) => moderators::run(&open(&settings)?, command),
+        Command::Comment(command) => comments::run(&open(&settings)?, command),
+        Command::Settings(command) => settings::run(&open(&settings)?, &settings, command),
+    }
+}
+
+fn serve(settings: Settings) -> Result<(), String> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the runtime: {e}"))?;
+    runtime.block_on(async move {
+        let app = Application::build(settings).await.map_err(|e| e.to_string())?;
+        let count = app
+            .database()
+            .run(|conn| Ok(moderator_table::count(conn)?))
+            .await
+            .map_err(|e| e.to_string())?;
+        tracing::info!(port = app.port(), "Replydesk is listening on {}", app.public_url());
+        if count == 0 {
+            tracing::info!("No moderator yet. Create the first one with: replydesk moderator add you@example.com");
+        }
+        app.run_until_stopped().await.map_err(|e| e.to_string())
+    })
+}
+
+fn open(settings: &Settings) -> Result<Database, String> {
+    Database::open(&settings.database).map_err(|e| e.to_string())
+}

@@ -1,0 +1,109 @@
+//! `replydesk moderator add|remove|passwd EMAIL`.
+
+use std::io::{BufRead, IsTerminal};
+
+use clap::Subcommand;
+use validator::ValidateEmail;
+
+use crate::db::{self, Database, moderators};
+use crate::error::AppError;
+use crate::password;
+
+#[derive(Debug, Subcommand)]
+pub enum ModeratorCommand {
+    /// Create a moderator; the password is asked for twice (or read as two lines from stdin).
+    Add { email: String },
+    /// Remove a moderator.
+    Remove { email: String },
+    /// Set a new password for a moderator.
+    Passwd { email: String },
+}
+
+pub fn run(database: &Database, command: ModeratorCommand) -> Result<(), String> {
+    let in_db = |work: &dyn Fn(&mut db::AnyConnection) -> Result<bool, AppError>| {
+        database
+            .run_here(|conn| work(conn))
+            .map_err(|e| e.to_string())
+    };
+    match command {
+        ModeratorCommand::Add { email } => {
+            let email = moderator_email(&email)?;
+            if in_db(&|conn| Ok(moderators::exists(conn, &email)?))? {
+                return Err(format!(
+                    "a moderator {email} already exists; use `moderator passwd` to change the password"
+                ));
+            }
+            let hash = password::hash(&read_new_password()?)?;
+            in_db(&|conn| {
+                moderators::insert(
+                    conn,
+                    &moderators::NewModerator {
+                        email: &email,
+                        password_hash: &hash,
+                        created_at: db::now(),
+                    },
+                )?;
+                Ok(true)
+            })?;
+            println!("Moderator {email} created.");
+        }
+        ModeratorCommand::Remove { email } => {
+            let email = moderator_email(&email)?;
+            if !in_db(&|conn| Ok(moderators::delete(conn, &email)?))? {
+                return Err(format!("there is no moderator {email}"));
+            }
+            println!("Moderator {email} removed.");
+        }
+        ModeratorCommand::Passwd { email } => {
+            let email = moderator_email(&email)?;
+            if !in_db(&|conn| Ok(moderators::exists(conn, &email)?))? {
+                return Err(format!("there is no moderator {email}"));
+            }
+            let hash = password::hash(&read_new_password()?)?;
+            in_db(&|conn| Ok(moderators::set_password(conn, &email, &hash)?))?;
+            println!("Password changed for {email}.");
+        }
+    }
+    Ok(())
+}
+
+fn moderator_email(text: &str) -> Result<String, String> {
+    let email = text.trim().to_lowercase();
+    if email.validate_email() {
+        Ok(email)
+    } else {
+        Err(format!("{text:?} is not an email address"))
+    }
+}
+
+/// Asks twice on a terminal; otherwise reads two lines from stdin, so scripts can
+/// create moderators without a terminal.
+fn read_new_password() -> Result<String, String> {
+    let (first, second) = if std::io::stdin().is_terminal() {
+        let first = rpassword::prompt_password("Password: ").map_err(|e| e.to_string())?;
+        let second = rpassword::prompt_password("Password again: ").map_err(|e| e.to_string())?;
+        (first, second)
+    } else {
+        let mut lines = std::io::stdin().lock().lines();
+        let mut next = || -> Result<String, String> {
+            lines
+                .next()
+                .transpose()
+                .map_err(|e| e.to_string())?
+                .ok_or_else(|| {
+                    "expected the password twice, on two lines of standard input".to_owned()
+                })
+        };
+        (next()?, next()?)
+    };
+    if first != second {
+        return Err("the two passwords differ".into());
+    }
+    if first.chars().count() < password::MIN_LENGTH {
+        return Err(format!(
+            "the password must be at least {} characters long",
+            password::MIN_LENGTH
+        ));
+    }
+    Ok(first)
+}

@@ -1,0 +1,50 @@
+//! `replydesk settings show|set`: the moderation rules, changed for every instance.
+
+use clap::Subcommand;
+
+use crate::configuration::Settings;
+use crate::db::Database;
+use crate::domain::rules::RuleSettings;
+use crate::live_rules::LiveRules;
+
+#[derive(Debug, Subcommand)]
+pub enum SettingsCommand {
+    /// Print every rule setting in force.
+    Show,
+    /// Change one rule setting (e.g. `hold_all false`, `disallowed_keys "casino\nviagra"`).
+    Set { name: String, value: String },
+}
+
+pub fn run(
+    database: &Database,
+    settings: &Settings,
+    command: SettingsCommand,
+) -> Result<(), String> {
+    let live = LiveRules::new(settings.rules.clone());
+    match command {
+        SettingsCommand::Show => {
+            let rules = database
+                .run_here(|conn| live.current(conn))
+                .map_err(|e| e.to_string())?;
+            for name in RuleSettings::NAMES {
+                let value = rules.get(name).unwrap_or_default();
+                println!("{name} = {}", value.replace('\n', ", "));
+            }
+        }
+        SettingsCommand::Set { name, value } => {
+            let value = value.replace("\\n", "\n");
+            database
+                .run_here(|conn| live.change(conn, &name, &value))
+                .map_err(|e| match e.fields() {
+                    Some(fields) => fields
+                        .iter()
+                        .map(|(field, problem)| format!("{field}: {problem}"))
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                    None => e.to_string(),
+                })?;
+            println!("{name} changed; every instance uses it from the next comment on.");
+        }
+    }
+    Ok(())
+}

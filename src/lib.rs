@@ -1,0 +1,15 @@
+//! Replydesk: a self-hosted backend for article comments.
+
+pub mod cli;
+pub mod configuration;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod live_rules;
+pub mod moderation;
+pub mod password;
+pub mod retention;
+pub mod routes;
+pub mod startup;
+pub mod submission;
+pub mod telemetry;

@@ -1,0 +1,69 @@
+//! The rule settings in force: configuration overlaid with what moderators
+//! changed at run time, cached per instance and re-read as soon as the stored
+//! version moves, whichever instance made the change.
+
+use std::sync::{Arc, RwLock};
+
+use crate::db::{self, AnyConnection, Database, stored_settings};
+use crate::domain::rules::RuleSettings;
+use crate::error::AppError;
+
+pub struct LiveRules {
+    base: RuleSettings,
+    cache: RwLock<Option<(i64, Arc<RuleSettings>)>>,
+}
+
+impl LiveRules {
+    pub fn new(base: RuleSettings) -> Self {
+        Self {
+            base,
+            cache: RwLock::new(None),
+        }
+    }
+
+    /// The rules as of now: one indexed read of the version, and a reload only
+    /// when it moved.
+    pub fn current(&self, conn: &mut AnyConnection) -> Result<Arc<RuleSettings>, AppError> {
+        let version = stored_settings::rules_version(conn)?;
+        if let Ok(cache) = self.cache.read()
+            && let Some((cached, rules)) = cache.as_ref()
+            && *cached == version
+        {
+            return Ok(Arc::clone(rules));
+        }
+        let mut rules = self.base.clone();
+        for (name, value) in stored_settings::rule_overrides(conn)? {
+            if let Err(problem) = rules.set(&name, &value) {
+                tracing::warn!(setting = %name, %problem, "ignoring a stored rule setting");
+            }
+        }
+        let rules = Arc::new(rules);
+        if let Ok(mut cache) = self.cache.write() {
+            *cache = Some((version, Arc::clone(&rules)));
+        }
+        Ok(rules)
+    }
+
+    pub async fn fetch(self: &Arc<Self>, db: &Database) -> Result<Arc<RuleSettings>, AppError> {
+        let live = Arc::clone(self);
+        db.run(move |conn| live.current(conn)).await
+    }
+
+    /// Changes one rule for every instance; the value is checked first and a
+    /// bad one is refused with the reason.
+    pub fn change(
+        &self,
+        conn: &mut AnyConnection,
+        name: &str,
+        value: &str,
+    ) -> Result<(), AppError> {
+        let mut check = RuleSettings::default();
+        check
+            .set(name, value)
+            .map_err(|problem| AppError::field(name, problem))?;
+        db::write_transaction(conn, |conn| {
+            stored_settings::set_rule(conn, name, value.trim())?;
+            Ok(())
+        })
+    }
+}

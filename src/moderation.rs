@@ -1,0 +1,111 @@
+//! The one moderation service: the admin page, the e-mailed links and the
+//! command line all change comments through `apply`, which records every
+//! change in the audit log.
+
+use crate::db::comments::{self, Comment};
+use crate::db::{self, AnyConnection, audit, posts, write_transaction};
+use crate::domain::moderation::{Action, Move, plan};
+use crate::domain::status::Status;
+use crate::error::AppError;
+
+/// What an action did to one comment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Applied {
+    pub comment_id: i64,
+    pub from: Status,
+    /// `None` once the comment is deleted.
+    pub to: Option<Status>,
+    pub changed: bool,
+}
+
+fn status_of(comment: &Comment) -> Result<(Status, Option<Status>), AppError> {
+    let current = comment
+        .status
+        .parse()
+        .map_err(|e| AppError::internal("stored comment status", e))?;
+    let previous = comment
+        .previous_status
+        .as_deref()
+        .and_then(|p| p.parse().ok());
+    Ok((current, previous))
+}
+
+/// Applies `action` to comment `id`, inside the caller's transaction.
+pub fn apply(
+    conn: &mut AnyConnection,
+    id: i64,
+    action: Action,
+    actor: &str,
+    reason: &str,
+) -> Result<Applied, AppError> {
+    let comment = comments::find(conn, id)?
+        .ok_or_else(|| AppError::NotFound(format!("There is no comment {id}.")))?;
+    let (from, previous) = status_of(&comment)?;
+    let step = plan(from, previous, action)
+        .map_err(|e| AppError::Conflict(format!("Comment {id}: {e}.")))?;
+    let to = match step {
+        Move::Stay => {
+            return Ok(Applied {
+                comment_id: id,
+                from,
+                to: Some(from),
+                changed: false,
+            });
+        }
+        Move::Delete => {
+            comments::delete(conn, &comment)?;
+            None
+        }
+        Move::To { to, previous } => {
+            let moved = comments::move_status(
+                conn,
+                id,
+                from.as_str(),
+                to.as_str(),
+                previous.map(Status::as_str),
+            )?;
+            if !moved {
+                return Err(AppError::Conflict(format!(
+                    "Comment {id} was changed by someone else meanwhile; reload and try again."
+                )));
+            }
+            Some(to)
+        }
+    };
+    audit::record(
+        conn,
+        &audit::NewEntry {
+            comment_id: Some(id),
+            actor,
+            from_status: Some(from.as_str()),
+            to_status: to.map_or("deleted", Status::as_str),
+            reason,
+            created_at: db::now(),
+        },
+    )?;
+    if from == Status::Approved || to == Some(Status::Approved) {
+        posts::bump_version(conn, comment.post_id)?;
+    }
+    tracing::info!(comment.id = id, %action, from = %from, "comment moderated");
+    Ok(Applied {
+        comment_id: id,
+        from,
+        to,
+        changed: true,
+    })
+}
+
+/// Applies one action to several comments in one transaction: all or nothing.
+pub fn apply_all(
+    conn: &mut AnyConnection,
+    ids: &[i64],
+    action: Action,
+    actor: &str,
+    reason: &str,
+) -> Result<Vec<Applied>, AppError> {
+    write_transaction(conn, |conn| {
+        ids.iter()
+            .map(|id| apply(conn, *id, action, actor, reason))
+            .collect()
+    })
+}

@@ -1,0 +1,217 @@
+//! The no-JavaScript way in: `POST /comments` and WordPress's `wp-comments-post.php`.
+
+use actix_web::error::UrlencodedError;
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
+use url::Url;
+
+use super::{BODY_LIMIT, only_post, page, sender};
+use crate::domain::draft::{CommentDraft, Submission};
+use crate::domain::origin::OriginPolicy;
+use crate::domain::status::Status;
+use crate::error::AppError;
+use crate::startup::AppState;
+use crate::submission::{self, Accepted};
+
+/// The query flag a blog page can look for to say "awaiting moderation".
+pub const HELD_FLAG: (&str, &str) = ("replydesk", "awaiting-moderation");
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    let config = web::FormConfig::default()
+        .limit(BODY_LIMIT)
+        .error_handler(form_error);
+    cfg.service(
+        web::resource("/comments")
+            .app_data(config.clone())
+            .route(web::post().to(post_form))
+            .default_service(web::to(only_post)),
+    )
+    .service(
+        web::resource("/wp-comments-post.php")
+            .app_data(config)
+            .route(web::post().to(post_wordpress_form))
+            .default_service(web::to(only_post)),
+    );
+}
+
+type Pairs = web::Form<Vec<(String, String)>>;
+
+async fn post_form(req: HttpRequest, state: web::Data<AppState>, form: Pairs) -> HttpResponse {
+    handle(&req, &state, read_fields(form.into_inner(), |name| name)).await
+}
+
+/// WordPress's comment form, field for field, so a theme only changes its `action`.
+async fn post_wordpress_form(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    form: Pairs,
+) -> HttpResponse {
+    let fields = read_fields(form.into_inner(), |name| match name {
+        "comment_post_ID" => "post",
+        "comment_parent" => "parent",
+        other => other,
+    });
+    handle(&req, &state, fields).await
+}
+
+/// The submission plus the form-only field that says where to go afterwards.
+struct FormFields {
+    submission: Submission,
+    redirect_to: Option<String>,
+}
+
+fn read_fields(pairs: Vec<(String, String)>, rename: impl Fn(&str) -> &str) -> FormFields {
+    let mut s = Submission::default();
+    let mut redirect_to = None;
+    for (name, value) in pairs {
+        let slot = match rename(&name) {
+            "post" => &mut s.post,
+            "post_title" => &mut s.post_title,
+            "post_url" => &mut s.post_url,
+            "parent" => &mut s.parent,
+            "author" => &mut s.author,
+            "email" => &mut s.email,
+            "url" => &mut s.url,
+            "comment" => &mut s.comment,
+            "hp" => &mut s.honeypot,
+            "redirect_to" => &mut redirect_to,
+            "subscribe" => {
+                s.subscribe = matches!(value.trim(), "1" | "on" | "yes" | "true");
+                continue;
+            }
+            _ => continue,
+        };
+        *slot = Some(value);
+    }
+    FormFields {
+        submission: s,
+        redirect_to,
+    }
+}
+
+async fn handle(req: &HttpRequest, state: &AppState, mut fields: FormFields) -> HttpResponse {
+    let policy = &state.settings.allowed_origins;
+    let from = sender(req, &state.settings);
+    let referer = req
+        .headers()
+        .get(header::REFERER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|r| Url::parse(r).ok())
+        .filter(|url| policy.allows(url))
+        .map(|mut url| {
+            without_flag(&mut url);
+            url.set_fragment(None);
+            String::from(url)
+        });
+    // A WordPress theme's form names no post URL; the page it was posted from is it.
+    if fields
+        .submission
+        .post_url
+        .as_deref()
+        .is_none_or(|u| u.trim().is_empty())
+    {
+        fields.submission.post_url.clone_from(&referer);
+    }
+    let back = [fields.submission.post_url.as_deref(), referer.as_deref()]
+        .into_iter()
+        .flatten()
+        .find_map(|u| allowed_url(policy, u));
+    let comment = fields.submission.comment.as_deref();
+    let rules = match state.rules.fetch(&state.db).await {
+        Ok(rules) => rules,
+        Err(e) => return page::form_error(&e, comment, back.as_deref()),
+    };
+    let draft = match CommentDraft::parse(&fields.submission, &rules) {
+        Ok(draft) => draft,
+        Err(errors) => {
+            return page::form_error(&AppError::Invalid(errors), comment, back.as_deref());
+        }
+    };
+    match submission::submit(state, rules, draft, from).await {
+        Ok(accepted) => {
+            let target = [
+                fields.redirect_to.as_deref(),
+                Some(accepted.post_url.as_str()),
+                referer.as_deref(),
+            ]
+            .into_iter()
+            .flatten()
+            .find_map(|u| resolve(policy, u, back.as_deref()));
+            answer(accepted, target)
+        }
+        Err(e) => page::form_error(&e, comment, back.as_deref()),
+    }
+}
+
+fn allowed_url(policy: &OriginPolicy, text: &str) -> Option<String> {
+    Url::parse(text.trim())
+        .ok()
+        .filter(|url| policy.allows(url))
+        .map(String::from)
+}
+
+/// A redirect target on an allowed origin; relative targets are read against the
+/// post's page. Anything else is dropped, so the form cannot be used to send
+/// people to another site.
+fn resolve(policy: &OriginPolicy, text: &str, base: Option<&str>) -> Option<Url> {
+    let text = text.trim();
+    if text.is_empty() {
+        return None;
+    }
+    let url = match Url::parse(text) {
+        Ok(url) => url,
+        Err(url::ParseError::RelativeUrlWithoutBase) => Url::parse(base?).ok()?.join(text).ok()?,
+        Err(_) => return None,
+    };
+    policy.allows(&url).then_some(url)
+}
+
+fn answer(accepted: Accepted, target: Option<Url>) -> HttpResponse {
+    let told = accepted.status.as_told_to_author();
+    let Some(mut url) = target else {
+        return page::received(told == Status::Approved, None);
+    };
+    without_flag(&mut url);
+    if told != Status::Approved {
+        url.query_pairs_mut().append_pair(HELD_FLAG.0, HELD_FLAG.1);
+    }
+    let fragment = match told {
+        Status::Approved => format!("comment-{}", accepted.comment.id),
+        _ => "comments".to_owned(),
+    };
+    url.set_fragment(Some(&fragment));
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, url.as_str()))
+        .finish()
+}
+
+/// Drops our own "awaiting moderation" flag, left by an earlier submission.
+fn without_flag(url: &mut Url) {
+    let others: Vec<(String, String)> = url
+        .query_pairs()
+        .filter(|(k, _)| k != HELD_FLAG.0)
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    url.set_query(None);
+    if !others.is_empty() {
+        url.query_pairs_mut().extend_pairs(others);
+    }
+}
+
+fn form_error(err: UrlencodedError, _req: &HttpRequest) -> actix_web::Error {
+    let error = match err {
+        UrlencodedError::ContentType => AppError::UnsupportedMediaType(
+            "The form must be sent as application/x-www-form-urlencoded, as a plain HTML form is."
+                .into(),
+        ),
+        UrlencodedError::Overflow { .. } => AppError::PayloadTooLarge(
+            "The form is too large; a comment can be at most 65,525 bytes.".into(),
+        ),
+        other => AppError::BadRequest(format!("The form could not be read: {other}.")),
+    };
+    actix_web::error::InternalError::from_response(
+        error.to_string(),
+        page::form_error(&error, None, None),
+    )
+    .into()
+}

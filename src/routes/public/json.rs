@@ -1,0 +1,134 @@
+//! The JavaScript way in: `POST /api/comments` with a JSON body.
+
+use actix_web::error::JsonPayloadError;
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Serialize;
+use serde_json::Value;
+
+use super::view::{PublicComment, public};
+use super::{BODY_LIMIT, only_post, sender};
+use crate::domain::draft::{CommentDraft, FieldErrors, Submission};
+use crate::domain::status::Status;
+use crate::error::AppError;
+use crate::startup::AppState;
+use crate::submission;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    let config = web::JsonConfig::default()
+        .limit(BODY_LIMIT)
+        .content_type_required(true)
+        .error_handler(json_error);
+    cfg.service(
+        web::resource("/api/comments")
+            .app_data(config)
+            .route(web::post().to(post_json))
+            .default_service(web::to(only_post)),
+    );
+}
+
+#[derive(Serialize)]
+struct Created {
+    #[serde(flatten)]
+    comment: PublicComment,
+    status: Status,
+}
+
+impl Serialize for Status {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+async fn post_json(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: web::Json<Value>,
+) -> Result<HttpResponse, AppError> {
+    let input = read_fields(body.into_inner())?;
+    let rules = state.rules.fetch(&state.db).await?;
+    let draft = CommentDraft::parse(&input, &rules).map_err(AppError::Invalid)?;
+    let accepted = submission::submit(&state, rules, draft, sender(&req, &state.settings)).await?;
+    Ok(HttpResponse::Created().json(Created {
+        comment: public(&state, &accepted.comment),
+        status: accepted.status.as_told_to_author(),
+    }))
+}
+
+/// Reads the JSON object leniently: numbers are accepted where text is expected
+/// (a post ID or parent ID often arrives as a number); anything else of the wrong
+/// type is a field error, not a parse failure.
+fn read_fields(body: Value) -> Result<Submission, AppError> {
+    let Value::Object(map) = body else {
+        return Err(AppError::BadRequest(
+            "The request body must be a JSON object of fields.".into(),
+        ));
+    };
+    let mut errors = FieldErrors::new();
+    let mut text = |name: &str| -> Option<String> {
+        match map.get(name) {
+            None | Some(Value::Null) => None,
+            Some(Value::String(s)) => Some(s.clone()),
+            Some(Value::Number(n)) => Some(n.to_string()),
+            Some(_) => {
+                errors.insert(name.to_owned(), "This field must be text.".into());
+                None
+            }
+        }
+    };
+    let submission = Submission {
+        post: text("post"),
+        post_title: text("post_title"),
+        post_url: text("post_url"),
+        parent: text("parent"),
+        author: text("author"),
+        email: text("email"),
+        url: text("url"),
+        comment: text("comment"),
+        honeypot: text("hp"),
+        subscribe: false,
+    };
+    let subscribe = match map.get("subscribe") {
+        None | Some(Value::Null) => false,
+        Some(Value::Bool(b)) => *b,
+        Some(Value::String(s)) => matches!(s.trim(), "1" | "on" | "yes" | "true"),
+        Some(Value::Number(n)) => n.as_i64() == Some(1),
+        Some(_) => {
+            errors.insert(
+                "subscribe".into(),
+                "This field must be true or false.".into(),
+            );
+            false
+        }
+    };
+    if !errors.is_empty() {
+        return Err(AppError::Invalid(errors));
+    }
+    Ok(Submission {
+        subscribe,
+        ..submission
+    })
+}
+
+fn json_error(err: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {
+    let error = match err {
+        JsonPayloadError::ContentType => AppError::UnsupportedMediaType(
+            "Send the comment as JSON with Content-Type: application/json.".into(),
+        ),
+        JsonPayloadError::Overflow { .. } | JsonPayloadError::OverflowKnownLength { .. } => {
+            AppError::PayloadTooLarge(
+                "The request is too large; a comment can be at most 65,525 bytes.".into(),
+            )
+        }
+        JsonPayloadError::Deserialize(e) => AppError::BadRequest(format!(
+            "The request body is not valid JSON ({} at line {}, column {}).",
+            match e.classify() {
+                serde_json::error::Category::Eof => "it ends too early",
+                _ => "malformed",
+            },
+            e.line(),
+            e.column()
+        )),
+        _ => AppError::BadRequest("The request body could not be read.".into()),
+    };
+    error.into()
+}

@@ -1,0 +1,91 @@
+//! HTML answers for people posting a plain form: what went wrong, or thanks.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use askama::Template;
+
+use crate::error::AppError;
+
+pub struct Problem {
+    pub label: &'static str,
+    pub message: String,
+}
+
+#[derive(Template)]
+#[template(path = "public/form_error.html")]
+struct FormErrorPage<'a> {
+    message: String,
+    problems: Vec<Problem>,
+    comment: Option<&'a str>,
+    back: Option<&'a str>,
+}
+
+#[derive(Template)]
+#[template(path = "public/received.html")]
+struct ReceivedPage<'a> {
+    published: bool,
+    back: Option<&'a str>,
+}
+
+#[derive(Template)]
+#[template(path = "public/not_found.html")]
+struct NotFoundPage;
+
+fn label(field: &str) -> &'static str {
+    match field {
+        "author" => "Name",
+        "email" => "Email",
+        "url" => "Website",
+        "comment" => "Comment",
+        "parent" => "Reply to",
+        "post" => "Post",
+        "post_title" => "Post title",
+        "post_url" => "Post URL",
+        _ => "Form",
+    }
+}
+
+fn html(status: StatusCode, rendered: Result<String, askama::Error>) -> HttpResponse {
+    match rendered {
+        Ok(body) => HttpResponse::build(status)
+            .content_type("text/html; charset=utf-8")
+            .body(body),
+        Err(e) => AppError::internal("rendering a page", e).error_response(),
+    }
+}
+
+/// The page a form post gets when it is refused: the reason in words, each
+/// field's problem, the text the commenter typed, and a way back.
+pub fn form_error(error: &AppError, comment: Option<&str>, back: Option<&str>) -> HttpResponse {
+    error.log_if_internal();
+    let problems = error
+        .fields()
+        .map(|fields| {
+            fields
+                .iter()
+                .map(|(field, message)| Problem {
+                    label: label(field),
+                    message: message.clone(),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let page = FormErrorPage {
+        message: error.to_string(),
+        problems,
+        comment: comment.filter(|c| !c.trim().is_empty()),
+        back,
+    };
+    let mut response = html(error.status_code(), page.render());
+    error.decorate(&mut response);
+    response
+}
+
+/// Shown after a form post when there is no blog page to send the commenter back to.
+pub fn received(published: bool, back: Option<&str>) -> HttpResponse {
+    html(StatusCode::OK, ReceivedPage { published, back }.render())
+}
+
+pub fn not_found() -> HttpResponse {
+    html(StatusCode::NOT_FOUND, NotFoundPage.render())
+}

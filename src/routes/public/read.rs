@@ -1,0 +1,149 @@
+//! Reading: the approved comment tree of a post, counts, and avatars.
+
+use actix_web::http::header::{self, CacheControl, CacheDirective, ETag, EntityTag, IfNoneMatch};
+use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
+use serde::{Deserialize, Serialize};
+
+use super::view::{PublicComment, threads};
+use crate::db::{comments, posts};
+use crate::domain::avatar;
+use crate::error::AppError;
+use crate::startup::AppState;
+
+const DEFAULT_PER_PAGE: usize = 50;
+const MAX_PER_PAGE: usize = 200;
+const MAX_COUNTED_POSTS: usize = 200;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.app_data(web::QueryConfig::default().error_handler(|err, _| {
+        AppError::BadRequest(format!("The query string could not be read: {err}.")).into()
+    }))
+    .app_data(web::PathConfig::default().error_handler(|_, _| {
+        AppError::NotFound("There is nothing at this address.".into()).into()
+    }))
+    .route("/api/posts/{post}/comments", web::get().to(list))
+    .route("/api/counts", web::get().to(counts))
+    .route("/avatar/{key}.svg", web::get().to(avatar_svg));
+}
+
+#[derive(Deserialize)]
+struct Paging {
+    page: Option<usize>,
+    per_page: Option<usize>,
+}
+
+#[derive(Serialize)]
+struct CommentPage {
+    post: String,
+    total: usize,
+    threads: usize,
+    page: usize,
+    per_page: usize,
+    pages: usize,
+    comments: Vec<PublicComment>,
+}
+
+async fn list(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    key: web::Path<String>,
+    paging: web::Query<Paging>,
+) -> Result<HttpResponse, AppError> {
+    let key = key.into_inner();
+    let page = paging.page.unwrap_or(1);
+    let per_page = paging.per_page.unwrap_or(DEFAULT_PER_PAGE);
+    if page == 0 {
+        return Err(AppError::BadRequest("page starts at 1.".into()));
+    }
+    if per_page == 0 || per_page > MAX_PER_PAGE {
+        return Err(AppError::BadRequest(format!(
+            "per_page must be between 1 and {MAX_PER_PAGE}."
+        )));
+    }
+    let lookup = key.clone();
+    let post = state
+        .db
+        .run(move |conn| Ok(posts::find_by_key(conn, &lookup)?))
+        .await?;
+    // The post's version changes with every change to its public comments, on
+    // any instance, so it can answer revalidations without reading the comments.
+    let (post_id, version) = post.as_ref().map_or((0, 0), |p| (p.id, p.version));
+    let tag = EntityTag::new_strong(format!("{post_id}-{version}-{page}-{per_page}"));
+    if let Some(IfNoneMatch::Items(items)) = req.get_header::<IfNoneMatch>()
+        && items.iter().any(|item| item.weak_eq(&tag))
+    {
+        return Ok(HttpResponse::NotModified()
+            .insert_header(ETag(tag))
+            .insert_header(CacheControl(vec![CacheDirective::NoCache]))
+            .finish());
+    }
+    let rows = match post {
+        Some(post) => {
+            state
+                .db
+                .run(move |conn| Ok(comments::approved_for_post(conn, post.id)?))
+                .await?
+        }
+        None => Vec::new(),
+    };
+    let tree = threads(&state, &rows, page, per_page);
+    Ok(HttpResponse::Ok()
+        .insert_header(ETag(tag))
+        .insert_header(CacheControl(vec![CacheDirective::NoCache]))
+        .json(CommentPage {
+            post: key,
+            total: rows.len(),
+            threads: tree.total_threads,
+            page,
+            per_page,
+            pages: tree.total_threads.div_ceil(per_page),
+            comments: tree.comments,
+        }))
+}
+
+#[derive(Serialize)]
+struct Counts {
+    counts: std::collections::BTreeMap<String, i64>,
+}
+
+async fn counts(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+    let keys: Vec<String> = url::form_urlencoded::parse(req.query_string().as_bytes())
+        .filter(|(name, _)| name == "post")
+        .map(|(_, value)| value.into_owned())
+        .collect();
+    if keys.is_empty() {
+        return Err(AppError::field(
+            "post",
+            "Name at least one post, as ?post=KEY&post=OTHER.",
+        ));
+    }
+    if keys.len() > MAX_COUNTED_POSTS {
+        return Err(AppError::field(
+            "post",
+            format!("At most {MAX_COUNTED_POSTS} posts can be counted at once."),
+        ));
+    }
+    let lookup = keys.clone();
+    let found = state
+        .db
+        .run(move |conn| Ok(posts::approved_counts(conn, &lookup)?))
+        .await?;
+    let mut counts: std::collections::BTreeMap<String, i64> =
+        keys.into_iter().map(|k| (k, 0)).collect();
+    counts.extend(found);
+    Ok(HttpResponse::Ok().json(Counts { counts }))
+}
+
+async fn avatar_svg(key: web::Path<String>) -> Result<HttpResponse, AppError> {
+    if !avatar::is_key(&key) {
+        return Err(AppError::NotFound("There is no such avatar.".into()));
+    }
+    Ok(HttpResponse::Ok()
+        .content_type("image/svg+xml")
+        .insert_header((header::CACHE_CONTROL, "public, max-age=31536000, immutable"))
+        .insert_header((
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'none'; style-src 'unsafe-inline'",
+        ))
+        .body(avatar::identicon_svg(&key)))
+}

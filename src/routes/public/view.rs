@@ -1,0 +1,92 @@
+//! The public view of comments: what readers may see, and never more.
+
+use std::collections::HashMap;
+
+use chrono::{NaiveDateTime, SecondsFormat};
+use serde::Serialize;
+
+use crate::db::comments::PublicRow;
+use crate::domain::{avatar, render};
+use crate::startup::AppState;
+
+/// A comment as blog pages see it. No email, IP or user agent can get in here:
+/// the struct has no field for them.
+#[derive(Debug, Serialize)]
+pub struct PublicComment {
+    pub id: i64,
+    pub parent: Option<i64>,
+    pub author: String,
+    pub url: Option<String>,
+    pub avatar: String,
+    pub html: String,
+    pub created_at: String,
+    pub replies: Vec<PublicComment>,
+}
+
+pub fn timestamp(at: NaiveDateTime) -> String {
+    at.and_utc().to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+pub fn avatar_url(state: &AppState, key: &str) -> String {
+    format!(
+        "{}/avatar/{key}.svg",
+        state.public_url.as_str().trim_end_matches('/')
+    )
+}
+
+pub fn public(state: &AppState, row: &PublicRow) -> PublicComment {
+    let key = avatar::key_for(state.secret.expose(), &row.email, &row.author);
+    PublicComment {
+        id: row.id,
+        parent: row.parent_id,
+        author: row.author.clone(),
+        url: Some(row.url.clone()).filter(|u| !u.is_empty()),
+        avatar: avatar_url(state, &key),
+        html: render::comment_html(&row.body),
+        created_at: timestamp(row.created_at),
+        replies: Vec::new(),
+    }
+}
+
+/// One page of threads: the top-level comments of the page, each with every
+/// reply beneath it. A reply whose parent is not public is shown as a thread of
+/// its own rather than lost.
+pub struct Threads {
+    pub total_threads: usize,
+    pub comments: Vec<PublicComment>,
+}
+
+pub fn threads(state: &AppState, rows: &[PublicRow], page: usize, per_page: usize) -> Threads {
+    let visible: std::collections::HashSet<i64> = rows.iter().map(|r| r.id).collect();
+    let mut children: HashMap<i64, Vec<&PublicRow>> = HashMap::new();
+    let mut roots = Vec::new();
+    for row in rows {
+        match row.parent_id.filter(|p| visible.contains(p)) {
+            Some(parent) => children.entry(parent).or_default().push(row),
+            None => roots.push(row),
+        }
+    }
+    let total_threads = roots.len();
+    let comments = roots
+        .into_iter()
+        .skip(page.saturating_sub(1).saturating_mul(per_page))
+        .take(per_page)
+        .map(|root| build(state, root, &children))
+        .collect();
+    Threads {
+        total_threads,
+        comments,
+    }
+}
+
+fn build(
+    state: &AppState,
+    row: &PublicRow,
+    children: &HashMap<i64, Vec<&PublicRow>>,
+) -> PublicComment {
+    let mut comment = public(state, row);
+    if let Some(kids) = children.get(&row.id) {
+        comment.replies = kids.iter().map(|kid| build(state, kid, children)).collect();
+    }
+    comment
+}

@@ -1,0 +1,154 @@
+//! `Application::build`: the one way to assemble the server, used by `main` and
+//! by every test, so tests run exactly what ships.
+
+use std::net::TcpListener;
+
+use actix_web::dev::Server;
+use actix_web::{App, HttpServer, web};
+
+use std::sync::Arc;
+
+use url::Url;
+
+use crate::configuration::{Secret, Settings};
+use crate::db::{self, Database};
+use crate::error::AppError;
+use crate::live_rules::LiveRules;
+use crate::routes;
+use crate::telemetry::Metrics;
+
+/// What every handler shares.
+pub struct AppState {
+    pub db: Database,
+    pub settings: Settings,
+    /// The base of every absolute link we hand out (avatars, e-mails).
+    pub public_url: Url,
+    /// Keys avatar HMACs (and, later, signed tokens).
+    pub secret: Secret<Vec<u8>>,
+    pub metrics: Metrics,
+    pub rules: Arc<LiveRules>,
+}
+
+/// A bound, ready server.
+pub struct Application {
+    port: u16,
+    server: Server,
+    state: web::Data<AppState>,
+}
+
+/// Why the server could not start, for the one line `main` prints.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Database(#[from] db::OpenError),
+    #[error("REPLYDESK_BIND: cannot listen on {addr}: {cause}")]
+    Bind { addr: String, cause: std::io::Error },
+    #[error("cannot read the instance secret: {0}")]
+    Secret(AppError),
+    #[error("REPLYDESK_PUBLIC_URL: cannot derive it from the listening address: {0}")]
+    PublicUrl(String),
+    #[error("cannot set up metrics: {0}")]
+    Metrics(String),
+}
+
+impl Application {
+    pub async fn build(settings: Settings) -> Result<Self, StartError> {
+        let url = settings.database.clone();
+        let db = tokio::task::spawn_blocking(move || Database::open(&url))
+            .await
+            .map_err(|e| db::OpenError::Connect(e.to_string()))??;
+        let secret = match &settings.secret_key {
+            Some(key) => key.expose().as_bytes().to_vec(),
+            None => db
+                .run(|conn| db::stored_settings::secret_key(conn).map_err(AppError::from))
+                .await
+                .map_err(StartError::Secret)?
+                .into_bytes(),
+        };
+        let listener = TcpListener::bind(settings.bind).map_err(|cause| StartError::Bind {
+            addr: settings.bind.to_string(),
+            cause,
+        })?;
+        let port = listener
+            .local_addr()
+            .map_err(|cause| StartError::Bind {
+                addr: settings.bind.to_string(),
+                cause,
+            })?
+            .port();
+        let metrics = Metrics::new().map_err(StartError::Metrics)?;
+        let public_url = match &settings.public_url {
+            Some(url) => url.clone(),
+            None => own_url(&settings, port)?,
+        };
+        let state = web::Data::new(AppState {
+            db,
+            public_url,
+            rules: Arc::new(LiveRules::new(settings.rules.clone())),
+            settings,
+            secret: Secret::new(secret),
+            metrics,
+        });
+        crate::retention::spawn(
+            state.db.clone(),
+            state.settings.ip_retention_days,
+            Arc::clone(&state.rules),
+        );
+        let server = run(listener, state.clone()).map_err(|cause| StartError::Bind {
+            addr: format!("port {port}"),
+            cause,
+        })?;
+        Ok(Self {
+            port,
+            server,
+            state,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn database(&self) -> &Database {
+        &self.state.db
+    }
+
+    pub fn public_url(&self) -> &Url {
+        &self.state.public_url
+    }
+
+    /// Serves until SIGINT or SIGTERM, then lets in-flight requests finish.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+/// Where this server can be reached when no public URL is configured.
+fn own_url(settings: &Settings, port: u16) -> Result<Url, StartError> {
+    let ip = settings.bind.ip();
+    let host = match ip {
+        ip if ip.is_unspecified() => "127.0.0.1".to_owned(),
+        std::net::IpAddr::V6(v6) => format!("[{v6}]"),
+        std::net::IpAddr::V4(v4) => v4.to_string(),
+    };
+    Url::parse(&format!("http://{host}:{port}/")).map_err(|e| StartError::PublicUrl(e.to_string()))
+}
+
+fn run(listener: TcpListener, state: web::Data<AppState>) -> std::io::Result<Server> {
+    let server = HttpServer::new(move || {
+        let state = state.clone();
+        App::new()
+            .wrap(routes::cors(&state.settings))
+            .wrap(state.metrics.middleware())
+            .wrap(routes::fill_empty_errors())
+            .wrap(actix_web::middleware::from_fn(
+                crate::telemetry::log_request,
+            ))
+            .app_data(state)
+            .configure(routes::configure)
+    })
+    .listen(listener)?
+    .shutdown_timeout(30)
+    .run();
+    Ok(server)
+}

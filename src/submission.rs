@@ -1,0 +1,258 @@
+//! The one path every reply takes, whichever form it arrived in: the origin
+//! checks, the reply rules, the moderation rules, and storage in one transaction.
+
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use chrono::TimeDelta;
+use diesel::Connection;
+use url::Url;
+
+use crate::db::comments::{self, NewComment};
+use crate::db::posts::{self, NewPost, Post};
+use crate::db::{self, AnyConnection, audit, locks, write_transaction};
+use crate::domain::draft::CommentDraft;
+use crate::domain::origin::OriginPolicy;
+use crate::domain::rules::{self, Facts, Refusal, RuleSettings};
+use crate::domain::status::Status;
+use crate::error::AppError;
+use crate::startup::AppState;
+
+/// Who sent the reply, as far as the request tells.
+#[derive(Debug, Clone)]
+pub struct Sender {
+    pub ip: Option<IpAddr>,
+    pub user_agent: String,
+    /// The page the request came from (`Origin`, else `Referer`), if the browser said.
+    pub page: Option<String>,
+}
+
+/// A stored reply, with what the answer to the client needs.
+#[derive(Debug, Clone)]
+pub struct Accepted {
+    pub comment: comments::PublicRow,
+    pub status: Status,
+    pub post_url: String,
+}
+
+/// Checks, judges and stores a reply, under the rules the caller parsed it with.
+pub async fn submit(
+    state: &AppState,
+    rules: Arc<RuleSettings>,
+    draft: CommentDraft,
+    sender: Sender,
+) -> Result<Accepted, AppError> {
+    let policy = &state.settings.allowed_origins;
+    let page_allowed = check_origins(policy, &draft, &sender)?;
+    state
+        .db
+        .run(move |conn| {
+            write_transaction(conn, |conn| {
+                store(conn, &draft, &sender, &rules, page_allowed)
+            })
+        })
+        .await
+}
+
+/// Refuses foreign pages outright; returns whether the page is known to be the blog's.
+fn check_origins(
+    policy: &OriginPolicy,
+    draft: &CommentDraft,
+    sender: &Sender,
+) -> Result<bool, AppError> {
+    if let Some(page) = sender.page.as_deref()
+        && !policy.allows_header(page)
+    {
+        return Err(AppError::Forbidden(
+            "Comments are accepted only from the blog's own pages, and this request came from elsewhere."
+                .into(),
+        ));
+    }
+    if let Some(url) = &draft.post_url
+        && !policy.allows(url)
+    {
+        return Err(AppError::Forbidden(
+            "The post URL is not on this blog, so comments for it are not accepted here.".into(),
+        ));
+    }
+    Ok(sender.page.is_some() || draft.post_url.is_some())
+}
+
+fn store(
+    conn: &mut AnyConnection,
+    draft: &CommentDraft,
+    sender: &Sender,
+    settings: &RuleSettings,
+    page_allowed: bool,
+) -> Result<Accepted, AppError> {
+    let now = db::now();
+    let post = find_or_create_post(conn, draft, page_allowed, now)?;
+    let depth = reply_depth(conn, draft.parent_id, &post, settings)?;
+    let ip = sender.ip.map(|ip| ip.to_string());
+    locks::lock_senders(conn, &[ip.as_deref().unwrap_or_default(), &draft.email])?;
+    let since = now - TimeDelta::seconds(i64::from(settings.flood_seconds));
+    let facts = Facts {
+        now,
+        post_created_at: post.created_at,
+        post_comments_open: post.comments_open,
+        post_closes_at: post.closes_at,
+        duplicate: comments::duplicate_exists(
+            conn,
+            post.id,
+            draft.parent_id,
+            &draft.author,
+            &draft.email,
+            &draft.body,
+        )?,
+        last_from_same_sender: if settings.flood_seconds > 0 {
+            comments::last_from_sender(conn, ip.as_deref(), &draft.email, since)?
+        } else {
+            None
+        },
+        author_has_approved: settings.trust_returning
+            && comments::has_approved(conn, &draft.email)?,
+        ip: sender.ip,
+        user_agent: sender.user_agent.clone(),
+    };
+    let verdict = rules::judge(draft, &facts, settings).map_err(refusal_error)?;
+    let reasons = verdict.reasons.join("\n");
+    let id = comments::insert(
+        conn,
+        &NewComment {
+            post_id: post.id,
+            parent_id: draft.parent_id,
+            depth,
+            author: &draft.author,
+            email: &draft.email,
+            url: &draft.url,
+            body: &draft.body,
+            status: verdict.status.as_str(),
+            reasons: &reasons,
+            ip: ip.as_deref(),
+            user_agent: &sender.user_agent,
+            subscribed: draft.subscribe,
+            created_at: now,
+            updated_at: now,
+        },
+    )?;
+    audit::record(
+        conn,
+        &audit::NewEntry {
+            comment_id: Some(id),
+            actor: "rules",
+            from_status: None,
+            to_status: verdict.status.as_str(),
+            reason: &reasons,
+            created_at: now,
+        },
+    )?;
+    if verdict.status == Status::Approved {
+        posts::bump_version(conn, post.id)?;
+    }
+    tracing::info!(comment.id = id, post.id = post.id, status = %verdict.status, "comment stored");
+    Ok(Accepted {
+        comment: comments::PublicRow {
+            id,
+            parent_id: draft.parent_id,
+            author: draft.author.clone(),
+            email: draft.email.clone(),
+            url: draft.url.clone(),
+            body: draft.body.clone(),
+            created_at: now,
+        },
+        status: verdict.status,
+        post_url: post.url,
+    })
+}
+
+fn find_or_create_post(
+    conn: &mut AnyConnection,
+    draft: &CommentDraft,
+    page_allowed: bool,
+    now: chrono::NaiveDateTime,
+) -> Result<Post, AppError> {
+    if let Some(post) = posts::find_by_key(conn, &draft.post_key)? {
+        return Ok(post);
+    }
+    if !page_allowed {
+        return Err(AppError::Forbidden(
+            "This post has no comments yet. Its first comment must come from the blog's own page \
+             (with an Origin header or a post_url on the blog)."
+                .into(),
+        ));
+    }
+    let new = NewPost {
+        post_key: &draft.post_key,
+        title: &draft.post_title,
+        url: draft.post_url.as_ref().map_or("", Url::as_str),
+        created_at: now,
+    };
+    // A savepoint, so that losing a race with another instance creating the same
+    // post leaves the outer transaction usable on PostgreSQL.
+    match conn.transaction(|c| posts::insert(c, &new)) {
+        Ok(post) => Ok(post),
+        Err(diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::UniqueViolation,
+            _,
+        )) => {
+            posts::find_by_key(conn, &draft.post_key)?.ok_or(diesel::result::Error::NotFound.into())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The depth of a new comment, once its parent passes the reply rules.
+fn reply_depth(
+    conn: &mut AnyConnection,
+    parent_id: Option<i64>,
+    post: &Post,
+    settings: &RuleSettings,
+) -> Result<i32, AppError> {
+    let Some(parent_id) = parent_id else {
+        return Ok(0);
+    };
+    let Some((parent_post, parent_status, parent_depth)) = comments::find_parent(conn, parent_id)?
+    else {
+        return Err(AppError::field(
+            "parent",
+            "The comment you are replying to does not exist.",
+        ));
+    };
+    if parent_post != post.id {
+        return Err(AppError::field(
+            "parent",
+            "The comment you are replying to belongs to another post.",
+        ));
+    }
+    if parent_status != Status::Approved.as_str() {
+        return Err(AppError::field(
+            "parent",
+            "The comment you are replying to is not published.",
+        ));
+    }
+    let depth = parent_depth + 1;
+    if u32::try_from(depth).unwrap_or(u32::MAX) >= settings.max_depth {
+        return Err(AppError::field(
+            "parent",
+            format!(
+                "Replies can be nested at most {} levels deep.",
+                settings.max_depth
+            ),
+        ));
+    }
+    Ok(depth)
+}
+
+fn refusal_error(refusal: Refusal) -> AppError {
+    match refusal {
+        Refusal::Closed => AppError::Forbidden("Comments are closed on this post.".into()),
+        Refusal::Duplicate => AppError::Conflict(
+            "Duplicate comment detected; it looks as though you've already said that!".into(),
+        ),
+        Refusal::TooFast {
+            retry_after_seconds,
+        } => AppError::TooFast {
+            retry_after_seconds,
+        },
+    }
+}

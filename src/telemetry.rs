@@ -1,0 +1,119 @@
+//! Logs and metrics: structured request lines and the Prometheus registry.
+
+use std::io::IsTerminal;
+use std::time::Instant;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::middleware::Next;
+use actix_web_prom::{PrometheusMetrics, PrometheusMetricsBuilder};
+use prometheus::{IntGauge, IntGaugeVec, Opts, TextEncoder};
+
+use crate::domain::status::Status;
+
+/// Logs to stderr, filtered by `RUST_LOG` (default `info`).
+pub fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .init();
+}
+
+/// One line per request. Only the route pattern is logged, never the query or
+/// the client's address: those can carry personal data.
+pub async fn log_request(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let started = Instant::now();
+    let method = req.method().clone();
+    let route = req
+        .match_pattern()
+        .unwrap_or_else(|| "(unmatched)".to_owned());
+    let response = next.call(req).await?;
+    tracing::info!(
+        http.method = %method,
+        http.route = %route,
+        http.status = response.status().as_u16(),
+        elapsed_ms = started.elapsed().as_secs_f64() * 1000.0,
+        "request"
+    );
+    Ok(response)
+}
+
+/// Request counts and latencies by route and status (from `actix-web-prom`), plus
+/// gauges read from the database when `/metrics` is scraped.
+#[derive(Clone)]
+pub struct Metrics {
+    requests: PrometheusMetrics,
+    comments: IntGaugeVec,
+    outbox_waiting: IntGauge,
+    outbox_dead: IntGauge,
+}
+
+impl Metrics {
+    pub fn new() -> Result<Self, String> {
+        let requests = PrometheusMetricsBuilder::new("replydesk")
+            .mask_unmatched_patterns("UNMATCHED")
+            .build()
+            .map_err(|e| e.to_string())?;
+        let comments = IntGaugeVec::new(
+            Opts::new("replydesk_comments", "Stored comments by moderation status"),
+            &["status"],
+        )
+        .map_err(|e| e.to_string())?;
+        let outbox_waiting =
+            IntGauge::new("replydesk_outbox_waiting", "E-mails waiting to be sent")
+                .map_err(|e| e.to_string())?;
+        let outbox_dead = IntGauge::new(
+            "replydesk_outbox_dead",
+            "E-mails given up on after every retry",
+        )
+        .map_err(|e| e.to_string())?;
+        for gauge in [
+            Box::new(comments.clone()) as Box<dyn prometheus::core::Collector>,
+            Box::new(outbox_waiting.clone()),
+            Box::new(outbox_dead.clone()),
+        ] {
+            requests
+                .registry
+                .register(gauge)
+                .map_err(|e| e.to_string())?;
+        }
+        Ok(Self {
+            requests,
+            comments,
+            outbox_waiting,
+            outbox_dead,
+        })
+    }
+
+    pub fn middleware(&self) -> PrometheusMetrics {
+        self.requests.clone()
+    }
+
+    /// The Prometheus text page, with the database counts just read.
+    pub fn render(
+        &self,
+        by_status: &[(String, i64)],
+        outbox: (i64, i64),
+    ) -> Result<String, String> {
+        for status in Status::ALL {
+            let count = by_status
+                .iter()
+                .find(|(s, _)| s == status.as_str())
+                .map_or(0, |(_, n)| *n);
+            self.comments
+                .with_label_values(&[status.as_str()])
+                .set(count);
+        }
+        self.outbox_waiting.set(outbox.0);
+        self.outbox_dead.set(outbox.1);
+        TextEncoder::new()
+            .encode_to_string(&self.requests.registry.gather())
+            .map_err(|e| e.to_string())
+    }
+}

@@ -1,0 +1,315 @@
+//! The `replydesk` binary as an operator runs it.
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::helpers::{BINARY, Backend, TestDatabase, cli as replydesk, output_text as text, reply};
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A server process on its own port, killed when dropped.
+struct Server {
+    child: Child,
+    address: String,
+}
+
+impl Server {
+    fn start(db: &TestDatabase, extra: &[(&str, &str)]) -> Server {
+        let port = free_port();
+        let mut command = Command::new(BINARY);
+        command
+            .env_clear()
+            .env("REPLYDESK_DATABASE_URL", &db.url)
+            .env("REPLYDESK_BIND", format!("127.0.0.1:{port}"))
+            .env("REPLYDESK_ALLOWED_ORIGINS", "http://localhost")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        for (key, value) in extra {
+            command.env(key, value);
+        }
+        let child = command.spawn().expect("serve starts");
+        let server = Server {
+            child,
+            address: format!("http://127.0.0.1:{port}"),
+        };
+        server.wait_until_up();
+        server
+    }
+
+    fn wait_until_up(&self) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while Instant::now() < deadline {
+            if std::net::TcpStream::connect(self.address.trim_start_matches("http://")).is_ok() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        panic!("the server did not start listening");
+    }
+
+    fn signal(&self, name: &str) {
+        let status = Command::new("kill")
+            .args([name, &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn moderators_are_added_changed_and_removed_from_the_command_line() {
+    let db = TestDatabase::new(&Backend::Sqlite);
+    let added = replydesk(
+        &db,
+        &["moderator", "add", "Mod@Example.com"],
+        "a long passphrase\na long passphrase\n",
+    );
+    assert!(added.status.success(), "{}", text(&added));
+    assert!(text(&added).contains("mod@example.com created"));
+
+    let again = replydesk(
+        &db,
+        &["moderator", "add", "mod@example.com"],
+        "another one!\nanother one!\n",
+    );
+    assert!(!again.status.success());
+    assert!(text(&again).contains("already exists"), "{}", text(&again));
+
+    let mismatch = replydesk(
+        &db,
+        &["moderator", "add", "two@example.com"],
+        "first password\nsecond password\n",
+    );
+    assert!(!mismatch.status.success());
+    assert!(text(&mismatch).contains("differ"));
+
+    let short = replydesk(
+        &db,
+        &["moderator", "add", "two@example.com"],
+        "short\nshort\n",
+    );
+    assert!(text(&short).contains("at least 8"), "{}", text(&short));
+
+    let not_email = replydesk(
+        &db,
+        &["moderator", "add", "nobody"],
+        "a long passphrase\na long passphrase\n",
+    );
+    assert!(text(&not_email).contains("not an email address"));
+
+    let passwd = replydesk(
+        &db,
+        &["moderator", "passwd", "mod@example.com"],
+        "a newer passphrase\na newer passphrase\n",
+    );
+    assert!(passwd.status.success(), "{}", text(&passwd));
+
+    let removed = replydesk(&db, &["moderator", "remove", "mod@example.com"], "");
+    assert!(removed.status.success());
+    let gone = replydesk(&db, &["moderator", "remove", "mod@example.com"], "");
+    assert!(!gone.status.success());
+    assert!(text(&gone).contains("no moderator"));
+}
+
+#[test]
+fn migrate_brings_a_new_database_up_to_date() {
+    let db = TestDatabase::new(&Backend::Sqlite);
+    let output = replydesk(&db, &["migrate"], "");
+    assert!(output.status.success(), "{}", text(&output));
+    assert!(text(&output).contains("up to date"));
+}
+
+#[test]
+fn a_bad_setting_stops_start_up_naming_it() {
+    let db = TestDatabase::new(&Backend::Sqlite);
+    for (name, value, words) in [
+        ("REPLYDESK_FLOOD_SECONDS", "soon", "whole number"),
+        ("REPLYDESK_HOLD_ALL", "maybe", "true or false"),
+        (
+            "REPLYDESK_DATABASE_URL",
+            "mysql://root:pw@db/x",
+            "sqlite://",
+        ),
+        ("REPLYDESK_BIND", "everywhere", "address"),
+        ("REPLYDESK_ALLOWED_ORIGINS", "blog.example.com", "origin"),
+        ("REPLYDESK_SMTP_URL", "mail.example.com", "smtp://"),
+    ] {
+        let output = Command::new(BINARY)
+            .env_clear()
+            .env("REPLYDESK_DATABASE_URL", &db.url)
+            .env(name, value)
+            .output()
+            .unwrap();
+        assert!(!output.status.success(), "{name}={value} was accepted");
+        let said = text(&output);
+        assert!(
+            said.contains(name) && said.contains(words),
+            "{name}: {said}"
+        );
+        assert_eq!(said.lines().count(), 1, "one line: {said}");
+    }
+}
+
+#[test]
+fn a_sqlite_url_into_a_missing_folder_is_refused() {
+    let output = Command::new(BINARY)
+        .env_clear()
+        .env(
+            "REPLYDESK_DATABASE_URL",
+            "sqlite:///no/such/folder/replydesk.db",
+        )
+        .arg("migrate")
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    assert!(
+        text(&output).contains("/no/such/folder does not exist"),
+        "{}",
+        text(&output)
+    );
+}
+
+#[test]
+fn a_config_file_is_read_and_unknown_keys_are_refused() {
+    let db = TestDatabase::new(&Backend::Sqlite);
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(&bad, "hold_al = false\n").unwrap();
+    let output = Command::new(BINARY)
+        .env_clear()
+        .env("REPLYDESK_DATABASE_URL", &db.url)
+        .args(["--config", bad.to_str().unwrap(), "migrate"])
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    assert!(text(&output).contains("hold_al"), "{}", text(&output));
+}
+
+async fn post(server: &Server, body: &Value) -> reqwest::Response {
+    reqwest::Client::new()
+        .post(format!("{}/api/comments", server.address))
+        .header("Origin", crate::helpers::BLOG)
+        .json(body)
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn an_acknowledged_comment_survives_kill_9() {
+    for backend in [Some(Backend::Sqlite), Backend::postgres()]
+        .into_iter()
+        .flatten()
+    {
+        let db = TestDatabase::new(&backend);
+        let settings = [
+            ("REPLYDESK_HOLD_ALL", "false"),
+            ("REPLYDESK_FLOOD_SECONDS", "0"),
+        ];
+        let mut server = Server::start(&db, &settings);
+        let mut acknowledged = Vec::new();
+        for i in 0..20 {
+            let response = post(
+                &server,
+                &reply("durable", &format!("Comment {i} must survive.")),
+            )
+            .await;
+            assert_eq!(response.status(), 201);
+            acknowledged.push(
+                response.json::<Value>().await.unwrap()["id"]
+                    .as_i64()
+                    .unwrap(),
+            );
+        }
+        server.child.kill().unwrap(); // SIGKILL: no chance to flush anything
+        server.child.wait().unwrap();
+
+        let server = Server::start(&db, &settings);
+        let thread: Value = reqwest::get(format!("{}/api/posts/durable/comments", server.address))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let stored: Vec<i64> = thread["comments"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["id"].as_i64().unwrap())
+            .collect();
+        assert_eq!(stored, acknowledged, "{backend:?}");
+    }
+}
+
+#[tokio::test]
+async fn sigterm_lets_the_server_finish_and_exit_cleanly() {
+    let db = TestDatabase::new(&Backend::Sqlite);
+    let mut server = Server::start(&db, &[]);
+    let health = reqwest::get(format!("{}/healthz", server.address))
+        .await
+        .unwrap();
+    assert_eq!(health.status(), 200);
+    server.signal("-TERM");
+    let deadline = Instant::now() + Duration::from_secs(40);
+    loop {
+        if let Some(status) = server.child.try_wait().unwrap() {
+            assert!(status.success(), "exit status {status}");
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the server did not stop after SIGTERM"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn the_first_start_says_where_it_listens_and_how_to_add_a_moderator() {
+    let db = TestDatabase::new(&Backend::Sqlite);
+    let port = free_port();
+    let mut child = Command::new(BINARY)
+        .env_clear()
+        .env("REPLYDESK_DATABASE_URL", &db.url)
+        .env("REPLYDESK_BIND", format!("127.0.0.1:{port}"))
+        .env("REPLYDESK_PUBLIC_URL", format!("http://127.0.0.1:{port}"))
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let lines = std::thread::spawn(move || {
+        use std::io::BufRead;
+        let mut seen = String::new();
+        for line in std::io::BufReader::new(stderr)
+            .lines()
+            .map_while(Result::ok)
+        {
+            seen.push_str(&line);
+            seen.push('\n');
+            if line.contains("moderator add") {
+                break;
+            }
+        }
+        seen
+    });
+    let seen = lines.join().unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(seen.contains(&format!("http://127.0.0.1:{port}")), "{seen}");
+    assert!(seen.contains("replydesk moderator add"), "{seen}");
+}

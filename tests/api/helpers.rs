@@ -1,0 +1,286 @@
+//! One way to start the real server for a test: a random port, a fresh database
+//! (a new SQLite file, or a new PostgreSQL database), and an HTTP client.
+
+use diesel::{Connection, PgConnection, RunQueryDsl, SqliteConnection};
+use replydesk::configuration::Settings;
+use replydesk::startup::Application;
+use std::process::{Command, Output, Stdio};
+use std::sync::Arc;
+
+use serde_json::{Value, json};
+
+/// Runs a scenario once on SQLite and once on PostgreSQL, as `NAME::sqlite` and
+/// `NAME::postgres`.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($(async fn $name:ident($backend:ident: Backend) $body:block)+) => {$(
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+            use $crate::helpers::Backend;
+
+            async fn scenario($backend: Backend) $body
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                scenario(Backend::Sqlite).await
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                match Backend::postgres() {
+                    Some(backend) => scenario(backend).await,
+                    None => eprintln!("skipped: set REPLYDESK_TEST_POSTGRES_URL to run this on PostgreSQL"),
+                }
+            }
+        }
+    )+};
+}
+
+/// Which database a test runs against.
+#[derive(Clone, Debug)]
+pub enum Backend {
+    Sqlite,
+    /// The server URL, e.g. `postgres://postgres@127.0.0.1/test`; each test makes its own database.
+    Postgres(String),
+}
+
+impl Backend {
+    pub fn postgres() -> Option<Backend> {
+        std::env::var("REPLYDESK_TEST_POSTGRES_URL")
+            .ok()
+            .filter(|url| !url.is_empty())
+            .map(Backend::Postgres)
+    }
+}
+
+/// A fresh database that removes itself when the test ends.
+pub struct TestDatabase {
+    pub url: String,
+    _sqlite_dir: Option<tempfile::TempDir>,
+    postgres: Option<(String, String)>,
+}
+
+impl TestDatabase {
+    pub fn new(backend: &Backend) -> TestDatabase {
+        match backend {
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir().expect("temp dir");
+                let url = format!("sqlite://{}", dir.path().join("replydesk.db").display());
+                TestDatabase {
+                    url,
+                    _sqlite_dir: Some(dir),
+                    postgres: None,
+                }
+            }
+            Backend::Postgres(server) => {
+                let name = format!("replydesk_test_{}", random_hex());
+                let mut admin = PgConnection::establish(server).unwrap_or_else(|e| {
+                    panic!("REPLYDESK_TEST_POSTGRES_URL is set but PostgreSQL is unreachable: {e}")
+                });
+                diesel::sql_query(format!("CREATE DATABASE {name}"))
+                    .execute(&mut admin)
+                    .expect("create database");
+                let url = with_database(server, &name);
+                TestDatabase {
+                    url,
+                    _sqlite_dir: None,
+                    postgres: Some((server.clone(), name)),
+                }
+            }
+        }
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        if let Some((server, name)) = &self.postgres
+            && let Ok(mut admin) = PgConnection::establish(server)
+        {
+            let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .execute(&mut admin);
+        }
+    }
+}
+
+fn with_database(server: &str, name: &str) -> String {
+    let mut url = url::Url::parse(server).expect("REPLYDESK_TEST_POSTGRES_URL is a URL");
+    url.set_path(&format!("/{name}"));
+    url.to_string()
+}
+
+pub fn random_hex() -> String {
+    use rand::RngCore;
+    let mut bytes = [0u8; 8];
+    rand::rng().fill_bytes(&mut bytes);
+    hex::encode(bytes)
+}
+
+/// A running server and a client for it.
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub db: Arc<TestDatabase>,
+}
+
+/// The origin test blog pages live on; allowed by default.
+pub const BLOG: &str = "http://localhost:4000";
+
+/// Starts the server with the given settings over test defaults (flood rule off,
+/// so that tests may post quickly unless they test flooding).
+pub async fn spawn_app(backend: Backend, overrides: &[(&str, &str)]) -> TestApp {
+    start(Arc::new(TestDatabase::new(&backend)), overrides).await
+}
+
+async fn start(db: Arc<TestDatabase>, overrides: &[(&str, &str)]) -> TestApp {
+    let mut pairs: Vec<(&str, &str)> = vec![
+        ("DATABASE_URL", &db.url),
+        ("BIND", "127.0.0.1:0"),
+        ("FLOOD_SECONDS", "0"),
+        ("ALLOWED_ORIGINS", "http://localhost"),
+    ];
+    pairs.retain(|(key, _)| !overrides.iter().any(|(k, _)| k == key));
+    pairs.extend_from_slice(overrides);
+    let settings = Settings::from_pairs(&pairs).expect("test settings are valid");
+    let app = Application::build(settings)
+        .await
+        .expect("the server starts");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    tokio::spawn(app.run_until_stopped());
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    TestApp {
+        address,
+        client,
+        db,
+    }
+}
+
+impl TestApp {
+    /// A second server on the same database, as behind a load balancer.
+    pub async fn another_instance(&self, overrides: &[(&str, &str)]) -> TestApp {
+        start(Arc::clone(&self.db), overrides).await
+    }
+
+    /// Runs the `replydesk` binary against this test's database.
+    pub fn cli(&self, args: &[&str]) -> Output {
+        cli(&self.db, args, "")
+    }
+
+    /// Like `cli`, expecting success and returning what it printed.
+    pub fn cli_ok(&self, args: &[&str]) -> String {
+        let output = self.cli(args);
+        let text = output_text(&output);
+        assert!(
+            output.status.success(),
+            "replydesk {args:?} ({}): {text}",
+            output.status
+        );
+        text
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).send().await.expect("GET")
+    }
+
+    /// Posts JSON as a page of the test blog would.
+    pub async fn post_json(&self, body: &Value) -> reqwest::Response {
+        self.client
+            .post(self.url("/api/comments"))
+            .header("Origin", BLOG)
+            .json(body)
+            .send()
+            .await
+            .expect("POST /api/comments")
+    }
+
+    /// Posts a plain HTML form to `path` as a page of the test blog would.
+    pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        self.client
+            .post(self.url(path))
+            .header("Origin", BLOG)
+            .form(fields)
+            .send()
+            .await
+            .expect("POST form")
+    }
+
+    /// Posts a valid comment and returns its id.
+    pub async fn comment(&self, post: &str, parent: Option<i64>, text: &str) -> i64 {
+        let mut body = reply(post, text);
+        if let Some(parent) = parent {
+            body["parent"] = json!(parent);
+        }
+        let response = self.post_json(&body).await;
+        assert_eq!(response.status(), 201, "comment accepted");
+        let created: Value = response.json().await.expect("json");
+        created["id"].as_i64().expect("id")
+    }
+
+    /// Arranges state that no public route can (a closed post, an old post) by
+    /// writing to the test's own database directly.
+    pub fn execute_sql(&self, sql: &str) {
+        let done = match self.db.url.strip_prefix("sqlite://") {
+            Some(path) => diesel::sql_query(sql)
+                .execute(&mut SqliteConnection::establish(path).expect("sqlite")),
+            None => diesel::sql_query(sql)
+                .execute(&mut PgConnection::establish(&self.db.url).expect("postgres")),
+        };
+        done.unwrap_or_else(|e| panic!("{sql}: {e}"));
+    }
+
+    pub async fn thread(&self, post: &str) -> Value {
+        let response = self.get(&format!("/api/posts/{post}/comments")).await;
+        assert_eq!(response.status(), 200);
+        response.json().await.expect("json")
+    }
+}
+
+/// A complete, valid reply to `post` from the test blog.
+pub fn reply(post: &str, text: &str) -> Value {
+    json!({
+        "post": post,
+        "post_title": "Hello world",
+        "post_url": format!("{BLOG}/{post}/"),
+        "author": "Ada Lovelace",
+        "email": "ada@example.com",
+        "comment": text,
+    })
+}
+
+pub const BINARY: &str = env!("CARGO_BIN_EXE_replydesk");
+
+/// Runs the binary with only the database set, feeding `stdin`.
+pub fn cli(db: &TestDatabase, args: &[&str], stdin: &str) -> Output {
+    use std::io::Write;
+    let mut child = Command::new(BINARY)
+        .args(args)
+        .env_clear()
+        .env("REPLYDESK_DATABASE_URL", &db.url)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(stdin.as_bytes())
+        .expect("write stdin");
+    child.wait_with_output().expect("the binary finishes")
+}
+
+pub fn output_text(output: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}

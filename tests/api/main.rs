@@ -1,0 +1,14 @@
+//! Black-box tests: the real server on a random port, spoken to over HTTP.
+// A failed expectation in a test should stop it loudly.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod command_line;
+mod helpers;
+mod migrations;
+mod moderation;
+mod operations;
+mod privacy;
+mod reading;
+mod submit_form;
+mod submit_json;
+mod xss;
