@@ -1,0 +1,37 @@
+-- Reads: PATH is requested as is; with ETAG set, as a revalidation.
+local path = os.getenv("PATH_TO_GET") or "/healthz"
+local etag = os.getenv("ETAG")
+local threads = {}
+
+function setup(thread)
+  table.insert(threads, thread)
+end
+
+function init(args)
+  good, bad = 0, 0
+end
+
+request = function()
+  local headers = {}
+  if etag and etag ~= "" then
+    headers["If-None-Match"] = etag
+  end
+  return wrk.format("GET", path, headers)
+end
+
+response = function(status, headers, body)
+  if status == 200 or status == 304 then
+    good = good + 1
+  else
+    bad = bad + 1
+  end
+end
+
+done = function(summary, latency, requests)
+  local g, b = 0, 0
+  for _, t in ipairs(threads) do
+    g = g + t:get("good")
+    b = b + t:get("bad")
+  end
+  io.write(string.format("GOOD %d\nBAD %d\n", g, b))
+end

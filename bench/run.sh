@@ -1,0 +1,158 @@
+#!/usr/bin/env bash
+# Replydesk's benchmark: builds the release binary, starts the real server on
+# loopback with a fresh, seeded database, drives it with wrk, and prints a
+# Markdown report (also saved under bench/results/).
+#
+#   bench/run.sh                         # SQLite, 10,000 seeded comments, 10 s per run
+#   COMMENTS=1000000 bench/run.sh        # the same with a million comments stored
+#   DATABASE=postgres://postgres@127.0.0.1/postgres bench/run.sh   # on PostgreSQL
+#   DURATION=3 RUNS=1 bench/run.sh       # a quick smoke
+#
+# Needs wrk (Debian: apt-get install wrk) and python3 (SQLite seeding) or psql.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+COMMENTS=${COMMENTS:-10000}
+DURATION=${DURATION:-10}
+RUNS=${RUNS:-3}
+CONNECTIONS=${CONNECTIONS:-"32 128"}
+DATABASE=${DATABASE:-}
+PORT=${PORT:-18080}
+BASE="http://127.0.0.1:$PORT"
+
+command -v wrk >/dev/null || { echo "bench: wrk is not installed (apt-get install wrk)" >&2; exit 1; }
+cargo build --release --quiet
+BIN=$PWD/target/release/replydesk
+
+WORK=$(mktemp -d)
+SERVER_PID=
+cleanup() {
+    [ -n "$SERVER_PID" ] && kill -9 "$SERVER_PID" 2>/dev/null || true
+    if [ -n "${PG_DB:-}" ]; then psql "$DATABASE" -qc "DROP DATABASE IF EXISTS $PG_DB WITH (FORCE)" >/dev/null 2>&1 || true; fi
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+if [ -n "$DATABASE" ]; then
+    PG_DB="replydesk_bench_$$"
+    psql "$DATABASE" -qc "CREATE DATABASE $PG_DB" >/dev/null
+    URL=$(python3 -c 'import sys, urllib.parse as u; p = u.urlsplit(sys.argv[1]); print(u.urlunsplit(p._replace(path="/" + sys.argv[2])))' "$DATABASE" "$PG_DB")
+    BACKEND=PostgreSQL
+else
+    URL="sqlite://$WORK/replydesk.db"
+    BACKEND=SQLite
+fi
+export REPLYDESK_DATABASE_URL=$URL
+export REPLYDESK_BIND=127.0.0.1:$PORT
+export REPLYDESK_ALLOWED_ORIGINS=http://localhost
+export REPLYDESK_TRUSTED_PROXIES=127.0.0.1
+export REPLYDESK_HOLD_ALL=true
+
+count_comments() {
+    if [ "$BACKEND" = SQLite ]; then
+        python3 -c 'import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute("select count(*) from comments").fetchone()[0])' "$WORK/replydesk.db"
+    else
+        psql "$URL" -Atc 'select count(*) from comments'
+    fi
+}
+
+echo "seeding $COMMENTS comments on $BACKEND…" >&2
+(cd "$WORK" && "$BIN" migrate >/dev/null)
+SEED=$(sed "s/:COMMENTS/$COMMENTS/" bench/seed.sql)
+if [ "$BACKEND" = SQLite ]; then
+    python3 -c 'import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); c.executescript(sys.stdin.read()); c.commit()' "$WORK/replydesk.db" <<<"$SEED"
+else
+    psql "$URL" -q -v ON_ERROR_STOP=1 <<<"$SEED" >/dev/null
+fi
+printf 'bench-password\nbench-password\n' | (cd "$WORK" && "$BIN" moderator add moderator@example.com >/dev/null)
+SEEDED=$(count_comments)
+
+start_server() {
+    local started=$(date +%s.%N)
+    (cd "$WORK" && exec "$BIN" serve 2>>"$WORK/server.log") &
+    SERVER_PID=$!
+    until curl -fs "$BASE/readyz" >/dev/null 2>&1; do sleep 0.01; done
+    STARTUP_MS=$(python3 -c "import time; print(round((time.time() - $started) * 1000))")
+}
+
+peak_rss_mb() { awk '/VmHWM/ { printf "%.1f", $2 / 1024 }' "/proc/$SERVER_PID/status"; }
+
+median() { sort -n | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
+
+# One wrk run; prints "rps p50_ms p99_ms errors non_ok".
+wrk_run() {
+    local conns=$1 script=$2 out
+    out=$(SALT="$(date +%s%N)" wrk -t2 -c"$conns" -d"${DURATION}s" --latency -s "bench/$script" "$BASE" 2>&1)
+    echo "$out" >>"$WORK/wrk.log"
+    python3 - "$out" <<'PY'
+import re, sys
+out = sys.argv[1]
+def ms(v):
+    m = re.match(r"([\d.]+)(us|ms|s)", v)
+    n, unit = float(m.group(1)), m.group(2)
+    return n / 1000 if unit == "us" else n * 1000 if unit == "s" else n
+rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+p50 = ms(re.search(r"\s50%\s+(\S+)", out).group(1))
+p99 = ms(re.search(r"\s99%\s+(\S+)", out).group(1))
+errors = sum(int(x) for x in re.findall(r"(?:connect|read|write|timeout) (\d+)", out))
+bad = re.search(r"(?:REFUSED|BAD) (\d+)", out)
+other = re.search(r"OTHER (\d+)", out)
+acked = re.search(r"ACKNOWLEDGED (\d+)", out)
+non_ok = int(bad.group(1)) + (int(other.group(1)) if other else 0)
+print(f"{rps:.0f} {p50:.2f} {p99:.2f} {errors} {non_ok} {acked.group(1) if acked else 0}")
+PY
+}
+
+ROWS=()
+ACKED_TOTAL=0
+scenario() {
+    local name=$1 script=$2 conns=$3
+    local rps=() p50=() p99=() errs=0 nonok=0
+    for _ in $(seq "$RUNS"); do
+        read -r r a b e n k < <(wrk_run "$conns" "$script")
+        rps+=("$r"); p50+=("$a"); p99+=("$b"); errs=$((errs + e)); nonok=$((nonok + n)); ACKED_TOTAL=$((ACKED_TOTAL + k))
+    done
+    ROWS+=("| $name | $conns | $(printf '%s\n' "${rps[@]}" | median) | $(printf '%s\n' "${p50[@]}" | median) | $(printf '%s\n' "${p99[@]}" | median) | $errs | $nonok |")
+}
+
+start_server
+FIRST_STARTUP_MS=$STARTUP_MS
+for c in $CONNECTIONS; do
+    FORMAT=form scenario "POST /comments (form)" submit.lua "$c"
+    FORMAT=json scenario "POST /api/comments (JSON)" submit.lua "$c"
+done
+
+# Every acknowledged submission must survive a kill -9.
+RSS_WRITES=$(peak_rss_mb)
+kill -9 "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true
+STORED=$(count_comments)
+EXPECTED=$((SEEDED + ACKED_TOTAL))
+if [ "$STORED" -ge "$EXPECTED" ]; then DURABLE="yes: $ACKED_TOTAL acknowledged, all stored after kill -9"; else DURABLE="NO: $EXPECTED expected, $STORED stored"; fi
+
+start_server
+ETAG=$(curl -fs -D - -o /dev/null "$BASE/api/posts/listing/comments?per_page=200" | awk -F': ' 'tolower($1) == "etag" { print $2 }' | tr -d '\r')
+COUNTS_PATH="/api/counts?$(for i in $(seq 0 19); do printf 'post=bench-post-%d&' "$i"; done)"
+for c in $CONNECTIONS; do
+    PATH_TO_GET="/api/posts/listing/comments?per_page=200" scenario "GET a 200-comment post" get.lua "$c"
+    PATH_TO_GET="/api/posts/listing/comments?per_page=200" ETAG="$ETAG" scenario "the same, If-None-Match (304)" get.lua "$c"
+    PATH_TO_GET="${COUNTS_PATH%&}" scenario "GET /api/counts, 20 posts" get.lua "$c"
+done
+RSS_READS=$(peak_rss_mb)
+
+REPORT=$(cat <<MD
+### $BACKEND, $COMMENTS comments stored, $(date -u +%Y-%m-%d)
+
+Machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(free -g | awk '/Mem:/ { print $2 }') GiB; wrk on the same machine.
+Command: \`COMMENTS=$COMMENTS DURATION=$DURATION RUNS=$RUNS${DATABASE:+ DATABASE=…} bench/run.sh\` — medians of $RUNS runs of ${DURATION} s, \`wrk -t2 --latency\`.
+
+| scenario | connections | requests/s | p50 ms | p99 ms | socket errors | non-2xx/3xx |
+|---|---|---|---|---|---|---|
+$(printf '%s\n' "${ROWS[@]}")
+
+- start-up to ready with $SEEDED comments stored: ${FIRST_STARTUP_MS} ms (after the writes: ${STARTUP_MS} ms)
+- peak RSS: ${RSS_WRITES} MB during the submissions, ${RSS_READS} MB during the reads
+- durability: $DURABLE
+MD
+)
+mkdir -p bench/results
+echo "$REPORT" | tee "bench/results/$(date -u +%Y%m%dT%H%M%S)-$BACKEND-$COMMENTS.md"

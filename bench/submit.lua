@@ -1,0 +1,66 @@
+-- Distinct replies from many clients: each request gets its own text, email and
+-- X-Forwarded-For address (the server trusts 127.0.0.1 as a proxy), spread over
+-- 100 posts. FORMAT=json|form picks the endpoint.
+local threads = {}
+local counter = 0
+local format = os.getenv("FORMAT") or "form"
+-- Distinct per wrk run, so a second run never repeats the first one's words.
+local salt = os.getenv("SALT") or tostring(os.time())
+
+function setup(thread)
+  thread:set("id", #threads)
+  table.insert(threads, thread)
+end
+
+function init(args)
+  ok, refused, other = 0, 0, 0
+end
+
+local function urlencode(s)
+  return (s:gsub("[^%w%-_%.~]", function(c) return string.format("%%%02X", string.byte(c)) end))
+end
+
+request = function()
+  counter = counter + 1
+  local n = id * 100000000 + counter
+  local post = "bench-post-" .. (n % 100)
+  -- Addresses move on by 100,000 a second, so a later run does not trip the
+  -- flood rule on the addresses of an earlier one.
+  local a = (n + os.time() * 100000) % 16777216
+  local ip = string.format("10.%d.%d.%d", math.floor(a / 65536) % 256, math.floor(a / 256) % 256, a % 256)
+  local text = "Benchmark reply " .. salt .. "-" .. n .. " with some ordinary words in it."
+  local email = "reader" .. salt .. "-" .. n .. "@example.com"
+  local headers = { ["X-Forwarded-For"] = ip, ["Origin"] = "http://localhost" }
+  if format == "json" then
+    headers["Content-Type"] = "application/json"
+    local body = string.format(
+      '{"post":"%s","post_title":"Post","post_url":"http://localhost/%s/","author":"Reader %d","email":"%s","comment":"%s"}',
+      post, post, n, email, text)
+    return wrk.format("POST", "/api/comments", headers, body)
+  end
+  headers["Content-Type"] = "application/x-www-form-urlencoded"
+  local body = "post=" .. post .. "&post_title=Post&post_url=" .. urlencode("http://localhost/" .. post .. "/")
+    .. "&author=" .. urlencode("Reader " .. n) .. "&email=" .. urlencode(email)
+    .. "&comment=" .. urlencode(text)
+  return wrk.format("POST", "/comments", headers, body)
+end
+
+response = function(status, headers, body)
+  if status == 201 or status == 303 then
+    ok = ok + 1
+  elseif status >= 400 and status < 500 then
+    refused = refused + 1
+  else
+    other = other + 1
+  end
+end
+
+done = function(summary, latency, requests)
+  local total_ok, total_refused, total_other = 0, 0, 0
+  for _, t in ipairs(threads) do
+    total_ok = total_ok + t:get("ok")
+    total_refused = total_refused + t:get("refused")
+    total_other = total_other + t:get("other")
+  end
+  io.write(string.format("ACKNOWLEDGED %d\nREFUSED %d\nOTHER %d\n", total_ok, total_refused, total_other))
+end
