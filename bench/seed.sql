@@ -43,4 +43,6 @@ SELECT (SELECT id FROM posts WHERE post_key = 'listing'),
        '2026-01-04 00:00:00', '2026-01-04 00:00:00'
 FROM n;
 
-UPDATE posts SET version = version + 1;
+UPDATE posts SET version = version + 1, approved_count = (
+    SELECT COUNT(*) FROM comments WHERE comments.post_id = posts.id AND comments.status = 'approved'
+);

@@ -10,6 +10,7 @@ diesel::table! {
         closes_at -> Nullable<Timestamp>,
         version -> BigInt,
         created_at -> Timestamp,
+        approved_count -> BigInt,
     }
 }
 
