@@ -15,6 +15,7 @@ use crate::db::{self, Database};
 use crate::error::AppError;
 use crate::live_rules::LiveRules;
 use crate::routes;
+use crate::routes::public::cache::PageCache;
 use crate::telemetry::Metrics;
 
 /// What every handler shares.
@@ -27,6 +28,8 @@ pub struct AppState {
     pub secret: Secret<Vec<u8>>,
     pub metrics: Metrics,
     pub rules: Arc<LiveRules>,
+    /// Rendered comment pages by post version.
+    pub pages: PageCache,
 }
 
 /// A bound, ready server.
@@ -85,6 +88,7 @@ impl Application {
             db,
             public_url,
             rules: Arc::new(LiveRules::new(settings.rules.clone())),
+            pages: PageCache::default(),
             settings,
             secret: Secret::new(secret),
             metrics,

@@ -1,7 +1,7 @@
 //! Thin HTTP handlers: parse the request, call the service, answer.
 
 mod ops;
-mod public;
+pub mod public;
 
 use actix_cors::Cors;
 use actix_web::body::{BoxBody, EitherBody, MessageBody};

@@ -1,5 +1,6 @@
 //! The public contract: reply submissions, the comment tree, counts, avatars.
 
+pub mod cache;
 mod form;
 mod json;
 pub mod page;

@@ -4,6 +4,9 @@ use actix_web::http::header::{self, CacheControl, CacheDirective, ETag, EntityTa
 use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
+use actix_web::web::Bytes;
+
+use super::cache::PageKey;
 use super::view::{PublicComment, threads};
 use crate::db::{comments, posts};
 use crate::domain::avatar;
@@ -77,28 +80,58 @@ async fn list(
             .insert_header(CacheControl(vec![CacheDirective::NoCache]))
             .finish());
     }
-    let rows = match post {
-        Some(post) => {
+    let cache_key = PageKey {
+        post_id,
+        version,
+        page,
+        per_page,
+    };
+    let body = match state.pages.get(&cache_key) {
+        Some(body) => body,
+        None => {
+            let body = render_page(&state, key, post.map(|p| p.id), page, per_page).await?;
+            if post_id != 0 {
+                state.pages.insert(cache_key, body.clone());
+            }
+            body
+        }
+    };
+    Ok(HttpResponse::Ok()
+        .insert_header(ETag(tag))
+        .insert_header(CacheControl(vec![CacheDirective::NoCache]))
+        .content_type("application/json")
+        .body(body))
+}
+
+async fn render_page(
+    state: &AppState,
+    key: String,
+    post_id: Option<i64>,
+    page: usize,
+    per_page: usize,
+) -> Result<Bytes, AppError> {
+    let rows = match post_id {
+        Some(id) => {
             state
                 .db
-                .run(move |conn| Ok(comments::approved_for_post(conn, post.id)?))
+                .run(move |conn| Ok(comments::approved_for_post(conn, id)?))
                 .await?
         }
         None => Vec::new(),
     };
-    let tree = threads(&state, &rows, page, per_page);
-    Ok(HttpResponse::Ok()
-        .insert_header(ETag(tag))
-        .insert_header(CacheControl(vec![CacheDirective::NoCache]))
-        .json(CommentPage {
-            post: key,
-            total: rows.len(),
-            threads: tree.total_threads,
-            page,
-            per_page,
-            pages: tree.total_threads.div_ceil(per_page),
-            comments: tree.comments,
-        }))
+    let tree = threads(state, &rows, page, per_page);
+    let page = CommentPage {
+        post: key,
+        total: rows.len(),
+        threads: tree.total_threads,
+        page,
+        per_page,
+        pages: tree.total_threads.div_ceil(per_page),
+        comments: tree.comments,
+    };
+    serde_json::to_vec(&page)
+        .map(Bytes::from)
+        .map_err(|e| AppError::internal("serializing a comment page", e))
 }
 
 #[derive(Serialize)]
