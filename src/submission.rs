@@ -10,7 +10,7 @@ use url::Url;
 
 use crate::db::comments::{self, NewComment};
 use crate::db::posts::{self, NewPost, Post};
-use crate::db::{self, AnyConnection, audit, locks, write_transaction};
+use crate::db::{self, AnyConnection, audit, locks};
 use crate::domain::draft::CommentDraft;
 use crate::domain::origin::OriginPolicy;
 use crate::domain::rules::{self, Facts, Refusal, RuleSettings};
@@ -46,11 +46,7 @@ pub async fn submit(
     let page_allowed = check_origins(policy, &draft, &sender)?;
     state
         .db
-        .run(move |conn| {
-            write_transaction(conn, |conn| {
-                store(conn, &draft, &sender, &rules, page_allowed)
-            })
-        })
+        .write(move |conn| store(conn, &draft, &sender, &rules, page_allowed))
         .await
 }
 

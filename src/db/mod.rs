@@ -9,6 +9,7 @@ pub mod posts;
 pub mod schema;
 pub mod stats;
 pub mod stored_settings;
+pub mod writer;
 
 use std::time::Duration;
 
@@ -76,6 +77,8 @@ pub type Pool = r2d2::Pool<Manager>;
 #[derive(Clone)]
 pub struct Database {
     pool: Pool,
+    /// SQLite's group-commit writer; PostgreSQL takes concurrent writers as they come.
+    writer: Option<writer::Writer>,
 }
 
 /// Why the database could not be opened, in words for an operator.
@@ -114,7 +117,13 @@ impl Database {
             .test_on_check_out(matches!(url, DatabaseUrl::Postgres(_)))
             .build(Manager { url: url.clone() })
             .map_err(|e| OpenError::Connect(e.to_string()))?;
-        let db = Self { pool };
+        let writer = match url {
+            DatabaseUrl::Sqlite(_) => Some(
+                writer::Writer::start(&Manager { url: url.clone() }).map_err(OpenError::Connect)?,
+            ),
+            DatabaseUrl::Postgres(_) => None,
+        };
+        let db = Self { pool, writer };
         let mut conn = db
             .pool
             .get()
@@ -136,6 +145,19 @@ impl Database {
         })
         .await
         .map_err(|e| AppError::internal("database task failed", e))?
+    }
+
+    /// Runs write work in a transaction of its own (PostgreSQL) or in the next
+    /// group commit (SQLite); either way it is durable when this returns `Ok`.
+    pub async fn write<T, F>(&self, work: F) -> Result<T, AppError>
+    where
+        F: FnOnce(&mut AnyConnection) -> Result<T, AppError> + Send + 'static,
+        T: Send + 'static,
+    {
+        match &self.writer {
+            Some(writer) => writer.write(work).await,
+            None => self.run(move |conn| write_transaction(conn, work)).await,
+        }
     }
 
     /// The same work, on the caller's thread, for the command-line tools.

@@ -1,0 +1,110 @@
+//! Group commit for SQLite: one writer thread runs queued write work in shared
+//! transactions, so a burst of submissions costs one sync to disk per batch
+//! instead of one per comment. Each piece of work runs in its own savepoint, so
+//! one refusal rolls back only itself, and nobody is answered before the batch
+//! is durably committed.
+
+use std::sync::mpsc;
+use std::thread;
+
+use diesel::Connection;
+use diesel::connection::{AnsiTransactionManager, TransactionManager};
+use diesel::r2d2::ManageConnection;
+use tokio::sync::oneshot;
+
+use super::{AnyConnection, Manager};
+use crate::error::AppError;
+
+/// The most pieces of work one transaction takes.
+const MAX_BATCH: usize = 256;
+
+type Work = Box<dyn FnOnce(&mut AnyConnection) -> Result<(), AppError> + Send>;
+type Commit = oneshot::Sender<Result<(), String>>;
+
+/// The sending side of the writer thread's queue.
+#[derive(Clone)]
+pub struct Writer {
+    queue: mpsc::Sender<(Work, Commit)>,
+}
+
+impl Writer {
+    /// Starts the writer thread on a connection of its own.
+    pub fn start(manager: &Manager) -> Result<Self, String> {
+        let mut conn = manager.connect().map_err(|e| e.to_string())?;
+        let (queue, jobs) = mpsc::channel::<(Work, Commit)>();
+        thread::Builder::new()
+            .name("replydesk-writer".into())
+            .spawn(move || {
+                while let Ok(first) = jobs.recv() {
+                    let mut batch = vec![first];
+                    while batch.len() < MAX_BATCH {
+                        match jobs.try_recv() {
+                            Ok(job) => batch.push(job),
+                            Err(_) => break,
+                        }
+                    }
+                    run_batch(&mut conn, batch);
+                }
+            })
+            .map_err(|e| e.to_string())?;
+        Ok(Self { queue })
+    }
+
+    /// Runs `work` in the next batch and answers once it is committed.
+    pub async fn write<T, F>(&self, work: F) -> Result<T, AppError>
+    where
+        F: FnOnce(&mut AnyConnection) -> Result<T, AppError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let (result_tx, result_rx) = oneshot::channel();
+        let job: Work = Box::new(move |conn| {
+            let outcome = work(conn);
+            let failed = outcome.is_err();
+            let _ = result_tx.send(outcome);
+            // The savepoint is rolled back for a refusal; its answer already waits.
+            if failed {
+                Err(AppError::Conflict("rolled back".into()))
+            } else {
+                Ok(())
+            }
+        });
+        let (commit_tx, commit_rx) = oneshot::channel();
+        self.queue
+            .send((job, commit_tx))
+            .map_err(|_| AppError::Unavailable)?;
+        let committed = commit_rx.await.map_err(|_| AppError::Unavailable)?;
+        let outcome = result_rx.await.map_err(|_| AppError::Unavailable)?;
+        match (committed, outcome) {
+            (_, Err(refusal)) => Err(refusal),
+            (Err(e), Ok(_)) => Err(AppError::internal("committing a batch", e)),
+            (Ok(()), Ok(value)) => Ok(value),
+        }
+    }
+}
+
+fn run_batch(conn: &mut AnyConnection, batch: Vec<(Work, Commit)>) {
+    let begun = match conn {
+        AnyConnection::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE"),
+        AnyConnection::Postgresql(c) => AnsiTransactionManager::begin_transaction(c),
+    };
+    if let Err(e) = begun {
+        for (_, commit) in batch {
+            let _ = commit.send(Err(e.to_string()));
+        }
+        return;
+    }
+    let mut commits = Vec::with_capacity(batch.len());
+    for (work, commit) in batch {
+        // A savepoint per piece of work: a refusal rolls back only its own writes.
+        let _ = conn.transaction(|c| work(c));
+        commits.push(commit);
+    }
+    let committed = <AnyConnection as Connection>::TransactionManager::commit_transaction(conn)
+        .map_err(|e| e.to_string());
+    if committed.is_err() {
+        let _ = <AnyConnection as Connection>::TransactionManager::rollback_transaction(conn);
+    }
+    for commit in commits {
+        let _ = commit.send(committed.clone());
+    }
+}
