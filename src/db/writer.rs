@@ -84,7 +84,9 @@ impl Writer {
 
 fn run_batch(conn: &mut AnyConnection, batch: Vec<(Work, Commit)>) {
     let begun = match conn {
-        AnyConnection::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE"),
+        AnyConnection::Sqlite(c) => {
+            AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")
+        }
         AnyConnection::Postgresql(c) => AnsiTransactionManager::begin_transaction(c),
     };
     if let Err(e) = begun {

@@ -1,0 +1,2 @@
+DROP INDEX comments_post_author;
+DROP INDEX comments_post_email;
