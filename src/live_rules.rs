@@ -4,13 +4,18 @@
 
 use std::sync::{Arc, RwLock};
 
-use crate::db::{self, AnyConnection, Database, stored_settings};
+use crate::db::{self, AnyConnection, stored_settings};
 use crate::domain::rules::RuleSettings;
 use crate::error::AppError;
 
+struct Cached {
+    version: i64,
+    rules: Arc<RuleSettings>,
+}
+
 pub struct LiveRules {
     base: RuleSettings,
-    cache: RwLock<Option<(i64, Arc<RuleSettings>)>>,
+    cache: RwLock<Option<Cached>>,
 }
 
 impl LiveRules {
@@ -26,10 +31,10 @@ impl LiveRules {
     pub fn current(&self, conn: &mut AnyConnection) -> Result<Arc<RuleSettings>, AppError> {
         let version = stored_settings::rules_version(conn)?;
         if let Ok(cache) = self.cache.read()
-            && let Some((cached, rules)) = cache.as_ref()
-            && *cached == version
+            && let Some(cached) = cache.as_ref()
+            && cached.version == version
         {
-            return Ok(Arc::clone(rules));
+            return Ok(Arc::clone(&cached.rules));
         }
         let mut rules = self.base.clone();
         for (name, value) in stored_settings::rule_overrides(conn)? {
@@ -39,14 +44,22 @@ impl LiveRules {
         }
         let rules = Arc::new(rules);
         if let Ok(mut cache) = self.cache.write() {
-            *cache = Some((version, Arc::clone(&rules)));
+            *cache = Some(Cached {
+                version,
+                rules: Arc::clone(&rules),
+            });
         }
         Ok(rules)
     }
 
-    pub async fn fetch(self: &Arc<Self>, db: &Database) -> Result<Arc<RuleSettings>, AppError> {
-        let live = Arc::clone(self);
-        db.run(move |conn| live.current(conn)).await
+    /// The rules as last read on this instance, without asking the database:
+    /// a hint for parsing, never the rules that judge.
+    pub fn cached(&self) -> Arc<RuleSettings> {
+        self.cache
+            .read()
+            .ok()
+            .and_then(|cache| cache.as_ref().map(|cached| Arc::clone(&cached.rules)))
+            .unwrap_or_else(|| Arc::new(self.base.clone()))
     }
 
     /// Changes one rule for every instance; the value is checked first and a

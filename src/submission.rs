@@ -35,18 +35,21 @@ pub struct Accepted {
     pub post_url: String,
 }
 
-/// Checks, judges and stores a reply, under the rules the caller parsed it with.
+/// Checks, judges and stores a reply, under the rules in force when it is stored.
 pub async fn submit(
     state: &AppState,
-    rules: Arc<RuleSettings>,
     draft: CommentDraft,
     sender: Sender,
 ) -> Result<Accepted, AppError> {
     let policy = &state.settings.allowed_origins;
     let page_allowed = check_origins(policy, &draft, &sender)?;
+    let live = Arc::clone(&state.rules);
     state
         .db
-        .write(move |conn| store(conn, &draft, &sender, &rules, page_allowed))
+        .write(move |conn| {
+            let rules = live.current(conn)?;
+            store(conn, &draft, &sender, &rules, page_allowed)
+        })
         .await
 }
 
@@ -81,6 +84,12 @@ fn store(
     settings: &RuleSettings,
     page_allowed: bool,
 ) -> Result<Accepted, AppError> {
+    // Whether a name and email are required is judged here, under the rules
+    // just read, so a moderator's change applies to the very next comment.
+    let missing = draft.identity_problems(settings.require_name_email);
+    if !missing.is_empty() {
+        return Err(AppError::Invalid(missing));
+    }
     let now = db::now();
     let post = find_or_create_post(conn, draft, page_allowed, now)?;
     let depth = reply_depth(conn, draft.parent_id, &post, settings)?;

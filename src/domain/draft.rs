@@ -9,8 +9,6 @@ use std::collections::BTreeMap;
 use url::Url;
 use validator::{Validate, ValidationError};
 
-use crate::domain::rules::RuleSettings;
-
 /// WordPress's column limits, the floor for every field.
 pub const MAX_AUTHOR_CHARS: u64 = 245;
 pub const MAX_EMAIL_CHARS: u64 = 100;
@@ -43,6 +41,8 @@ pub struct CommentDraft {
     pub post_url: Option<Url>,
     pub parent_id: Option<i64>,
     pub author: String,
+    /// Whether the commenter gave a name (`author` is "Anonymous" otherwise).
+    pub author_given: bool,
     /// Lower-cased, so the same person is recognised however they type it.
     pub email: String,
     pub url: String,
@@ -141,9 +141,46 @@ fn non_empty(value: &Option<String>) -> Option<&str> {
     value.as_deref().map(str::trim).filter(|v| !v.is_empty())
 }
 
+/// What is missing when names and emails are required.
+pub fn identity_problems(author_given: bool, email_given: bool) -> FieldErrors {
+    let mut problems = FieldErrors::new();
+    if !author_given {
+        problems.insert("author".into(), "Please enter your name.".into());
+    }
+    if !email_given {
+        problems.insert("email".into(), "Please enter your email address.".into());
+    }
+    problems
+}
+
 impl CommentDraft {
+    /// Parses everything except whether a name and email are required: that is
+    /// decided where the rules are read fresh, in the storing transaction. When
+    /// another field fails, this instance's last copy of the rules adds the
+    /// missing name and email, so the commenter still sees every problem at once.
+    pub fn parse_for_storage(input: &Submission, require_hint: bool) -> Result<Self, FieldErrors> {
+        Self::parse(input, false).map_err(|mut errors| {
+            if require_hint {
+                errors.extend(identity_problems(
+                    non_empty(&input.author).is_some(),
+                    non_empty(&input.email).is_some(),
+                ));
+            }
+            errors
+        })
+    }
+
+    /// The name/email problems under rules read fresh; empty when all is well.
+    pub fn identity_problems(&self, require_name_email: bool) -> FieldErrors {
+        if require_name_email {
+            identity_problems(self.author_given, !self.email.is_empty())
+        } else {
+            FieldErrors::new()
+        }
+    }
+
     /// Applies every field rule at once, so the commenter sees all problems together.
-    pub fn parse(input: &Submission, rules: &RuleSettings) -> Result<Self, FieldErrors> {
+    pub fn parse(input: &Submission, require_name_email: bool) -> Result<Self, FieldErrors> {
         let mut errors = FieldErrors::new();
         let post = non_empty(&input.post).unwrap_or_default();
         let author = non_empty(&input.author);
@@ -160,13 +197,8 @@ impl CommentDraft {
         if body.is_empty() {
             errors.insert("comment".into(), "Please type your comment.".into());
         }
-        if rules.require_name_email {
-            if author.is_none() {
-                errors.insert("author".into(), "Please enter your name.".into());
-            }
-            if email.is_none() {
-                errors.insert("email".into(), "Please enter your email address.".into());
-            }
+        if require_name_email {
+            errors.extend(identity_problems(author.is_some(), email.is_some()));
         }
         let parent_id = match non_empty(&input.parent) {
             None | Some("0") => None,
@@ -211,6 +243,7 @@ impl CommentDraft {
             post_url: fields.post_url.and_then(|u| Url::parse(u).ok()),
             parent_id,
             author: author.unwrap_or("Anonymous").to_owned(),
+            author_given: author.is_some(),
             subscribe: input.subscribe && !email.is_empty(),
             email,
             url: fields.url.unwrap_or_default().to_owned(),
@@ -235,8 +268,8 @@ impl CommentDraft {
 mod tests {
     use super::*;
 
-    fn rules() -> RuleSettings {
-        RuleSettings::default()
+    fn rules() -> bool {
+        true
     }
 
     fn valid() -> Submission {
@@ -251,7 +284,7 @@ mod tests {
 
     #[test]
     fn a_complete_reply_parses_trimmed_with_a_lowercase_email() {
-        let draft = CommentDraft::parse(&valid(), &rules()).expect("valid");
+        let draft = CommentDraft::parse(&valid(), rules()).expect("valid");
         assert_eq!(draft.body, "Nice post!");
         assert_eq!(draft.email, "ada@example.com");
         assert_eq!(draft.parent_id, None);
@@ -259,7 +292,7 @@ mod tests {
 
     #[test]
     fn every_missing_required_field_is_named_at_once() {
-        let errors = CommentDraft::parse(&Submission::default(), &rules()).expect_err("invalid");
+        let errors = CommentDraft::parse(&Submission::default(), rules()).expect_err("invalid");
         for field in ["post", "author", "email", "comment"] {
             assert!(
                 errors.contains_key(field),
@@ -270,18 +303,34 @@ mod tests {
 
     #[test]
     fn name_and_email_may_be_optional() {
-        let rules = RuleSettings {
-            require_name_email: false,
-            ..RuleSettings::default()
-        };
         let input = Submission {
             author: None,
             email: None,
             ..valid()
         };
-        let draft = CommentDraft::parse(&input, &rules).expect("valid");
+        let draft = CommentDraft::parse(&input, false).expect("valid");
         assert_eq!(draft.author, "Anonymous");
         assert_eq!(draft.email, "");
+        assert_eq!(draft.identity_problems(true).len(), 2);
+        assert!(draft.identity_problems(false).is_empty());
+    }
+
+    #[test]
+    fn parsing_for_storage_names_missing_identity_only_beside_other_problems() {
+        let nameless = Submission {
+            author: None,
+            ..valid()
+        };
+        assert!(CommentDraft::parse_for_storage(&nameless, true).is_ok());
+        let also_bad_url = Submission {
+            url: Some("nope".into()),
+            ..nameless
+        };
+        let errors = CommentDraft::parse_for_storage(&also_bad_url, true).expect_err("bad url");
+        assert!(
+            errors.contains_key("url") && errors.contains_key("author"),
+            "{errors:?}"
+        );
     }
 
     #[test]
@@ -293,7 +342,7 @@ mod tests {
             comment: Some("x".repeat(MAX_COMMENT_BYTES + 1)),
             ..valid()
         };
-        let errors = CommentDraft::parse(&input, &rules()).expect_err("invalid");
+        let errors = CommentDraft::parse(&input, rules()).expect_err("invalid");
         for field in ["author", "email", "url", "comment"] {
             assert!(
                 errors.contains_key(field),
@@ -305,7 +354,7 @@ mod tests {
             comment: Some("x".repeat(MAX_COMMENT_BYTES)),
             ..valid()
         };
-        assert!(CommentDraft::parse(&at_limit, &rules()).is_ok());
+        assert!(CommentDraft::parse(&at_limit, rules()).is_ok());
     }
 
     #[test]
@@ -320,7 +369,7 @@ mod tests {
                 url: Some(bad.into()),
                 ..valid()
             };
-            let errors = CommentDraft::parse(&input, &rules()).expect_err(bad);
+            let errors = CommentDraft::parse(&input, rules()).expect_err(bad);
             assert!(errors.contains_key("url"), "{bad}");
         }
     }
@@ -332,7 +381,7 @@ mod tests {
             ..valid()
         };
         assert!(
-            CommentDraft::parse(&input, &rules())
+            CommentDraft::parse(&input, rules())
                 .expect_err("bell")
                 .contains_key("comment")
         );
@@ -341,7 +390,7 @@ mod tests {
             ..valid()
         };
         assert!(
-            CommentDraft::parse(&input, &rules())
+            CommentDraft::parse(&input, rules())
                 .expect_err("nul")
                 .contains_key("author")
         );
@@ -350,7 +399,7 @@ mod tests {
             ..valid()
         };
         assert_eq!(
-            CommentDraft::parse(&input, &rules()).expect("ok").body,
+            CommentDraft::parse(&input, rules()).expect("ok").body,
             "one\n\ntwo"
         );
     }
@@ -362,7 +411,7 @@ mod tests {
             ..valid()
         };
         assert_eq!(
-            CommentDraft::parse(&input, &rules()).expect("ok").parent_id,
+            CommentDraft::parse(&input, rules()).expect("ok").parent_id,
             None
         );
         let input = Submission {
@@ -370,7 +419,7 @@ mod tests {
             ..valid()
         };
         assert_eq!(
-            CommentDraft::parse(&input, &rules()).expect("ok").parent_id,
+            CommentDraft::parse(&input, rules()).expect("ok").parent_id,
             Some(12)
         );
         let input = Submission {
@@ -378,7 +427,7 @@ mod tests {
             ..valid()
         };
         assert!(
-            CommentDraft::parse(&input, &rules())
+            CommentDraft::parse(&input, rules())
                 .expect_err("neg")
                 .contains_key("parent")
         );
@@ -391,7 +440,7 @@ mod tests {
             ..valid()
         };
         assert_eq!(
-            CommentDraft::parse(&input, &rules())
+            CommentDraft::parse(&input, rules())
                 .expect("ok")
                 .link_count(),
             2

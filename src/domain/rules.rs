@@ -335,7 +335,7 @@ mod tests {
             comment: Some(body.into()),
             ..Submission::default()
         };
-        CommentDraft::parse(&input, &RuleSettings::default()).expect("valid")
+        CommentDraft::parse(&input, true).expect("valid")
     }
 
     fn facts() -> Facts {

@@ -115,6 +115,21 @@ on_both_backends! {
         assert!(crate::helpers::output_text(&unknown).contains("not a rule setting"));
     }
 
+    async fn requiring_name_and_email_can_be_switched_at_run_time(backend: Backend) {
+        let app = spawn_app(backend, &[]).await;
+        let nameless = json!({ "post": "names", "post_url": format!("{BLOG}/names/"), "comment": "Who am I?" });
+        assert_eq!(app.post_json(&nameless).await.status(), 422);
+        app.cli_ok(&["settings", "set", "require_name_email", "false"]);
+        let created: Value = app.post_json(&nameless).await.json().await.unwrap();
+        assert_eq!(created["author"], "Anonymous");
+        app.cli_ok(&["settings", "set", "require_name_email", "true"]);
+        let mut again = nameless.clone();
+        again["comment"] = json!("Still nobody.");
+        let refused: Value = app.post_json(&again).await.json().await.unwrap();
+        assert!(refused["fields"]["author"].is_string(), "{refused}");
+        assert!(refused["fields"]["email"].is_string(), "{refused}");
+    }
+
     async fn two_instances_on_one_database_agree_on_duplicates_floods_and_settings(backend: Backend) {
         let first = spawn_app(backend, &[("FLOOD_SECONDS", "60")]).await;
         let second = first.another_instance(&[("FLOOD_SECONDS", "60")]).await;

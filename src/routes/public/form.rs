@@ -117,17 +117,14 @@ async fn handle(req: &HttpRequest, state: &AppState, mut fields: FormFields) -> 
         .flatten()
         .find_map(|u| allowed_url(policy, u));
     let comment = fields.submission.comment.as_deref();
-    let rules = match state.rules.fetch(&state.db).await {
-        Ok(rules) => rules,
-        Err(e) => return page::form_error(&e, comment, back.as_deref()),
-    };
-    let draft = match CommentDraft::parse(&fields.submission, &rules) {
+    let require_hint = state.rules.cached().require_name_email;
+    let draft = match CommentDraft::parse_for_storage(&fields.submission, require_hint) {
         Ok(draft) => draft,
         Err(errors) => {
             return page::form_error(&AppError::Invalid(errors), comment, back.as_deref());
         }
     };
-    match submission::submit(state, rules, draft, from).await {
+    match submission::submit(state, draft, from).await {
         Ok(accepted) => {
             let target = [
                 fields.redirect_to.as_deref(),

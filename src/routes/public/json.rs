@@ -45,9 +45,9 @@ async fn post_json(
     body: web::Json<Value>,
 ) -> Result<HttpResponse, AppError> {
     let input = read_fields(body.into_inner())?;
-    let rules = state.rules.fetch(&state.db).await?;
-    let draft = CommentDraft::parse(&input, &rules).map_err(AppError::Invalid)?;
-    let accepted = submission::submit(&state, rules, draft, sender(&req, &state.settings)).await?;
+    let require_hint = state.rules.cached().require_name_email;
+    let draft = CommentDraft::parse_for_storage(&input, require_hint).map_err(AppError::Invalid)?;
+    let accepted = submission::submit(&state, draft, sender(&req, &state.settings)).await?;
     Ok(HttpResponse::Created().json(Created {
         comment: public(&state, &accepted.comment),
         status: accepted.status.as_told_to_author(),
