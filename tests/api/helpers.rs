@@ -284,3 +284,13 @@ pub fn output_text(output: &Output) -> String {
         String::from_utf8_lossy(&output.stderr)
     )
 }
+
+/// The ids of a JSON array of comments, in order.
+pub fn ids(comments: &Value) -> Vec<i64> {
+    comments
+        .as_array()
+        .expect("an array of comments")
+        .iter()
+        .map(|c| c["id"].as_i64().expect("an id"))
+        .collect()
+}

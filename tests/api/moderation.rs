@@ -4,16 +4,11 @@
 
 use serde_json::{Value, json};
 
-use crate::helpers::{BLOG, reply, spawn_app};
+use crate::helpers::{BLOG, ids, reply, spawn_app};
 use crate::on_both_backends;
 
 fn listed(thread: &Value) -> Vec<i64> {
-    thread["comments"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["id"].as_i64().unwrap())
-        .collect()
+    ids(&thread["comments"])
 }
 
 on_both_backends! {

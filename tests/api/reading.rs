@@ -2,17 +2,8 @@
 
 use serde_json::{Value, json};
 
-use crate::helpers::{reply, spawn_app};
+use crate::helpers::{ids, reply, spawn_app};
 use crate::on_both_backends;
-
-fn ids(comments: &Value) -> Vec<i64> {
-    comments
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["id"].as_i64().unwrap())
-        .collect()
-}
 
 on_both_backends! {
     async fn approved_comments_come_back_as_a_tree_oldest_first(backend: Backend) {
