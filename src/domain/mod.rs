@@ -9,3 +9,4 @@ pub mod origin;
 pub mod render;
 pub mod rules;
 pub mod status;
+pub mod token;
