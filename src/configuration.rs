@@ -27,6 +27,8 @@ const SETTINGS: &[(&str, &str)] = &[
     ("SECRET_KEY", ""),
     ("TRUSTED_PROXIES", ""),
     ("IP_RETENTION_DAYS", "30"),
+    ("MAIL_MAX_ATTEMPTS", "8"),
+    ("MAIL_RETRY_SECONDS", "30"),
 ];
 
 const ENV_PREFIX: &str = "REPLYDESK_";
@@ -52,6 +54,10 @@ pub struct Settings {
     pub trusted_proxies: Vec<IpNet>,
     pub rules: RuleSettings,
     pub ip_retention_days: u32,
+    /// Sending attempts before an e-mail is given up on (and kept, marked dead).
+    pub mail_max_attempts: u32,
+    /// The first wait after a failed send; each further failure doubles it.
+    pub mail_retry_seconds: u32,
 }
 
 /// Where the data lives; the scheme picks the backend.
@@ -158,6 +164,8 @@ impl Settings {
             trusted_proxies: value("TRUSTED_PROXIES").proxies()?,
             rules: rules(&source)?,
             ip_retention_days: value("IP_RETENTION_DAYS").parse_with("a whole number of days")?,
+            mail_max_attempts: value("MAIL_MAX_ATTEMPTS").positive("attempts")?,
+            mail_retry_seconds: value("MAIL_RETRY_SECONDS").positive("seconds")?,
         })
     }
 }
@@ -194,6 +202,13 @@ impl Raw {
         self.trimmed()
             .parse()
             .map_err(|_| self.fail(format!("expected {expected}, got {:?}", self.trimmed())))
+    }
+
+    fn positive(&self, what: &str) -> Result<u32, ConfigError> {
+        match self.parse_with::<u32>(&format!("a whole number of {what}"))? {
+            0 => Err(self.fail("must be at least 1")),
+            n => Ok(n),
+        }
     }
 
     fn database_url(&self) -> Result<DatabaseUrl, ConfigError> {

@@ -5,8 +5,10 @@
 use crate::db::comments::{self, Comment};
 use crate::db::{self, AnyConnection, audit, posts, write_transaction};
 use crate::domain::moderation::{Action, Move, plan};
+use crate::domain::rules::RuleSettings;
 use crate::domain::status::Status;
 use crate::error::AppError;
+use crate::notifications;
 
 /// What an action did to one comment.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,6 +39,7 @@ pub fn apply(
     action: Action,
     actor: &str,
     reason: &str,
+    rules: &RuleSettings,
 ) -> Result<Applied, AppError> {
     let comment = comments::find(conn, id)?
         .ok_or_else(|| AppError::NotFound(format!("There is no comment {id}.")))?;
@@ -86,6 +89,9 @@ pub fn apply(
     if from == Status::Approved || to == Some(Status::Approved) {
         posts::bump_version(conn, comment.post_id)?;
     }
+    if to == Some(Status::Approved) {
+        notifications::comment_published(conn, id, rules.notify_approved)?;
+    }
     tracing::info!(comment.id = id, %action, from = %from, "comment moderated");
     Ok(Applied {
         comment_id: id,
@@ -102,10 +108,11 @@ pub fn apply_all(
     action: Action,
     actor: &str,
     reason: &str,
+    rules: &RuleSettings,
 ) -> Result<Vec<Applied>, AppError> {
     write_transaction(conn, |conn| {
         ids.iter()
-            .map(|id| apply(conn, *id, action, actor, reason))
+            .map(|id| apply(conn, *id, action, actor, reason, rules))
             .collect()
     })
 }

@@ -42,6 +42,7 @@ pub fn sweep(
                     Action::Delete,
                     "retention",
                     "pending for longer than the purge period",
+                    &rules,
                 )?;
                 pending_purged += 1;
             }

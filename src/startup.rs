@@ -8,12 +8,16 @@ use actix_web::{App, HttpServer, web};
 
 use std::sync::Arc;
 
+use tokio::sync::Notify;
+
 use url::Url;
 
 use crate::configuration::{Secret, Settings};
 use crate::db::{self, Database};
 use crate::error::AppError;
 use crate::live_rules::LiveRules;
+use crate::mail::Mailer;
+use crate::mail::worker::{Stopper, Worker};
 use crate::routes;
 use crate::routes::public::cache::PageCache;
 use crate::telemetry::Metrics;
@@ -30,6 +34,8 @@ pub struct AppState {
     pub rules: Arc<LiveRules>,
     /// Rendered comment pages by post version.
     pub pages: PageCache,
+    /// Tells this instance's mail worker that something was queued.
+    pub mail_wake: Arc<Notify>,
 }
 
 /// A bound, ready server.
@@ -37,6 +43,7 @@ pub struct Application {
     port: u16,
     server: Server,
     state: web::Data<AppState>,
+    mail_worker: Stopper,
 }
 
 /// Why the server could not start, for the one line `main` prints.
@@ -50,6 +57,8 @@ pub enum StartError {
     Secret(AppError),
     #[error("REPLYDESK_PUBLIC_URL: cannot derive it from the listening address: {0}")]
     PublicUrl(String),
+    #[error("{0}")]
+    Mail(String),
     #[error("cannot set up metrics: {0}")]
     Metrics(String),
 }
@@ -80,6 +89,7 @@ impl Application {
             })?
             .port();
         let metrics = Metrics::new().map_err(StartError::Metrics)?;
+        let mailer = Mailer::new(&settings).map_err(StartError::Mail)?;
         let public_url = match &settings.public_url {
             Some(url) => url.clone(),
             None => own_url(&settings, port)?,
@@ -89,10 +99,21 @@ impl Application {
             public_url,
             rules: Arc::new(LiveRules::new(settings.rules.clone())),
             pages: PageCache::default(),
+            mail_wake: Arc::new(Notify::new()),
             settings,
             secret: Secret::new(secret),
             metrics,
         });
+        let mail_worker = Worker {
+            db: state.db.clone(),
+            mailer,
+            public_url: state.public_url.clone(),
+            secret: state.secret.expose().clone(),
+            max_attempts: state.settings.mail_max_attempts,
+            retry_seconds: state.settings.mail_retry_seconds,
+            wake: Arc::clone(&state.mail_wake),
+        }
+        .spawn();
         crate::retention::spawn(
             state.db.clone(),
             state.settings.ip_retention_days,
@@ -106,6 +127,7 @@ impl Application {
             port,
             server,
             state,
+            mail_worker,
         })
     }
 
@@ -121,9 +143,12 @@ impl Application {
         &self.state.public_url
     }
 
-    /// Serves until SIGINT or SIGTERM, then lets in-flight requests finish.
+    /// Serves until SIGINT or SIGTERM, then lets in-flight requests finish and
+    /// the mail worker send the message in hand.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let served = self.server.await;
+        self.mail_worker.stop().await;
+        served
     }
 }
 

@@ -16,6 +16,7 @@ use crate::domain::origin::OriginPolicy;
 use crate::domain::rules::{self, Facts, Refusal, RuleSettings};
 use crate::domain::status::Status;
 use crate::error::AppError;
+use crate::notifications;
 use crate::startup::AppState;
 
 /// Who sent the reply, as far as the request tells.
@@ -44,13 +45,16 @@ pub async fn submit(
     let policy = &state.settings.allowed_origins;
     let page_allowed = check_origins(policy, &draft, &sender)?;
     let live = Arc::clone(&state.rules);
-    state
+    let accepted = state
         .db
         .write(move |conn| {
             let rules = live.current(conn)?;
             store(conn, &draft, &sender, &rules, page_allowed)
         })
-        .await
+        .await?;
+    // Whatever it queued goes out now rather than at the worker's next look.
+    state.mail_wake.notify_one();
+    Ok(accepted)
 }
 
 /// Refuses foreign pages outright; returns whether the page is known to be the blog's.
@@ -151,8 +155,13 @@ fn store(
             created_at: now,
         },
     )?;
-    if verdict.status == Status::Approved {
-        posts::bump_version(conn, post.id)?;
+    match verdict.status {
+        Status::Pending => notifications::comment_held(conn, id)?,
+        Status::Approved => {
+            posts::bump_version(conn, post.id)?;
+            notifications::comment_published(conn, id, settings.notify_approved)?;
+        }
+        Status::Spam | Status::Trash => {}
     }
     tracing::info!(comment.id = id, post.id = post.id, status = %verdict.status, "comment stored");
     Ok(Accepted {

@@ -5,6 +5,7 @@ use clap::{Args, Subcommand};
 use crate::db::{Database, audit, comments, posts};
 use crate::domain::moderation::Action;
 use crate::domain::status::Status;
+use crate::live_rules::LiveRules;
 use crate::moderation;
 
 #[derive(Debug, Subcommand)]
@@ -55,7 +56,7 @@ impl CommentCommand {
     }
 }
 
-pub fn run(database: &Database, command: CommentCommand) -> Result<(), String> {
+pub fn run(database: &Database, live: &LiveRules, command: CommentCommand) -> Result<(), String> {
     match command {
         CommentCommand::List { status, limit } => {
             let status: Status = status
@@ -114,7 +115,10 @@ pub fn run(database: &Database, command: CommentCommand) -> Result<(), String> {
                 return Ok(());
             };
             let applied = database
-                .run_here(|conn| moderation::apply_all(conn, ids, action, "command line", ""))
+                .run_here(|conn| {
+                    let rules = live.current(conn)?;
+                    moderation::apply_all(conn, ids, action, "command line", "", &rules)
+                })
                 .map_err(|e| e.to_string())?;
             for a in applied {
                 let to = a.to.map_or("deleted", Status::as_str);

@@ -54,7 +54,11 @@ pub fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
         Command::Moderator(command) => moderators::run(&open(&settings)?, command),
-        Command::Comment(command) => comments::run(&open(&settings)?, command),
+        Command::Comment(command) => comments::run(
+            &open(&settings)?,
+            &crate::live_rules::LiveRules::new(settings.rules.clone()),
+            command,
+        ),
         Command::Settings(command) => settings::run(&open(&settings)?, &settings, command),
     }
 }

@@ -241,3 +241,20 @@ pub fn pending_before(
         .select(Comment::as_select())
         .load(conn)
 }
+
+/// Switches reply notifications off for every comment by the author of
+/// `comment_id`: "unsubscribe" means no more of these e-mails at all.
+pub fn unsubscribe_author_of(conn: &mut AnyConnection, comment_id: i64) -> QueryResult<usize> {
+    let Some(email) = comments::table
+        .find(comment_id)
+        .select(comments::email)
+        .first::<String>(conn)
+        .optional()?
+        .filter(|email| !email.is_empty())
+    else {
+        return Ok(0);
+    };
+    diesel::update(comments::table.filter(comments::email.eq(email)))
+        .set(comments::subscribed.eq(false))
+        .execute(conn)
+}

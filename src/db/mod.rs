@@ -5,6 +5,7 @@ pub mod audit;
 pub mod comments;
 pub mod locks;
 pub mod moderators;
+pub mod outbox;
 pub mod posts;
 pub mod schema;
 pub mod stats;

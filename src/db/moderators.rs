@@ -51,3 +51,11 @@ pub fn set_password(
 pub fn count(conn: &mut AnyConnection) -> QueryResult<i64> {
     moderators::table.count().get_result(conn)
 }
+
+/// Every moderator's address, for the "please moderate" e-mails.
+pub fn all_emails(conn: &mut AnyConnection) -> QueryResult<Vec<String>> {
+    moderators::table
+        .order(moderators::id.asc())
+        .select(moderators::email)
+        .load(conn)
+}

@@ -71,6 +71,8 @@ diesel::table! {
         sent_at -> Nullable<Timestamp>,
         dead -> Bool,
         created_at -> Timestamp,
+        kind -> Text,
+        comment_id -> Nullable<BigInt>,
     }
 }
 

@@ -26,6 +26,8 @@ pub struct RuleSettings {
     pub disallowed_to_trash: bool,
     /// Pending comments older than this are deleted; 0 keeps them for ever.
     pub purge_pending_days: u32,
+    /// E-mail commenters when their comment is published.
+    pub notify_approved: bool,
 }
 
 impl Default for RuleSettings {
@@ -42,6 +44,7 @@ impl Default for RuleSettings {
             disallowed_keys: KeyList::default(),
             disallowed_to_trash: false,
             purge_pending_days: 0,
+            notify_approved: false,
         }
     }
 }
@@ -49,7 +52,7 @@ impl Default for RuleSettings {
 impl RuleSettings {
     /// Every rule setting's name, as used in the settings table, the TOML file
     /// and (upper-cased, prefixed) the environment.
-    pub const NAMES: [&'static str; 11] = [
+    pub const NAMES: [&'static str; 12] = [
         "hold_all",
         "trust_returning",
         "require_name_email",
@@ -61,6 +64,7 @@ impl RuleSettings {
         "disallowed_keys",
         "disallowed_action",
         "purge_pending_days",
+        "notify_approved",
     ];
 
     /// Changes one setting from its text; the error says what was expected.
@@ -101,6 +105,7 @@ impl RuleSettings {
                 }
             }
             "purge_pending_days" => self.purge_pending_days = number("days")?,
+            "notify_approved" => self.notify_approved = flag()?,
             _ => return Err(format!("{name:?} is not a rule setting")),
         }
         Ok(())
@@ -125,6 +130,7 @@ impl RuleSettings {
             }
             .to_owned(),
             "purge_pending_days" => self.purge_pending_days.to_string(),
+            "notify_approved" => self.notify_approved.to_string(),
             _ => return None,
         })
     }

@@ -1,0 +1,158 @@
+//! The `mail_outbox` table: one row per e-mail, written in the transaction of
+//! the change that causes it, sent later by the worker.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Timestamp};
+
+use super::schema::mail_outbox;
+use super::{AnyConnection, now};
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = mail_outbox)]
+struct NewRow<'a> {
+    kind: &'a str,
+    comment_id: Option<i64>,
+    recipient: &'a str,
+    subject: &'a str,
+    body_text: &'a str,
+    body_html: &'a str,
+    next_attempt_at: NaiveDateTime,
+    created_at: NaiveDateTime,
+}
+
+/// A row the worker has claimed.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = mail_outbox)]
+pub struct Claimed {
+    pub id: i64,
+    pub kind: String,
+    pub comment_id: Option<i64>,
+    pub recipient: String,
+    pub subject: String,
+    pub body_text: String,
+    pub attempts: i32,
+}
+
+/// Queues one e-mail of `kind` about `comment_id` to `recipient`.
+pub fn enqueue(
+    conn: &mut AnyConnection,
+    kind: &str,
+    comment_id: Option<i64>,
+    recipient: &str,
+) -> QueryResult<()> {
+    let at = now();
+    diesel::insert_into(mail_outbox::table)
+        .values(NewRow {
+            kind,
+            comment_id,
+            recipient,
+            subject: "",
+            body_text: "",
+            body_html: "",
+            next_attempt_at: at,
+            created_at: at,
+        })
+        .execute(conn)
+        .map(drop)
+}
+
+#[derive(QueryableByName)]
+struct ClaimedId {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+}
+
+/// Takes up to `limit` due rows for this worker until `lease_until`. On
+/// PostgreSQL `FOR UPDATE SKIP LOCKED` lets several instances' workers claim at
+/// once without ever taking the same row; on SQLite the write lock does it.
+pub fn claim(
+    conn: &mut AnyConnection,
+    lease_until: NaiveDateTime,
+    limit: i64,
+) -> QueryResult<Vec<Claimed>> {
+    let due = now();
+    let ids: Vec<ClaimedId> = match conn {
+        AnyConnection::Postgresql(pg) => diesel::sql_query(
+            "UPDATE mail_outbox SET next_attempt_at = $1 WHERE id IN ( \
+               SELECT id FROM mail_outbox \
+               WHERE sent_at IS NULL AND dead = FALSE AND next_attempt_at <= $2 \
+               ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED) RETURNING id",
+        )
+        .bind::<Timestamp, _>(lease_until)
+        .bind::<Timestamp, _>(due)
+        .bind::<BigInt, _>(limit)
+        .load(pg)?,
+        AnyConnection::Sqlite(lite) => diesel::sql_query(
+            "UPDATE mail_outbox SET next_attempt_at = ? WHERE id IN ( \
+               SELECT id FROM mail_outbox \
+               WHERE sent_at IS NULL AND dead = FALSE AND next_attempt_at <= ? \
+               ORDER BY id LIMIT ?) RETURNING id",
+        )
+        .bind::<Timestamp, _>(lease_until)
+        .bind::<Timestamp, _>(due)
+        .bind::<BigInt, _>(limit)
+        .load(lite)?,
+    };
+    let ids: Vec<i64> = ids.into_iter().map(|row| row.id).collect();
+    mail_outbox::table
+        .filter(mail_outbox::id.eq_any(ids))
+        .order(mail_outbox::id.asc())
+        .select(Claimed::as_select())
+        .load(conn)
+}
+
+pub fn mark_sent(conn: &mut AnyConnection, id: i64, note: Option<&str>) -> QueryResult<()> {
+    diesel::update(mail_outbox::table.find(id))
+        .set((
+            mail_outbox::sent_at.eq(Some(now())),
+            mail_outbox::last_error.eq(note),
+        ))
+        .execute(conn)
+        .map(drop)
+}
+
+/// Records a failed attempt: retried at `retry_at`, or given up on (`dead`).
+pub fn mark_failed(
+    conn: &mut AnyConnection,
+    id: i64,
+    attempts: i32,
+    retry_at: NaiveDateTime,
+    dead: bool,
+    error: &str,
+) -> QueryResult<()> {
+    diesel::update(mail_outbox::table.find(id))
+        .set((
+            mail_outbox::attempts.eq(attempts),
+            mail_outbox::next_attempt_at.eq(retry_at),
+            mail_outbox::dead.eq(dead),
+            mail_outbox::last_error.eq(Some(error)),
+        ))
+        .execute(conn)
+        .map(drop)
+}
+
+/// Hands claimed rows back for the next worker, as at a shutdown.
+pub fn release(conn: &mut AnyConnection, ids: &[i64]) -> QueryResult<()> {
+    diesel::update(mail_outbox::table.filter(mail_outbox::id.eq_any(ids)))
+        .set(mail_outbox::next_attempt_at.eq(now()))
+        .execute(conn)
+        .map(drop)
+}
+
+/// Whether this e-mail was queued before, so approving twice mails once.
+pub fn exists(
+    conn: &mut AnyConnection,
+    kind: &str,
+    comment_id: i64,
+    recipient: &str,
+) -> QueryResult<bool> {
+    let found: Option<i64> = mail_outbox::table
+        .filter(mail_outbox::comment_id.eq(comment_id))
+        .filter(mail_outbox::kind.eq(kind))
+        .filter(mail_outbox::recipient.eq(recipient))
+        .select(mail_outbox::id)
+        .first(conn)
+        .optional()?;
+    Ok(found.is_some())
+}

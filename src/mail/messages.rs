@@ -1,0 +1,148 @@
+//! The e-mails themselves, written from askama templates (plain text and HTML).
+
+use askama::Template;
+use lettre::Message;
+use lettre::message::header::{HeaderName, HeaderValue};
+use lettre::message::{Mailbox, MultiPart};
+
+/// "Please moderate": everything a moderator needs, with one-click links.
+pub struct Moderate<'a> {
+    pub post_title: &'a str,
+    pub post_url: &'a str,
+    pub author: &'a str,
+    pub email: &'a str,
+    pub url: &'a str,
+    pub ip: &'a str,
+    pub reasons: Vec<&'a str>,
+    pub body: &'a str,
+    pub approve: String,
+    pub spam: String,
+    pub trash: String,
+}
+
+/// A reply to a subscriber's comment; never carries the replier's address.
+pub struct Reply<'a> {
+    pub post_title: &'a str,
+    pub author: &'a str,
+    pub body: &'a str,
+    pub link: String,
+    pub unsubscribe: String,
+}
+
+/// The optional "your comment is published" notice.
+pub struct Approved<'a> {
+    pub post_title: &'a str,
+    pub body: &'a str,
+    pub link: String,
+}
+
+#[derive(Template)]
+#[template(path = "email/moderate.txt")]
+struct ModerateText<'a> {
+    m: &'a Moderate<'a>,
+}
+
+#[derive(Template)]
+#[template(path = "email/moderate.html")]
+struct ModerateHtml<'a> {
+    m: &'a Moderate<'a>,
+}
+
+#[derive(Template)]
+#[template(path = "email/reply.txt")]
+struct ReplyText<'a> {
+    m: &'a Reply<'a>,
+}
+
+#[derive(Template)]
+#[template(path = "email/reply.html")]
+struct ReplyHtml<'a> {
+    m: &'a Reply<'a>,
+}
+
+#[derive(Template)]
+#[template(path = "email/approved.txt")]
+struct ApprovedText<'a> {
+    m: &'a Approved<'a>,
+}
+
+#[derive(Template)]
+#[template(path = "email/approved.html")]
+struct ApprovedHtml<'a> {
+    m: &'a Approved<'a>,
+}
+
+fn message(
+    from: &Mailbox,
+    to: &str,
+    subject: &str,
+    text: String,
+    html: Option<String>,
+    extra: &[(&'static str, String)],
+) -> Result<Message, String> {
+    let to: Mailbox = to.parse().map_err(|e| format!("bad recipient: {e}"))?;
+    // A Message-ID made from this host, so replies and threads in mail clients hold together.
+    let mut builder = Message::builder()
+        .from(from.clone())
+        .to(to)
+        .subject(subject)
+        .message_id(None);
+    for (name, value) in extra {
+        builder = builder.raw_header(HeaderValue::new(
+            HeaderName::new_from_ascii_str(name),
+            value.clone(),
+        ));
+    }
+    let built = match html {
+        Some(html) => builder.multipart(MultiPart::alternative_plain_html(text, html)),
+        None => builder.body(text),
+    };
+    built.map_err(|e| e.to_string())
+}
+
+pub fn moderate(from: &Mailbox, to: &str, m: &Moderate<'_>) -> Result<Message, String> {
+    let text = ModerateText { m }.render().map_err(|e| e.to_string())?;
+    let html = ModerateHtml { m }.render().map_err(|e| e.to_string())?;
+    message(
+        from,
+        to,
+        &format!("Please moderate: {}", m.post_title),
+        text,
+        Some(html),
+        &[],
+    )
+}
+
+pub fn reply(from: &Mailbox, to: &str, m: &Reply<'_>) -> Result<Message, String> {
+    let text = ReplyText { m }.render().map_err(|e| e.to_string())?;
+    let html = ReplyHtml { m }.render().map_err(|e| e.to_string())?;
+    // RFC 8058: mail clients may offer a one-click unsubscribe button.
+    let headers = [
+        ("List-Unsubscribe", format!("<{}>", m.unsubscribe)),
+        (
+            "List-Unsubscribe-Post",
+            "List-Unsubscribe=One-Click".to_owned(),
+        ),
+    ];
+    message(
+        from,
+        to,
+        &format!("New reply to your comment on {}", m.post_title),
+        text,
+        Some(html),
+        &headers,
+    )
+}
+
+pub fn approved(from: &Mailbox, to: &str, m: &Approved<'_>) -> Result<Message, String> {
+    let text = ApprovedText { m }.render().map_err(|e| e.to_string())?;
+    let html = ApprovedHtml { m }.render().map_err(|e| e.to_string())?;
+    message(
+        from,
+        to,
+        &format!("Your comment on {} is published", m.post_title),
+        text,
+        Some(html),
+        &[],
+    )
+}

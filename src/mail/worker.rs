@@ -1,0 +1,279 @@
+//! The background worker that empties the outbox: it claims due rows, writes
+//! each message from the current state of its comment, sends it, and records
+//! the outcome. Failures wait longer each time (with jitter) and, after the
+//! last attempt, stay in the table marked dead. A mail server outage delays
+//! mail; it never touches a submission.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{TimeDelta, Utc};
+use lettre::Message;
+use rand::Rng;
+use tokio::sync::{Notify, watch};
+use tokio::task::JoinHandle;
+use url::Url;
+
+use super::{Mailer, masked, messages};
+use crate::db::comments::Comment;
+use crate::db::outbox::{self, Claimed};
+use crate::db::posts::{self, Post};
+use crate::db::{self, Database, comments};
+use crate::domain::moderation::Action;
+use crate::domain::status::Status;
+use crate::domain::token::{self, Grant};
+use crate::error::AppError;
+
+/// How often the worker looks for rows other instances queued.
+const POLL: Duration = Duration::from_secs(1);
+/// How long a claimed row stays this worker's before another may retry it.
+const LEASE: TimeDelta = TimeDelta::minutes(5);
+const BATCH: i64 = 10;
+/// The longest wait between two attempts.
+const MAX_BACKOFF: TimeDelta = TimeDelta::hours(6);
+
+/// What the worker needs, all owned so it can run on its own task.
+pub struct Worker {
+    pub db: Database,
+    pub mailer: Mailer,
+    pub public_url: Url,
+    pub secret: Vec<u8>,
+    pub max_attempts: u32,
+    pub retry_seconds: u32,
+    /// Woken when this instance queues mail, so it goes out at once.
+    pub wake: Arc<Notify>,
+}
+
+/// Stops the worker after the message in hand.
+pub struct Stopper {
+    stop: watch::Sender<bool>,
+    handle: JoinHandle<()>,
+}
+
+impl Stopper {
+    pub async fn stop(self) {
+        let _ = self.stop.send(true);
+        let _ = self.handle.await;
+    }
+}
+
+enum Outcome {
+    Sent,
+    Skipped(&'static str),
+}
+
+impl Worker {
+    pub fn spawn(self) -> Stopper {
+        let (stop, stopped) = watch::channel(false);
+        let handle = tokio::spawn(self.run(stopped));
+        Stopper { stop, handle }
+    }
+
+    async fn run(self, mut stopped: watch::Receiver<bool>) {
+        while !*stopped.borrow() {
+            let claimed = self
+                .db
+                .run(|conn| Ok(outbox::claim(conn, db::now() + LEASE, BATCH)?))
+                .await;
+            let rows = match claimed {
+                Ok(rows) => rows,
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot read the mail outbox; will retry");
+                    Vec::new()
+                }
+            };
+            if rows.is_empty() {
+                tokio::select! {
+                    () = self.wake.notified() => {}
+                    () = tokio::time::sleep(POLL) => {}
+                    _ = stopped.changed() => {}
+                }
+                continue;
+            }
+            let mut rows = rows.into_iter();
+            for row in rows.by_ref() {
+                self.handle(row).await;
+                if *stopped.borrow() {
+                    break;
+                }
+            }
+            // Rows claimed but not reached before a shutdown go back at once.
+            let rest: Vec<i64> = rows.map(|row| row.id).collect();
+            if !rest.is_empty() {
+                let _ = self
+                    .db
+                    .run(move |conn| Ok(outbox::release(conn, &rest)?))
+                    .await;
+            }
+        }
+    }
+
+    async fn handle(&self, row: Claimed) {
+        let (id, attempts) = (row.id, row.attempts + 1);
+        let outcome = match self.write(&row).await {
+            Ok(Some(message)) => self.mailer.send(message).await.map(|()| Outcome::Sent),
+            Ok(None) => Ok(Outcome::Skipped("nothing to say any more")),
+            Err(e) => Err(e),
+        };
+        let recorded = match outcome {
+            Ok(Outcome::Sent) => {
+                tracing::info!(outbox.id = id, to = %masked(&row.recipient), kind = %row.kind, "e-mail sent");
+                self.db
+                    .run(move |conn| Ok(outbox::mark_sent(conn, id, None)?))
+                    .await
+            }
+            Ok(Outcome::Skipped(why)) => {
+                self.db
+                    .run(move |conn| Ok(outbox::mark_sent(conn, id, Some(why))?))
+                    .await
+            }
+            Err(error) => {
+                let dead = u32::try_from(attempts).unwrap_or(u32::MAX) >= self.max_attempts;
+                let retry_at = db::now() + self.backoff(attempts);
+                tracing::warn!(outbox.id = id, attempts, dead, %error, "e-mail not sent");
+                self.db
+                    .run(move |conn| {
+                        Ok(outbox::mark_failed(
+                            conn, id, attempts, retry_at, dead, &error,
+                        )?)
+                    })
+                    .await
+            }
+        };
+        if let Err(e) = recorded {
+            tracing::warn!(outbox.id = id, error = %e, "cannot record an e-mail's outcome");
+        }
+    }
+
+    /// Exponential back-off from the configured base, with up to one base of jitter
+    /// so that many failed rows do not all retry in the same second.
+    fn backoff(&self, attempts: i32) -> TimeDelta {
+        let base = i64::from(self.retry_seconds.max(1));
+        let exponent = u32::try_from(attempts.saturating_sub(1))
+            .unwrap_or(0)
+            .min(20);
+        let wait = TimeDelta::seconds(base.saturating_mul(1_i64 << exponent)).min(MAX_BACKOFF);
+        let jitter = TimeDelta::milliseconds(rand::rng().random_range(0..base * 1000));
+        wait + jitter
+    }
+
+    fn link(&self, path: &str) -> String {
+        format!("{}/{path}", self.public_url.as_str().trim_end_matches('/'))
+    }
+
+    /// The message for a row, or `None` when the comment moved on and the
+    /// e-mail would only mislead (a comment already moderated, say).
+    async fn write(&self, row: &Claimed) -> Result<Option<Message>, String> {
+        let Some(comment_id) = row.comment_id else {
+            return Ok(None);
+        };
+        let loaded = self
+            .db
+            .run(move |conn| load(conn, comment_id))
+            .await
+            .map_err(|e| e.to_string())?;
+        let Some((comment, post, parent)) = loaded else {
+            return Ok(None);
+        };
+        let title = if post.title.is_empty() {
+            post.post_key.as_str()
+        } else {
+            post.title.as_str()
+        };
+        let status: Option<Status> = comment.status.parse().ok();
+        let now = Utc::now();
+        let page = |id: i64| {
+            if post.url.is_empty() {
+                self.link(&format!("api/posts/{}/comments", urlencode(&post.post_key)))
+            } else {
+                format!(
+                    "{}#comment-{id}",
+                    post.url.split('#').next().unwrap_or_default()
+                )
+            }
+        };
+        let from = &self.mailer.from;
+        let message = match (row.kind.as_str(), status) {
+            ("moderate", Some(Status::Pending)) => {
+                let act = |action| {
+                    self.link(&format!(
+                        "moderate/{}",
+                        token::issue(&self.secret, Grant::Moderate { comment_id, action }, now)
+                    ))
+                };
+                messages::moderate(
+                    from,
+                    &row.recipient,
+                    &messages::Moderate {
+                        post_title: title,
+                        post_url: &post.url,
+                        author: &comment.author,
+                        email: &comment.email,
+                        url: &comment.url,
+                        ip: comment.ip.as_deref().unwrap_or("(not kept)"),
+                        reasons: comment.reasons.lines().collect(),
+                        body: &comment.body,
+                        approve: act(Action::Approve),
+                        spam: act(Action::Spam),
+                        trash: act(Action::Trash),
+                    },
+                )
+            }
+            ("reply", Some(Status::Approved)) => match parent {
+                Some(parent) if parent.subscribed && parent.email == row.recipient => {
+                    messages::reply(
+                        from,
+                        &row.recipient,
+                        &messages::Reply {
+                            post_title: title,
+                            author: &comment.author,
+                            body: &comment.body,
+                            link: page(comment.id),
+                            unsubscribe: self.link(&format!(
+                                "unsubscribe/{}",
+                                token::issue(
+                                    &self.secret,
+                                    Grant::Unsubscribe {
+                                        comment_id: parent.id
+                                    },
+                                    now
+                                )
+                            )),
+                        },
+                    )
+                }
+                _ => return Ok(None),
+            },
+            ("approved", Some(Status::Approved)) => messages::approved(
+                from,
+                &row.recipient,
+                &messages::Approved {
+                    post_title: title,
+                    body: &comment.body,
+                    link: page(comment.id),
+                },
+            ),
+            _ => return Ok(None),
+        };
+        message.map(Some)
+    }
+}
+
+fn load(
+    conn: &mut db::AnyConnection,
+    comment_id: i64,
+) -> Result<Option<(Comment, Post, Option<Comment>)>, AppError> {
+    let Some(comment) = comments::find(conn, comment_id)? else {
+        return Ok(None);
+    };
+    let post = posts::find(conn, comment.post_id)?;
+    let parent = match comment.parent_id {
+        Some(parent) => comments::find(conn, parent)?,
+        None => None,
+    };
+    Ok(Some((comment, post, parent)))
+}
+
+fn urlencode(text: &str) -> String {
+    url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
+}
