@@ -3,6 +3,7 @@
 pub mod cache;
 mod form;
 mod json;
+mod links;
 pub mod page;
 mod read;
 mod view;
@@ -22,6 +23,7 @@ pub const BODY_LIMIT: usize = 256 * 1024;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     form::configure(cfg);
     json::configure(cfg);
+    links::configure(cfg);
     read::configure(cfg);
 }
 

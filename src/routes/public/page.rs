@@ -31,6 +31,30 @@ struct ReceivedPage<'a> {
 #[template(path = "public/not_found.html")]
 struct NotFoundPage;
 
+#[derive(Template)]
+#[template(path = "public/message.html")]
+struct MessagePage<'a> {
+    title: &'a str,
+    message: &'a str,
+    back: Option<&'a str>,
+}
+
+/// The comment a confirmation page shows, so the moderator knows what they act on.
+pub struct Shown {
+    pub author: String,
+    pub post_title: String,
+    pub body: String,
+}
+
+#[derive(Template)]
+#[template(path = "public/confirm.html")]
+struct ConfirmPage<'a> {
+    title: &'a str,
+    question: &'a str,
+    button: &'a str,
+    comment: Option<Shown>,
+}
+
 fn label(field: &str) -> &'static str {
     match field {
         "author" => "Name",
@@ -84,6 +108,33 @@ pub fn form_error(error: &AppError, comment: Option<&str>, back: Option<&str>) -
 /// Shown after a form post when there is no blog page to send the commenter back to.
 pub fn received(published: bool, back: Option<&str>) -> HttpResponse {
     html(StatusCode::OK, ReceivedPage { published, back }.render())
+}
+
+/// A page that says one thing, such as the result of a one-click link.
+pub fn message(status: StatusCode, title: &str, message: &str, back: Option<&str>) -> HttpResponse {
+    html(
+        status,
+        MessagePage {
+            title,
+            message,
+            back,
+        }
+        .render(),
+    )
+}
+
+/// A page that asks before acting: mail scanners follow links, people press buttons.
+pub fn confirm(title: &str, question: &str, button: &str, comment: Option<Shown>) -> HttpResponse {
+    html(
+        StatusCode::OK,
+        ConfirmPage {
+            title,
+            question,
+            button,
+            comment,
+        }
+        .render(),
+    )
 }
 
 pub fn not_found() -> HttpResponse {

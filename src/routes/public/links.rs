@@ -1,0 +1,183 @@
+//! The one-click links from e-mails: `/moderate/{token}` and `/unsubscribe/{token}`.
+//! A GET only shows what would happen (mail scanners prefetch links); the POST
+//! acts, and acting twice is harmless.
+
+use std::sync::Arc;
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use chrono::Utc;
+
+use super::page::{self, Shown};
+use crate::db::{comments, posts};
+use crate::domain::moderation::Action;
+use crate::domain::status::Status;
+use crate::domain::token::{self, Grant, Refused};
+use crate::error::AppError;
+use crate::moderation;
+use crate::startup::AppState;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/moderate/{token}")
+            .route(web::get().to(confirm_moderation))
+            .route(web::post().to(moderate)),
+    )
+    .service(
+        web::resource("/unsubscribe/{token}")
+            .route(web::get().to(confirm_unsubscribe))
+            .route(web::post().to(unsubscribe)),
+    );
+}
+
+fn refused(why: Refused) -> HttpResponse {
+    let status = match why {
+        Refused::Invalid => StatusCode::BAD_REQUEST,
+        Refused::Expired => StatusCode::GONE,
+    };
+    page::message(status, "This link does not work", &why.to_string(), None)
+}
+
+fn gone() -> HttpResponse {
+    page::message(
+        StatusCode::NOT_FOUND,
+        "Nothing to do",
+        "This comment no longer exists.",
+        None,
+    )
+}
+
+fn failed(error: &AppError) -> HttpResponse {
+    error.log_if_internal();
+    page::message(
+        actix_web::ResponseError::status_code(error),
+        "That did not work",
+        &error.to_string(),
+        None,
+    )
+}
+
+fn grant(state: &AppState, token: &str) -> Result<Grant, Refused> {
+    token::check(state.secret.expose(), token, Utc::now())
+}
+
+/// The comment and action a moderation link names, or why it names none.
+fn moderation_grant(state: &AppState, token: &str) -> Result<(i64, Action), Refused> {
+    match grant(state, token)? {
+        Grant::Moderate { comment_id, action } => Ok((comment_id, action)),
+        Grant::Unsubscribe { .. } => Err(Refused::Invalid),
+    }
+}
+
+async fn shown(state: &AppState, comment_id: i64) -> Result<Option<Shown>, AppError> {
+    state
+        .db
+        .run(move |conn| {
+            let Some(comment) = comments::find(conn, comment_id)? else {
+                return Ok(None);
+            };
+            let post = posts::find(conn, comment.post_id)?;
+            let post_title = if post.title.is_empty() {
+                post.post_key
+            } else {
+                post.title
+            };
+            Ok(Some(Shown {
+                author: comment.author,
+                post_title,
+                body: comment.body,
+            }))
+        })
+        .await
+}
+
+async fn confirm_moderation(state: web::Data<AppState>, token: web::Path<String>) -> HttpResponse {
+    let (comment_id, action) = match moderation_grant(&state, &token) {
+        Ok(granted) => granted,
+        Err(why) => return refused(why),
+    };
+    match shown(&state, comment_id).await {
+        Ok(Some(comment)) => page::confirm(
+            action.label(),
+            &format!("{} this comment?", action.label()),
+            action.label(),
+            Some(comment),
+        ),
+        Ok(None) => gone(),
+        Err(e) => failed(&e),
+    }
+}
+
+async fn moderate(state: web::Data<AppState>, token: web::Path<String>) -> HttpResponse {
+    let (comment_id, action) = match moderation_grant(&state, &token) {
+        Ok(granted) => granted,
+        Err(why) => return refused(why),
+    };
+    let live = Arc::clone(&state.rules);
+    let applied = state
+        .db
+        .run(move |conn| {
+            let rules = live.current(conn)?;
+            moderation::apply_all(conn, &[comment_id], action, "e-mail link", "", &rules)
+        })
+        .await;
+    state.mail_wake.notify_one();
+    match applied.map(|mut all| all.pop()) {
+        Ok(Some(done)) => {
+            let now = done.to.map_or("deleted", Status::as_str);
+            let message = if done.changed {
+                format!("Done: the comment is now {now}.")
+            } else {
+                format!("Nothing to do: the comment was already {now}.")
+            };
+            page::message(StatusCode::OK, past_tense(action), &message, None)
+        }
+        Ok(None) => gone(),
+        Err(AppError::NotFound(_)) => gone(),
+        Err(e) => failed(&e),
+    }
+}
+
+fn past_tense(action: Action) -> &'static str {
+    match action {
+        Action::Approve => "Approved",
+        Action::Spam => "Marked as spam",
+        Action::Trash => "Moved to the trash",
+        _ => "Done",
+    }
+}
+
+async fn confirm_unsubscribe(state: web::Data<AppState>, token: web::Path<String>) -> HttpResponse {
+    match grant(&state, &token) {
+        Ok(Grant::Unsubscribe { .. }) => page::confirm(
+            "Stop reply notifications",
+            "Stop e-mails about replies to your comments?",
+            "Unsubscribe",
+            None,
+        ),
+        Ok(_) => refused(Refused::Invalid),
+        Err(why) => refused(why),
+    }
+}
+
+/// Also the target of the one-click `List-Unsubscribe-Post` (RFC 8058).
+async fn unsubscribe(state: web::Data<AppState>, token: web::Path<String>) -> HttpResponse {
+    let comment_id = match grant(&state, &token) {
+        Ok(Grant::Unsubscribe { comment_id }) => comment_id,
+        Ok(_) => return refused(Refused::Invalid),
+        Err(why) => return refused(why),
+    };
+    let done = state
+        .db
+        .run(move |conn| Ok(comments::unsubscribe_author_of(conn, comment_id)?))
+        .await;
+    match done {
+        Ok(_) => page::message(
+            StatusCode::OK,
+            "Unsubscribed",
+            "You will get no more e-mails about replies to your comments.",
+            None,
+        ),
+        Err(e) => failed(&e),
+    }
+}
