@@ -23,9 +23,15 @@ struct Server {
 
 impl Server {
     fn start(db: &TestDatabase, extra: &[(&str, &str)]) -> Server {
+        Server::start_in(db, extra, &std::env::temp_dir())
+    }
+
+    /// Starts the binary with `cwd` as its working directory.
+    fn start_in(db: &TestDatabase, extra: &[(&str, &str)], cwd: &std::path::Path) -> Server {
         let port = free_port();
         let mut command = Command::new(BINARY);
         command
+            .current_dir(cwd)
             .env_clear()
             .env("REPLYDESK_DATABASE_URL", &db.url)
             .env("REPLYDESK_BIND", format!("127.0.0.1:{port}"))
@@ -312,4 +318,43 @@ async fn the_first_start_says_where_it_listens_and_how_to_add_a_moderator() {
     let _ = child.wait();
     assert!(seen.contains(&format!("http://127.0.0.1:{port}")), "{seen}");
     assert!(seen.contains("replydesk moderator add"), "{seen}");
+}
+
+#[tokio::test]
+async fn without_an_smtp_server_e_mails_are_written_as_files() {
+    let db = TestDatabase::new(&Backend::Sqlite);
+    let added = replydesk(
+        &db,
+        &["moderator", "add", "mod@example.com"],
+        "a long passphrase\na long passphrase\n",
+    );
+    assert!(added.status.success(), "{}", text(&added));
+    let cwd = tempfile::tempdir().unwrap();
+    let server = Server::start_in(&db, &[], cwd.path());
+    assert_eq!(
+        post(&server, &reply("files", "Mail me as a file."))
+            .await
+            .status(),
+        201
+    );
+    let outbox = cwd.path().join("mail-outbox");
+    let mut written = Vec::new();
+    for _ in 0..200 {
+        written = std::fs::read_dir(&outbox)
+            .map(|d| d.flatten().map(|e| e.path()).collect())
+            .unwrap_or_default();
+        if !written.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    drop(server);
+    assert_eq!(written.len(), 1, "one .eml file in ./mail-outbox/");
+    assert_eq!(written[0].extension().and_then(|e| e.to_str()), Some("eml"));
+    let message = std::fs::read_to_string(&written[0]).unwrap();
+    assert!(
+        message.contains("Subject: Please moderate: Hello world"),
+        "{message}"
+    );
+    assert!(message.contains("To: mod@example.com"), "{message}");
 }

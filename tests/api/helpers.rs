@@ -235,6 +235,33 @@ impl TestApp {
         done.unwrap_or_else(|e| panic!("{sql}: {e}"));
     }
 
+    /// A number read straight from the test's database (`SELECT … AS n`).
+    pub fn query_number(&self, sql: &str) -> i64 {
+        #[derive(diesel::QueryableByName)]
+        struct Number {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        let row: Number = match self.db.url.strip_prefix("sqlite://") {
+            Some(path) => diesel::sql_query(sql)
+                .get_result(&mut SqliteConnection::establish(path).expect("sqlite")),
+            None => diesel::sql_query(sql)
+                .get_result(&mut PgConnection::establish(&self.db.url).expect("postgres")),
+        }
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+        row.n
+    }
+
+    /// Creates a moderator through the command line.
+    pub fn add_moderator(&self, email: &str) {
+        let output = cli(
+            &self.db,
+            &["moderator", "add", email],
+            "a long passphrase\na long passphrase\n",
+        );
+        assert!(output.status.success(), "{}", output_text(&output));
+    }
+
     pub async fn thread(&self, post: &str) -> Value {
         let response = self.get(&format!("/api/posts/{post}/comments")).await;
         assert_eq!(response.status(), 200);

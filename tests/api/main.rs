@@ -4,11 +4,13 @@
 
 mod command_line;
 mod helpers;
+mod mail;
 mod migrations;
 mod moderation;
 mod operations;
 mod privacy;
 mod reading;
+mod smtp;
 mod submit_form;
 mod submit_json;
 mod xss;
