@@ -129,6 +129,15 @@ STORED=$(count_comments)
 EXPECTED=$((SEEDED + ACKED_TOTAL))
 if [ "$STORED" -ge "$EXPECTED" ]; then DURABLE="yes: $ACKED_TOTAL acknowledged, all stored after kill -9"; else DURABLE="NO: $EXPECTED expected, $STORED stored"; fi
 
+# Each submission queued a moderator e-mail; the reads are measured on a server
+# whose mail worker is idle, not one still writing the backlog to ./mail-outbox/.
+OUTBOX_BACKLOG=$(
+    if [ "$BACKEND" = SQLite ]; then
+        python3 -c 'import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); n = c.execute("update mail_outbox set sent_at = created_at where sent_at is null").rowcount; c.commit(); print(n)' "$WORK/replydesk.db"
+    else
+        psql "$URL" -Atc "with s as (update mail_outbox set sent_at = created_at where sent_at is null returning 1) select count(*) from s"
+    fi
+)
 start_server
 ETAG=$(curl -fs -D - -o /dev/null "$BASE/api/posts/listing/comments?per_page=200" | awk -F': ' 'tolower($1) == "etag" { print $2 }' | tr -d '\r')
 COUNTS_PATH="/api/counts?$(for i in $(seq 0 19); do printf 'post=bench-post-%d&' "$i"; done)"
@@ -152,6 +161,7 @@ $(printf '%s\n' "${ROWS[@]}")
 - start-up to ready with $SEEDED comments stored: ${FIRST_STARTUP_MS} ms (after the writes: ${STARTUP_MS} ms)
 - peak RSS: ${RSS_WRITES} MB during the submissions, ${RSS_READS} MB during the reads
 - durability: $DURABLE
+- e-mails still queued when the submissions ended: $OUTBOX_BACKLOG (marked sent before the reads)
 MD
 )
 mkdir -p bench/results
