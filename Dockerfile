@@ -14,6 +14,7 @@ WORKDIR /src
 COPY Cargo.toml Cargo.lock ./
 RUN mkdir src \
  && echo 'fn main() {}' > src/main.rs \
+ && touch src/lib.rs \
  && cargo build --release --locked \
  && rm -rf src
 
@@ -21,7 +22,7 @@ RUN mkdir src \
 COPY migrations ./migrations
 COPY templates ./templates
 COPY src ./src
-RUN touch src/main.rs \
+RUN touch src/main.rs src/lib.rs \
  && cargo build --release --locked \
  && install -m 0755 target/release/replydesk /usr/local/bin/replydesk
 
