@@ -10,6 +10,7 @@ pub mod mail;
 pub mod moderation;
 pub mod notifications;
 pub mod password;
+pub mod personal;
 pub mod retention;
 pub mod routes;
 pub mod startup;

@@ -2,6 +2,7 @@
 
 mod comments;
 mod moderators;
+mod personal;
 mod settings;
 
 use std::path::PathBuf;
@@ -41,6 +42,18 @@ enum Command {
     /// Show or change the moderation rules for every instance.
     #[command(subcommand)]
     Settings(settings::SettingsCommand),
+    /// Write everything stored about an e-mail address as JSON (to FILE, or standard output).
+    ExportPersonal {
+        email: String,
+        file: Option<PathBuf>,
+    },
+    /// Anonymize everything stored about an e-mail address, as WordPress's eraser does.
+    Forget {
+        email: String,
+        /// Also replace the text of that person's comments.
+        #[arg(long)]
+        delete_text: bool,
+    },
 }
 
 /// Runs the command; the error is one line for the operator.
@@ -59,6 +72,12 @@ pub fn run(cli: Cli) -> Result<(), String> {
             &crate::live_rules::LiveRules::new(settings.rules.clone()),
             command,
         ),
+        Command::ExportPersonal { email, file } => {
+            personal::export(&open(&settings)?, &email, file)
+        }
+        Command::Forget { email, delete_text } => {
+            personal::forget(&open(&settings)?, &email, delete_text)
+        }
         Command::Settings(command) => settings::run(&open(&settings)?, &settings, command),
     }
 }

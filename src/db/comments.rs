@@ -258,3 +258,37 @@ pub fn unsubscribe_author_of(conn: &mut AnyConnection, comment_id: i64) -> Query
         .set(comments::subscribed.eq(false))
         .execute(conn)
 }
+
+/// Every comment written with this address, oldest first.
+pub fn by_email(conn: &mut AnyConnection, email: &str) -> QueryResult<Vec<Comment>> {
+    comments::table
+        .filter(comments::email.eq(email))
+        .order((comments::created_at.asc(), comments::id.asc()))
+        .select(Comment::as_select())
+        .load(conn)
+}
+
+/// Clears what identifies the author of one comment, and optionally its text.
+pub fn anonymize(
+    conn: &mut AnyConnection,
+    id: i64,
+    replacement_body: Option<&str>,
+) -> QueryResult<()> {
+    diesel::update(comments::table.find(id))
+        .set((
+            comments::author.eq("Anonymous"),
+            comments::email.eq(""),
+            comments::url.eq(""),
+            comments::ip.eq(None::<String>),
+            comments::user_agent.eq(""),
+            comments::subscribed.eq(false),
+            comments::updated_at.eq(super::now()),
+        ))
+        .execute(conn)?;
+    if let Some(body) = replacement_body {
+        diesel::update(comments::table.find(id))
+            .set(comments::body.eq(body))
+            .execute(conn)?;
+    }
+    Ok(())
+}

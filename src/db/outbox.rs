@@ -156,3 +156,27 @@ pub fn exists(
         .optional()?;
     Ok(found.is_some())
 }
+
+/// An e-mail as its recipient's personal-data export shows it.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = mail_outbox)]
+pub struct Addressed {
+    pub kind: String,
+    pub comment_id: Option<i64>,
+    pub created_at: NaiveDateTime,
+    pub sent_at: Option<NaiveDateTime>,
+}
+
+/// The e-mails addressed to someone, for their personal-data export.
+pub fn for_recipient(conn: &mut AnyConnection, recipient: &str) -> QueryResult<Vec<Addressed>> {
+    mail_outbox::table
+        .filter(mail_outbox::recipient.eq(recipient))
+        .order(mail_outbox::id.asc())
+        .select(Addressed::as_select())
+        .load(conn)
+}
+
+/// Forgets every e-mail addressed to someone, sent or not.
+pub fn delete_for_recipient(conn: &mut AnyConnection, recipient: &str) -> QueryResult<usize> {
+    diesel::delete(mail_outbox::table.filter(mail_outbox::recipient.eq(recipient))).execute(conn)
+}

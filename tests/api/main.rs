@@ -8,6 +8,7 @@ mod mail;
 mod migrations;
 mod moderation;
 mod operations;
+mod personal;
 mod privacy;
 mod reading;
 mod smtp;
