@@ -352,7 +352,9 @@ mod tests {
         assert!(settings.rules.hold_all);
         assert_eq!(settings.rules.flood_seconds, 15);
         assert_eq!(settings.rules.max_links, 2);
-        assert_eq!(settings.allowed_origins.len(), 2);
+        assert!(settings.allowed_origins.allows_header("http://localhost:1313"));
+        assert!(settings.allowed_origins.allows_header("http://127.0.0.1:8080"));
+        assert!(!settings.allowed_origins.allows_header("https://example.com"));
         assert!(settings.smtp_url.is_none());
     }
 
@@ -381,7 +383,8 @@ mod tests {
             ("TRUSTED_PROXIES", "10.0.0.0/8,127.0.0.1"),
         ])
         .expect("parse");
-        assert_eq!(settings.allowed_origins.len(), 2);
+        assert!(settings.allowed_origins.allows_header("https://blog.example.com"));
+        assert!(settings.allowed_origins.allows_header("http://localhost:1313"));
         assert_eq!(settings.trusted_proxies.len(), 2);
         let err = Settings::from_pairs(&[("ALLOWED_ORIGINS", "blog.example.com")])
             .expect_err("no scheme");

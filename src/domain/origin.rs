@@ -45,14 +45,6 @@ impl OriginPolicy {
         Self(origins)
     }
 
-    pub fn len(&self) -> usize {
-        self.0.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
     /// Whether a page at this URL belongs to the blog.
     pub fn allows(&self, url: &Url) -> bool {
         self.0.iter().any(|origin| origin.allows(url))
