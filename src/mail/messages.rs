@@ -72,14 +72,17 @@ struct ApprovedHtml<'a> {
     m: &'a Approved<'a>,
 }
 
+/// A plain-text and HTML message from its two templates.
 fn message(
     from: &Mailbox,
     to: &str,
     subject: &str,
-    text: String,
-    html: Option<String>,
+    text: &impl Template,
+    html: &impl Template,
     extra: &[(&'static str, String)],
 ) -> Result<Message, String> {
+    let text = text.render().map_err(|e| e.to_string())?;
+    let html = html.render().map_err(|e| e.to_string())?;
     let to: Mailbox = to.parse().map_err(|e| format!("bad recipient: {e}"))?;
     // A Message-ID made from this host, so replies and threads in mail clients hold together.
     let mut builder = Message::builder()
@@ -93,29 +96,24 @@ fn message(
             value.clone(),
         ));
     }
-    let built = match html {
-        Some(html) => builder.multipart(MultiPart::alternative_plain_html(text, html)),
-        None => builder.body(text),
-    };
-    built.map_err(|e| e.to_string())
+    builder
+        .multipart(MultiPart::alternative_plain_html(text, html))
+        .map_err(|e| e.to_string())
 }
 
 pub fn moderate(from: &Mailbox, to: &str, m: &Moderate<'_>) -> Result<Message, String> {
-    let text = ModerateText { m }.render().map_err(|e| e.to_string())?;
-    let html = ModerateHtml { m }.render().map_err(|e| e.to_string())?;
+    let subject = format!("Please moderate: {}", m.post_title);
     message(
         from,
         to,
-        &format!("Please moderate: {}", m.post_title),
-        text,
-        Some(html),
+        &subject,
+        &ModerateText { m },
+        &ModerateHtml { m },
         &[],
     )
 }
 
 pub fn reply(from: &Mailbox, to: &str, m: &Reply<'_>) -> Result<Message, String> {
-    let text = ReplyText { m }.render().map_err(|e| e.to_string())?;
-    let html = ReplyHtml { m }.render().map_err(|e| e.to_string())?;
     // RFC 8058: mail clients may offer a one-click unsubscribe button.
     let headers = [
         ("List-Unsubscribe", format!("<{}>", m.unsubscribe)),
@@ -124,25 +122,25 @@ pub fn reply(from: &Mailbox, to: &str, m: &Reply<'_>) -> Result<Message, String>
             "List-Unsubscribe=One-Click".to_owned(),
         ),
     ];
+    let subject = format!("New reply to your comment on {}", m.post_title);
     message(
         from,
         to,
-        &format!("New reply to your comment on {}", m.post_title),
-        text,
-        Some(html),
+        &subject,
+        &ReplyText { m },
+        &ReplyHtml { m },
         &headers,
     )
 }
 
 pub fn approved(from: &Mailbox, to: &str, m: &Approved<'_>) -> Result<Message, String> {
-    let text = ApprovedText { m }.render().map_err(|e| e.to_string())?;
-    let html = ApprovedHtml { m }.render().map_err(|e| e.to_string())?;
+    let subject = format!("Your comment on {} is published", m.post_title);
     message(
         from,
         to,
-        &format!("Your comment on {} is published", m.post_title),
-        text,
-        Some(html),
+        &subject,
+        &ApprovedText { m },
+        &ApprovedHtml { m },
         &[],
     )
 }
