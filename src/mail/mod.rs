@@ -47,21 +47,29 @@ impl Mailer {
         })
     }
 
-    /// Hands the message to the mail server (or writes its file).
-    pub async fn send(&self, message: Message) -> Result<(), String> {
+    /// Hands the message to the mail server (or writes its file). The caller
+    /// logs the one line per e-mail, so it can name the outbox row.
+    pub async fn send(&self, message: Message) -> Result<Delivered, String> {
         match &self.transport {
             Transport::Smtp(smtp) => smtp
                 .send(message)
                 .await
-                .map(drop)
+                .map(|_| Delivered::Smtp)
                 .map_err(|e| e.to_string()),
             Transport::Files(files) => {
                 let id = files.send(message).await.map_err(|e| e.to_string())?;
-                tracing::info!(file = %format!("{OUTBOX_FOLDER}/{id}.eml"), "e-mail written");
-                Ok(())
+                Ok(Delivered::File(format!("{OUTBOX_FOLDER}/{id}.eml")))
             }
         }
     }
+}
+
+/// Where a sent message went.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Delivered {
+    Smtp,
+    /// The file written, relative to the working directory.
+    File(String),
 }
 
 /// An address as logs may show it: `a***@example.com`.
@@ -72,5 +80,49 @@ pub fn masked(address: &str) -> String {
             format!("{first}***@{domain}")
         }
         None => "***".to_owned(),
+    }
+}
+
+/// An error message as logs may show it: mail servers and databases echo
+/// addresses back ("550 <ada@example.com>: no such user"), so every word that
+/// holds an `@` is masked.
+pub fn scrubbed(error: &str) -> String {
+    error
+        .split(' ')
+        .map(|word| match word.find('@') {
+            Some(at) => {
+                let start = word[..at]
+                    .rfind(|c: char| !(c.is_alphanumeric() || "._%+-".contains(c)))
+                    .map_or(0, |i| i + 1);
+                format!("{}{}", &word[..start], masked(&word[start..]))
+            }
+            None => word.to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn logs_see_only_the_first_letter_and_the_domain() {
+        assert_eq!(masked("ada@example.com"), "a***@example.com");
+        assert_eq!(masked("not an address"), "***");
+        assert_eq!(masked("@example.com"), "***@example.com");
+    }
+
+    #[test]
+    fn addresses_inside_errors_are_masked() {
+        assert_eq!(
+            scrubbed("permanent error (550): <grace@example.org>: no such user"),
+            "permanent error (550): <g***@example.org>: no such user"
+        );
+        assert_eq!(scrubbed("connection refused"), "connection refused");
+        assert_eq!(
+            scrubbed("Key (email)=(ada@example.com) exists"),
+            "Key (email)=(a***@example.com) exists"
+        );
     }
 }

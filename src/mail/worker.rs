@@ -14,7 +14,7 @@ use tokio::sync::{Notify, watch};
 use tokio::task::JoinHandle;
 use url::Url;
 
-use super::{Mailer, masked, messages};
+use super::{Delivered, Mailer, masked, messages, scrubbed};
 use crate::db::comments::Comment;
 use crate::db::outbox::{self, Claimed};
 use crate::db::posts::{self, Post};
@@ -58,7 +58,7 @@ impl Stopper {
 }
 
 enum Outcome {
-    Sent,
+    Sent(Delivered),
     Skipped(&'static str),
 }
 
@@ -78,7 +78,7 @@ impl Worker {
             let rows = match claimed {
                 Ok(rows) => rows,
                 Err(e) => {
-                    tracing::warn!(error = %e, "cannot read the mail outbox; will retry");
+                    tracing::warn!(error = %scrubbed(&e.to_string()), "cannot read the mail outbox; will retry");
                     Vec::new()
                 }
             };
@@ -111,13 +111,21 @@ impl Worker {
     async fn handle(&self, row: Claimed) {
         let (id, attempts) = (row.id, row.attempts + 1);
         let outcome = match self.write(&row).await {
-            Ok(Some(message)) => self.mailer.send(message).await.map(|()| Outcome::Sent),
+            Ok(Some(message)) => self.mailer.send(message).await.map(Outcome::Sent),
             Ok(None) => Ok(Outcome::Skipped("nothing to say any more")),
             Err(e) => Err(e),
         };
         let recorded = match outcome {
-            Ok(Outcome::Sent) => {
-                tracing::info!(outbox.id = id, to = %masked(&row.recipient), kind = %row.kind, "e-mail sent");
+            Ok(Outcome::Sent(delivered)) => {
+                let to = masked(&row.recipient);
+                match delivered {
+                    Delivered::Smtp => {
+                        tracing::info!(outbox.id = id, %to, kind = %row.kind, "e-mail sent");
+                    }
+                    Delivered::File(file) => {
+                        tracing::info!(outbox.id = id, %to, kind = %row.kind, %file, "e-mail written to a file");
+                    }
+                }
                 self.db
                     .run(move |conn| Ok(outbox::mark_sent(conn, id, None)?))
                     .await
@@ -130,7 +138,7 @@ impl Worker {
             Err(error) => {
                 let dead = u32::try_from(attempts).unwrap_or(u32::MAX) >= self.max_attempts;
                 let retry_at = db::now() + self.backoff(attempts);
-                tracing::warn!(outbox.id = id, attempts, dead, %error, "e-mail not sent");
+                tracing::warn!(outbox.id = id, attempts, dead, error = %scrubbed(&error), "e-mail not sent");
                 self.db
                     .run(move |conn| {
                         Ok(outbox::mark_failed(
@@ -141,7 +149,7 @@ impl Worker {
             }
         };
         if let Err(e) = recorded {
-            tracing::warn!(outbox.id = id, error = %e, "cannot record an e-mail's outcome");
+            tracing::warn!(outbox.id = id, error = %scrubbed(&e.to_string()), "cannot record an e-mail's outcome");
         }
     }
 
