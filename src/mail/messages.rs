@@ -144,3 +144,77 @@ pub fn approved(from: &Mailbox, to: &str, m: &Approved<'_>) -> Result<Message, S
         &[],
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn formatted(message: &Message) -> String {
+        String::from_utf8_lossy(&message.formatted()).into_owned()
+    }
+
+    fn header<'a>(text: &'a str, name: &str) -> Option<&'a str> {
+        let head = text.split("\r\n\r\n").next().unwrap_or_default();
+        head.lines()
+            .find_map(|line| line.strip_prefix(name)?.strip_prefix(": "))
+    }
+
+    fn from() -> Mailbox {
+        "Rédaction Café <noreply@example.com>".parse().unwrap()
+    }
+
+    #[test]
+    fn non_ascii_names_and_subjects_are_encoded_and_ids_and_dates_set() {
+        let m = Approved {
+            post_title: "Crème brûlée ☕",
+            body: "Merci !",
+            link: "https://blog.example/p#comment-1".to_owned(),
+        };
+        let text = formatted(&approved(&from(), "zoe@example.com", &m).unwrap());
+        assert!(text.is_ascii(), "headers and bodies are 7-bit safe: {text}");
+        assert!(
+            header(&text, "Subject").unwrap().contains("=?utf-8?"),
+            "{text}"
+        );
+        assert!(
+            header(&text, "From").unwrap().contains("=?utf-8?"),
+            "{text}"
+        );
+        let id = header(&text, "Message-ID").expect("a Message-ID");
+        assert!(
+            id.starts_with('<') && id.ends_with('>') && id.contains('@'),
+            "{id}"
+        );
+        assert!(header(&text, "Date").is_some(), "{text}");
+    }
+
+    #[test]
+    fn a_reply_notification_offers_one_click_unsubscribe() {
+        let m = Reply {
+            post_title: "Hello",
+            author: "Grace",
+            body: "Hi <b>there</b>",
+            link: "https://blog.example/p#comment-2".to_owned(),
+            unsubscribe: "https://comments.example/unsubscribe/u.1.off.9.abc".to_owned(),
+        };
+        let text = formatted(&reply(&from(), "ada@example.com", &m).unwrap());
+        assert_eq!(
+            header(&text, "List-Unsubscribe"),
+            Some("<https://comments.example/unsubscribe/u.1.off.9.abc>")
+        );
+        assert_eq!(
+            header(&text, "List-Unsubscribe-Post"),
+            Some("List-Unsubscribe=One-Click")
+        );
+    }
+
+    #[test]
+    fn a_recipient_that_is_not_an_address_is_an_error_not_a_panic() {
+        let m = Approved {
+            post_title: "t",
+            body: "b",
+            link: String::new(),
+        };
+        assert!(approved(&from(), "not an address", &m).is_err());
+    }
+}

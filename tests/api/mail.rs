@@ -191,3 +191,139 @@ async fn two_workers_on_one_postgresql_database_never_send_a_row_twice() {
         .collect();
     assert_eq!(links.len(), 30, "one e-mail per comment");
 }
+
+/// Every distinct moderation link in a message, by the action its token names.
+fn moderation_links(mail: &crate::smtp::Received, app: &TestApp) -> Vec<(String, String)> {
+    let prefix = format!("{}/moderate/", app.address);
+    let mut links: Vec<(String, String)> = mail
+        .data
+        .match_indices(&prefix)
+        .filter_map(|(at, _)| {
+            let rest = &mail.data[at..];
+            let end = rest.find(|c: char| c.is_whitespace() || "\"<>".contains(c))?;
+            let link = rest[..end].to_owned();
+            let action = link[prefix.len()..].split('.').nth(2)?.to_owned();
+            Some((action, link))
+        })
+        .collect();
+    links.sort();
+    links.dedup();
+    links
+}
+
+on_both_backends! {
+    async fn the_moderation_mail_links_the_post_and_offers_spam_and_trash(backend: Backend) {
+        let smtp = SmtpServer::start().await;
+        let app = spawn_app(backend, &[("SMTP_URL", &smtp.url())]).await;
+        app.add_moderator("moderator@example.com");
+        let mut held = reply("links", "Buy now at https://a.example and https://b.example");
+        held["url"] = json!("https://ada.example/");
+        let created: Value = app.post_json(&held).await.json().await.unwrap();
+        let mail = smtp.wait_for(1).await.remove(0);
+        assert!(mail.data.contains("http://localhost:4000/links/"), "the post link: {}", mail.data);
+        assert!(mail.data.contains("https://ada.example/"), "the author's website: {}", mail.data);
+        let links = moderation_links(&mail, &app);
+        let actions: Vec<&str> = links.iter().map(|(action, _)| action.as_str()).collect();
+        assert_eq!(actions, ["approve", "spam", "trash"]);
+
+        let spam = &links[1].1;
+        let done = app.client.post(spam).send().await.unwrap().text().await.unwrap();
+        assert!(done.contains("now spam"), "{done}");
+        let shown = app.cli_ok(&["comment", "show", &created["id"].to_string()]);
+        assert!(shown.contains("e-mail link pending -> spam"), "{shown}");
+        assert_eq!(app.thread("links").await["total"], 0);
+    }
+
+    async fn the_commenter_hears_of_publication_only_when_the_setting_is_on(backend: Backend) {
+        let smtp = SmtpServer::start().await;
+        let app = spawn_app(backend, &[("SMTP_URL", &smtp.url()), ("NOTIFY_APPROVED", "true")]).await;
+        app.add_moderator("moderator@example.com");
+        let created: Value = app.post_json(&reply("notice", "Tell me when it is up.")).await.json().await.unwrap();
+        let asked = smtp.wait_for(1).await.remove(0);
+        let (_, approve) = moderation_links(&asked, &app).remove(0);
+        assert_eq!(app.client.post(&approve).send().await.unwrap().status(), 200);
+
+        let mails = smtp.wait_for(2).await;
+        let notice = mails.iter().find(|m| m.to == ["ada@example.com"]).expect("a notice to the commenter");
+        assert_eq!(notice.header("Subject").as_deref(), Some("Your comment on Hello world is published"));
+        let link = format!("http://localhost:4000/notice/#comment-{}", created["id"]);
+        assert!(notice.data.contains(&link), "{}", notice.data);
+
+        let quiet = spawn_app(Backend::Sqlite, &[("SMTP_URL", &smtp.url()), ("HOLD_ALL", "false")]).await;
+        assert_eq!(quiet.post_json(&reply("notice", "Published at once.")).await.status(), 201);
+        wait_until(&quiet, "SELECT COUNT(*) AS n FROM mail_outbox", 0).await;
+        assert_eq!(smtp.messages().len(), 2, "no notice with the setting off");
+    }
+}
+
+#[tokio::test]
+async fn bad_and_expired_links_get_a_clear_page() {
+    use replydesk::domain::moderation::Action;
+    use replydesk::domain::token::{self, Grant};
+
+    let secret = "a test secret that is long enough for the setting";
+    let app = spawn_app(crate::helpers::Backend::Sqlite, &[("SECRET_KEY", secret)]).await;
+    for (method, path) in [
+        ("GET", "/moderate/nonsense"),
+        ("POST", "/moderate/nonsense"),
+        ("GET", "/unsubscribe/m.1.approve.99.00"),
+        ("POST", "/unsubscribe/%00%ff"),
+    ] {
+        let request = match method {
+            "GET" => app.client.get(app.url(path)),
+            _ => app.client.post(app.url(path)),
+        };
+        let response = request.send().await.unwrap();
+        assert_eq!(response.status(), 400, "{method} {path}");
+        let content_type = response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        assert!(content_type.starts_with("text/html"), "{content_type}");
+        assert!(
+            response
+                .text()
+                .await
+                .unwrap()
+                .contains("This link is not valid")
+        );
+    }
+
+    let week_ago = chrono::Utc::now() - chrono::TimeDelta::days(8);
+    let grant = Grant::Moderate {
+        comment_id: 1,
+        action: Action::Approve,
+    };
+    let old = token::issue(secret.as_bytes(), grant, week_ago);
+    let response = app.get(&format!("/moderate/{old}")).await;
+    assert_eq!(response.status(), 410);
+    assert!(response.text().await.unwrap().contains("expired"));
+
+    let fresh = token::issue(secret.as_bytes(), grant, chrono::Utc::now());
+    let missing = app
+        .client
+        .post(app.url(&format!("/moderate/{fresh}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), 404, "a link to a comment that is gone");
+}
+
+#[test]
+fn mail_settings_have_safe_defaults_and_refuse_nonsense_by_name() {
+    use replydesk::configuration::Settings;
+
+    let defaults = Settings::from_pairs(&[]).unwrap();
+    assert_eq!(defaults.mail_max_attempts, 8);
+    assert!(!defaults.rules.notify_approved);
+    assert!(
+        defaults.smtp_url.is_none(),
+        "files in ./mail-outbox/ by default"
+    );
+    let on = Settings::from_pairs(&[("NOTIFY_APPROVED", "true")]).unwrap();
+    assert!(on.rules.notify_approved);
+    let err = Settings::from_pairs(&[("MAIL_MAX_ATTEMPTS", "0")]).unwrap_err();
+    assert_eq!(err.setting, "REPLYDESK_MAIL_MAX_ATTEMPTS");
+    let err = Settings::from_pairs(&[("SMTP_URL", "http://mail.example")]).unwrap_err();
+    assert_eq!(err.setting, "REPLYDESK_SMTP_URL");
+}
