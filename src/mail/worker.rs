@@ -52,6 +52,7 @@ pub struct Stopper {
 
 impl Stopper {
     pub async fn stop(self) {
+        tracing::info!("mail worker stopping once the e-mail in hand is sent");
         let _ = self.stop.send(true);
         let _ = self.handle.await;
     }

@@ -358,3 +358,93 @@ async fn without_an_smtp_server_e_mails_are_written_as_files() {
     );
     assert!(message.contains("To: mod@example.com"), "{message}");
 }
+
+/// Rows in the outbox that are marked sent, read straight from a SQLite file.
+fn sent_rows(db: &TestDatabase) -> i64 {
+    use diesel::{Connection, RunQueryDsl};
+    #[derive(diesel::QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let path = db
+        .url
+        .strip_prefix("sqlite://")
+        .expect("a SQLite test database");
+    let mut conn = diesel::SqliteConnection::establish(path).expect("sqlite");
+    diesel::sql_query("SELECT COUNT(*) AS n FROM mail_outbox WHERE sent_at IS NOT NULL")
+        .get_result::<Count>(&mut conn)
+        .expect("count")
+        .n
+}
+
+#[tokio::test]
+async fn on_sigterm_the_mail_worker_finishes_the_message_in_hand() {
+    let db = TestDatabase::new(&Backend::Sqlite);
+    let added = replydesk(
+        &db,
+        &["moderator", "add", "mod@example.com"],
+        "a long passphrase\na long passphrase\n",
+    );
+    assert!(added.status.success(), "{}", text(&added));
+    let smtp = crate::smtp::SmtpServer::start_gated().await;
+    let port = free_port();
+    let child = Command::new(BINARY)
+        .current_dir(std::env::temp_dir())
+        .env_clear()
+        .env("REPLYDESK_DATABASE_URL", &db.url)
+        .env("REPLYDESK_BIND", format!("127.0.0.1:{port}"))
+        .env("REPLYDESK_ALLOWED_ORIGINS", "http://localhost")
+        .env("REPLYDESK_SMTP_URL", smtp.url())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut server = Server {
+        child,
+        address: format!("http://127.0.0.1:{port}"),
+    };
+    let stderr = server.child.stderr.take().unwrap();
+    let (lines, log) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        use std::io::BufRead;
+        for line in std::io::BufReader::new(stderr)
+            .lines()
+            .map_while(Result::ok)
+        {
+            let _ = lines.send(line);
+        }
+    });
+    server.wait_until_up();
+    assert_eq!(post(&server, &reply("bye", "Held.")).await.status(), 201);
+    // The message is on the wire; the mail server has not acknowledged it yet.
+    smtp.wait_for(1).await;
+
+    server.signal("-TERM");
+    // A bound on a hang, not a timing assertion: the line comes or the log ends.
+    let stopping = std::iter::from_fn(|| log.recv_timeout(Duration::from_secs(30)).ok())
+        .any(|line| line.contains("mail worker stopping"));
+    assert!(
+        stopping,
+        "the server stops serving and then waits for the mail worker"
+    );
+    assert_eq!(sent_rows(&db), 0, "still in hand while the server stops");
+    smtp.release();
+
+    let mut exited = None;
+    for _ in 0..400 {
+        exited = server.child.try_wait().unwrap();
+        if exited.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let status = exited.expect("the server exits once the message is sent");
+    assert!(status.success(), "exit status {status}");
+    assert_eq!(
+        sent_rows(&db),
+        1,
+        "the message in hand was sent and recorded"
+    );
+    assert_eq!(smtp.messages().len(), 1);
+}

@@ -40,6 +40,9 @@ pub struct SmtpServer {
     pub port: u16,
     received: Arc<Mutex<Vec<Received>>>,
     task: tokio::task::JoinHandle<()>,
+    /// When set, each message is kept but its "250 queued" answer waits for
+    /// `release`, so a test can act while the sender has the message in hand.
+    gate: Option<Arc<tokio::sync::Semaphore>>,
 }
 
 impl Drop for SmtpServer {
@@ -54,17 +57,35 @@ impl SmtpServer {
     }
 
     pub async fn start_on(port: u16) -> SmtpServer {
+        SmtpServer::listen(port, None).await
+    }
+
+    /// A server that holds every answer to DATA until `release` is called.
+    pub async fn start_gated() -> SmtpServer {
+        SmtpServer::listen(0, Some(Arc::new(tokio::sync::Semaphore::new(0)))).await
+    }
+
+    /// Lets one held message be acknowledged.
+    pub fn release(&self) {
+        if let Some(gate) = &self.gate {
+            gate.add_permits(1);
+        }
+    }
+
+    async fn listen(port: u16, gate: Option<Arc<tokio::sync::Semaphore>>) -> SmtpServer {
         let listener = TcpListener::bind(("127.0.0.1", port))
             .await
             .expect("bind SMTP");
         let port = listener.local_addr().expect("address").port();
         let received = Arc::new(Mutex::new(Vec::new()));
         let store = Arc::clone(&received);
+        let held = gate.clone();
         let task = tokio::spawn(async move {
             while let Ok((stream, _)) = listener.accept().await {
                 let store = Arc::clone(&store);
+                let held = held.clone();
                 tokio::spawn(async move {
-                    let _ = session(stream, store).await;
+                    let _ = session(stream, store, held).await;
                 });
             }
         });
@@ -72,6 +93,7 @@ impl SmtpServer {
             port,
             received,
             task,
+            gate,
         }
     }
 
@@ -99,6 +121,7 @@ impl SmtpServer {
 async fn session(
     stream: tokio::net::TcpStream,
     store: Arc<Mutex<Vec<Received>>>,
+    gate: Option<Arc<tokio::sync::Semaphore>>,
 ) -> std::io::Result<()> {
     let (read, mut write) = stream.into_split();
     let mut lines = BufReader::new(read).lines();
@@ -131,6 +154,9 @@ async fn session(
                 to: to.clone(),
                 data,
             });
+            if let Some(gate) = &gate {
+                gate.acquire().await.expect("gate open").forget();
+            }
             write.write_all(b"250 queued\r\n").await?;
         } else if upper.starts_with("QUIT") {
             write.write_all(b"221 bye\r\n").await?;
