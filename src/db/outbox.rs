@@ -3,7 +3,7 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Timestamp};
+use diesel::sql_types::{BigInt, Text, Timestamp};
 
 use super::schema::mail_outbox;
 use super::{AnyConnection, now};
@@ -63,33 +63,36 @@ struct ClaimedId {
     id: i64,
 }
 
-/// Takes up to `limit` due rows for this worker until `lease_until`. On
+/// Takes up to `limit` due rows for `worker` until `lease_until`. On
 /// PostgreSQL `FOR UPDATE SKIP LOCKED` lets several instances' workers claim at
 /// once without ever taking the same row; on SQLite the write lock does it.
 pub fn claim(
     conn: &mut AnyConnection,
+    worker: &str,
     lease_until: NaiveDateTime,
     limit: i64,
 ) -> QueryResult<Vec<Claimed>> {
     let due = now();
     let ids: Vec<ClaimedId> = match conn {
         AnyConnection::Postgresql(pg) => diesel::sql_query(
-            "UPDATE mail_outbox SET next_attempt_at = $1 WHERE id IN ( \
+            "UPDATE mail_outbox SET next_attempt_at = $1, claimed_by = $2 WHERE id IN ( \
                SELECT id FROM mail_outbox \
-               WHERE sent_at IS NULL AND dead = FALSE AND next_attempt_at <= $2 \
-               ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED) RETURNING id",
+               WHERE sent_at IS NULL AND dead = FALSE AND next_attempt_at <= $3 \
+               ORDER BY id LIMIT $4 FOR UPDATE SKIP LOCKED) RETURNING id",
         )
         .bind::<Timestamp, _>(lease_until)
+        .bind::<Text, _>(worker)
         .bind::<Timestamp, _>(due)
         .bind::<BigInt, _>(limit)
         .load(pg)?,
         AnyConnection::Sqlite(lite) => diesel::sql_query(
-            "UPDATE mail_outbox SET next_attempt_at = ? WHERE id IN ( \
+            "UPDATE mail_outbox SET next_attempt_at = ?, claimed_by = ? WHERE id IN ( \
                SELECT id FROM mail_outbox \
                WHERE sent_at IS NULL AND dead = FALSE AND next_attempt_at <= ? \
                ORDER BY id LIMIT ?) RETURNING id",
         )
         .bind::<Timestamp, _>(lease_until)
+        .bind::<Text, _>(worker)
         .bind::<Timestamp, _>(due)
         .bind::<BigInt, _>(limit)
         .load(lite)?,
@@ -132,12 +135,41 @@ pub fn mark_failed(
         .map(drop)
 }
 
-/// Hands claimed rows back for the next worker, as at a shutdown.
-pub fn release(conn: &mut AnyConnection, ids: &[i64]) -> QueryResult<()> {
-    diesel::update(mail_outbox::table.filter(mail_outbox::id.eq_any(ids)))
-        .set(mail_outbox::next_attempt_at.eq(now()))
-        .execute(conn)
-        .map(drop)
+/// Renews `worker`'s lease on a row just before sending it, so each message
+/// gets a whole lease however long the rows before it took. `false` means the
+/// lease ran out meanwhile and another worker took the row: it must not be sent
+/// from here as well.
+pub fn hold(
+    conn: &mut AnyConnection,
+    id: i64,
+    worker: &str,
+    lease_until: NaiveDateTime,
+) -> QueryResult<bool> {
+    let held = diesel::update(
+        mail_outbox::table
+            .find(id)
+            .filter(mail_outbox::claimed_by.eq(worker))
+            .filter(mail_outbox::sent_at.is_null())
+            .filter(mail_outbox::dead.eq(false)),
+    )
+    .set(mail_outbox::next_attempt_at.eq(lease_until))
+    .execute(conn)?;
+    Ok(held == 1)
+}
+
+/// Hands `worker`'s claimed rows back for the next worker, as at a shutdown.
+pub fn release(conn: &mut AnyConnection, ids: &[i64], worker: &str) -> QueryResult<()> {
+    diesel::update(
+        mail_outbox::table
+            .filter(mail_outbox::id.eq_any(ids))
+            .filter(mail_outbox::claimed_by.eq(worker)),
+    )
+    .set((
+        mail_outbox::next_attempt_at.eq(now()),
+        mail_outbox::claimed_by.eq(None::<String>),
+    ))
+    .execute(conn)
+    .map(drop)
 }
 
 /// Whether this e-mail was queued before, so approving twice mails once.
@@ -179,4 +211,49 @@ pub fn for_recipient(conn: &mut AnyConnection, recipient: &str) -> QueryResult<V
 /// Forgets every e-mail addressed to someone, sent or not.
 pub fn delete_for_recipient(conn: &mut AnyConnection, recipient: &str) -> QueryResult<usize> {
     diesel::delete(mail_outbox::table.filter(mail_outbox::recipient.eq(recipient))).execute(conn)
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeDelta;
+
+    use super::*;
+    use crate::configuration::DatabaseUrl;
+    use crate::db::Database;
+
+    #[test]
+    fn a_worker_whose_lease_ran_out_cannot_send_the_row_another_took() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let db = Database::open(&DatabaseUrl::Sqlite(dir.path().join("outbox.db"))).expect("open");
+        let later = || now() + TimeDelta::minutes(5);
+        db.run_here(|conn| {
+            enqueue(conn, "moderate", Some(1), "mod@example.com")?;
+            let first = claim(conn, "a", now() - TimeDelta::seconds(1), 10)?;
+            assert_eq!(first.len(), 1, "a due row is claimed");
+            let second = claim(conn, "b", later(), 10)?;
+            assert_eq!(second.len(), 1, "an expired lease is taken over");
+            assert!(
+                !hold(conn, first[0].id, "a", later())?,
+                "the first worker must not send it"
+            );
+            assert!(hold(conn, second[0].id, "b", later())?);
+            assert!(
+                claim(conn, "c", later(), 10)?.is_empty(),
+                "a held row is nobody else's"
+            );
+            release(conn, &[second[0].id], "a")?;
+            assert!(
+                claim(conn, "c", later(), 10)?.is_empty(),
+                "only the holder releases"
+            );
+            release(conn, &[second[0].id], "b")?;
+            assert_eq!(
+                claim(conn, "c", later(), 10)?.len(),
+                1,
+                "a released row is due again"
+            );
+            Ok(())
+        })
+        .expect("queries");
+    }
 }

@@ -73,6 +73,7 @@ diesel::table! {
         created_at -> Timestamp,
         kind -> Text,
         comment_id -> Nullable<BigInt>,
+        claimed_by -> Nullable<Text>,
     }
 }
 

@@ -12,6 +12,11 @@ use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, To
 
 use crate::configuration::Settings;
 
+/// How long one SMTP command may take. A whole message (a handful of commands)
+/// then stays well inside the worker's lease on its outbox row, so a hung mail
+/// server cannot make another instance send the same row again.
+const SMTP_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(20);
+
 /// Where files go when no SMTP server is configured.
 pub const OUTBOX_FOLDER: &str = "mail-outbox";
 
@@ -32,6 +37,7 @@ impl Mailer {
             Some(url) => Transport::Smtp(
                 AsyncSmtpTransport::<Tokio1Executor>::from_url(url.expose().as_str())
                     .map_err(|e| format!("REPLYDESK_SMTP_URL: {e}"))?
+                    .timeout(Some(SMTP_TIMEOUT))
                     .build(),
             ),
             None => {

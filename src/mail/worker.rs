@@ -66,15 +66,19 @@ enum Outcome {
 impl Worker {
     pub fn spawn(self) -> Stopper {
         let (stop, stopped) = watch::channel(false);
-        let handle = tokio::spawn(self.run(stopped));
+        // Names this worker's claims, so it can tell a row it still holds from
+        // one whose lease ran out and another instance took.
+        let me = format!("{:016x}", rand::rng().random::<u64>());
+        let handle = tokio::spawn(self.run(me, stopped));
         Stopper { stop, handle }
     }
 
-    async fn run(self, mut stopped: watch::Receiver<bool>) {
+    async fn run(self, me: String, mut stopped: watch::Receiver<bool>) {
         while !*stopped.borrow() {
+            let worker = me.clone();
             let claimed = self
                 .db
-                .run(|conn| Ok(outbox::claim(conn, db::now() + LEASE, BATCH)?))
+                .run(move |conn| Ok(outbox::claim(conn, &worker, db::now() + LEASE, BATCH)?))
                 .await;
             let rows = match claimed {
                 Ok(rows) => rows,
@@ -87,13 +91,20 @@ impl Worker {
                 tokio::select! {
                     () = self.wake.notified() => {}
                     () = tokio::time::sleep(POLL) => {}
-                    _ = stopped.changed() => {}
+                    changed = stopped.changed() => {
+                        // A dropped stopper means nobody will ever say stop: stop now.
+                        if changed.is_err() {
+                            break;
+                        }
+                    }
                 }
                 continue;
             }
             let mut rows = rows.into_iter();
             for row in rows.by_ref() {
-                self.handle(row).await;
+                if self.still_mine(row.id, &me).await {
+                    self.handle(row).await;
+                }
                 if *stopped.borrow() {
                     break;
                 }
@@ -101,10 +112,28 @@ impl Worker {
             // Rows claimed but not reached before a shutdown go back at once.
             let rest: Vec<i64> = rows.map(|row| row.id).collect();
             if !rest.is_empty() {
+                let worker = me.clone();
                 let _ = self
                     .db
-                    .run(move |conn| Ok(outbox::release(conn, &rest)?))
+                    .run(move |conn| Ok(outbox::release(conn, &rest, &worker)?))
                     .await;
+            }
+        }
+    }
+
+    /// Renews the lease on a row about to be sent; `false` if it is no longer
+    /// this worker's (or the database cannot say so), so it is left alone.
+    async fn still_mine(&self, id: i64, me: &str) -> bool {
+        let worker = me.to_owned();
+        let held = self
+            .db
+            .run(move |conn| Ok(outbox::hold(conn, id, &worker, db::now() + LEASE)?))
+            .await;
+        match held {
+            Ok(mine) => mine,
+            Err(e) => {
+                tracing::warn!(outbox.id = id, error = %scrubbed(&e.to_string()), "cannot renew an e-mail's claim; leaving it for later");
+                false
             }
         }
     }
