@@ -209,6 +209,23 @@ mod tests {
     }
 
     #[test]
+    fn a_title_cannot_smuggle_in_headers() {
+        let m = Approved {
+            post_title: "Hi\r\nBcc: victim@example.com\nX-Evil: 1",
+            body: "b",
+            link: String::new(),
+        };
+        let text = formatted(&approved(&from(), "ada@example.com", &m).unwrap());
+        let head = text.split("\r\n\r\n").next().unwrap_or_default();
+        assert!(
+            !head
+                .lines()
+                .any(|l| l.starts_with("Bcc") || l.starts_with("X-Evil")),
+            "{head}"
+        );
+    }
+
+    #[test]
     fn a_recipient_that_is_not_an_address_is_an_error_not_a_panic() {
         let m = Approved {
             post_title: "t",
