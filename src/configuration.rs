@@ -29,6 +29,8 @@ const SETTINGS: &[(&str, &str)] = &[
     ("IP_RETENTION_DAYS", "30"),
     ("MAIL_MAX_ATTEMPTS", "8"),
     ("MAIL_RETRY_SECONDS", "30"),
+    ("SESSION_HOURS", "12"),
+    ("LOGIN_LOCK_AFTER", "10"),
 ];
 
 const ENV_PREFIX: &str = "REPLYDESK_";
@@ -58,6 +60,11 @@ pub struct Settings {
     pub mail_max_attempts: u32,
     /// The first wait after a failed send; each further failure doubles it.
     pub mail_retry_seconds: u32,
+    /// How long an admin-page login lasts before the moderator signs in again.
+    pub session_hours: u32,
+    /// Wrong passwords for one account (three times as many for one IP)
+    /// before logins are locked for a while.
+    pub login_lock_after: u32,
 }
 
 /// Where the data lives; the scheme picks the backend.
@@ -166,6 +173,8 @@ impl Settings {
             ip_retention_days: value("IP_RETENTION_DAYS").parse_with("a whole number of days")?,
             mail_max_attempts: value("MAIL_MAX_ATTEMPTS").positive("attempts")?,
             mail_retry_seconds: value("MAIL_RETRY_SECONDS").positive("seconds")?,
+            session_hours: value("SESSION_HOURS").positive("hours")?,
+            login_lock_after: value("LOGIN_LOCK_AFTER").positive("failed logins")?,
         })
     }
 }

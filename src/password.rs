@@ -1,7 +1,9 @@
 //! Moderator passwords: argon2id at OWASP's recommended cost.
 
 use argon2::password_hash::rand_core::OsRng;
-use argon2::password_hash::{PasswordHasher, SaltString};
+use std::sync::OnceLock;
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
 
 /// The shortest password we accept; long passphrases are welcome.
@@ -26,10 +28,26 @@ pub fn hash(password: &str) -> Result<String, String> {
         .map_err(|e| e.to_string())
 }
 
+/// Whether `password` opens `stored`. With no stored hash (an unknown address)
+/// a stand-in hash is checked all the same, so a wrong address takes as long
+/// to refuse as a wrong password and the timing says nothing about who exists.
+pub fn verify(stored: Option<&str>, password: &str) -> bool {
+    static STAND_IN: OnceLock<String> = OnceLock::new();
+    let phc = match stored {
+        Some(phc) => phc,
+        None => STAND_IN.get_or_init(|| hash("a stand-in that opens nothing").unwrap_or_default()),
+    };
+    let Ok(parsed) = PasswordHash::new(phc) else {
+        return false;
+    };
+    let matched = Argon2::default()
+        .verify_password(password.as_bytes(), &parsed)
+        .is_ok();
+    matched && stored.is_some()
+}
+
 #[cfg(test)]
 mod tests {
-    use argon2::password_hash::{PasswordHash, PasswordVerifier};
-
     use super::*;
 
     #[test]
@@ -47,5 +65,8 @@ mod tests {
                 .verify_password(b"wrong", &parsed)
                 .is_err()
         );
+        assert!(verify(Some(&phc), "correct horse battery staple"));
+        assert!(!verify(Some(&phc), "correct horse battery stapler"));
+        assert!(!verify(None, "a stand-in that opens nothing"));
     }
 }

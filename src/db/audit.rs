@@ -43,3 +43,12 @@ pub fn for_comment(conn: &mut AnyConnection, comment_id: i64) -> QueryResult<Vec
         .select(Entry::as_select())
         .load(conn)
 }
+
+/// The histories of several comments at once, for a page of the queue.
+pub fn for_comments(conn: &mut AnyConnection, ids: &[i64]) -> QueryResult<Vec<Entry>> {
+    audit_log::table
+        .filter(audit_log::comment_id.eq_any(ids))
+        .order((audit_log::created_at.asc(), audit_log::id.asc()))
+        .select(Entry::as_select())
+        .load(conn)
+}

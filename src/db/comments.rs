@@ -292,3 +292,32 @@ pub fn anonymize(
     }
     Ok(())
 }
+
+/// A moderator's correction of what a comment says and who wrote it.
+pub fn update_content(
+    conn: &mut AnyConnection,
+    id: i64,
+    author: &str,
+    email: &str,
+    url: &str,
+    body: &str,
+) -> QueryResult<bool> {
+    let changed = diesel::update(comments::table.find(id))
+        .set((
+            comments::author.eq(author),
+            comments::email.eq(email),
+            comments::url.eq(url),
+            comments::body.eq(body),
+            comments::updated_at.eq(super::now()),
+        ))
+        .execute(conn)?;
+    Ok(changed == 1)
+}
+
+/// Marks a comment as written by a moderator from the admin page.
+pub fn set_moderator(conn: &mut AnyConnection, id: i64, moderator_id: i64) -> QueryResult<()> {
+    diesel::update(comments::table.find(id))
+        .set(comments::moderator_id.eq(Some(moderator_id)))
+        .execute(conn)
+        .map(drop)
+}

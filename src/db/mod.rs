@@ -7,9 +7,12 @@ pub mod locks;
 pub mod moderators;
 pub mod outbox;
 pub mod posts;
+pub mod queue;
 pub mod schema;
+pub mod sessions;
 pub mod stats;
 pub mod stored_settings;
+pub mod throttle;
 pub mod writer;
 
 use std::time::Duration;

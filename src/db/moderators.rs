@@ -59,3 +59,70 @@ pub fn all_emails(conn: &mut AnyConnection) -> QueryResult<Vec<String>> {
         .select(moderators::email)
         .load(conn)
 }
+
+/// What the login check needs.
+#[derive(Debug, Clone, Queryable)]
+pub struct Credentials {
+    pub id: i64,
+    pub email: String,
+    pub password_hash: String,
+}
+
+pub fn credentials(conn: &mut AnyConnection, email: &str) -> QueryResult<Option<Credentials>> {
+    moderators::table
+        .filter(moderators::email.eq(email))
+        .select((moderators::id, moderators::email, moderators::password_hash))
+        .first(conn)
+        .optional()
+}
+
+pub fn password_hash_of(conn: &mut AnyConnection, id: i64) -> QueryResult<Option<String>> {
+    moderators::table
+        .find(id)
+        .select(moderators::password_hash)
+        .first(conn)
+        .optional()
+}
+
+pub fn set_password_of(conn: &mut AnyConnection, id: i64, password_hash: &str) -> QueryResult<()> {
+    diesel::update(moderators::table.find(id))
+        .set(moderators::password_hash.eq(password_hash))
+        .execute(conn)
+        .map(drop)
+}
+
+pub fn touch_login(
+    conn: &mut AnyConnection,
+    id: i64,
+    at: chrono::NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::update(moderators::table.find(id))
+        .set(moderators::last_login_at.eq(Some(at)))
+        .execute(conn)
+        .map(drop)
+}
+
+/// One line of the moderators page.
+#[derive(Debug, Clone, Queryable)]
+pub struct Listed {
+    pub id: i64,
+    pub email: String,
+    pub created_at: chrono::NaiveDateTime,
+    pub last_login_at: Option<chrono::NaiveDateTime>,
+}
+
+pub fn list(conn: &mut AnyConnection) -> QueryResult<Vec<Listed>> {
+    moderators::table
+        .order(moderators::email.asc())
+        .select((
+            moderators::id,
+            moderators::email,
+            moderators::created_at,
+            moderators::last_login_at,
+        ))
+        .load(conn)
+}
+
+pub fn delete_by_id(conn: &mut AnyConnection, id: i64) -> QueryResult<bool> {
+    Ok(diesel::delete(moderators::table.find(id)).execute(conn)? > 0)
+}

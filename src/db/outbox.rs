@@ -213,6 +213,45 @@ pub fn delete_for_recipient(conn: &mut AnyConnection, recipient: &str) -> QueryR
     diesel::delete(mail_outbox::table.filter(mail_outbox::recipient.eq(recipient))).execute(conn)
 }
 
+/// An e-mail given up on, as the admin mail page lists it.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = mail_outbox)]
+pub struct Dead {
+    pub id: i64,
+    pub kind: String,
+    pub recipient: String,
+    pub comment_id: Option<i64>,
+    pub attempts: i32,
+    pub last_error: Option<String>,
+    pub created_at: NaiveDateTime,
+}
+
+pub fn dead(conn: &mut AnyConnection, limit: i64) -> QueryResult<Vec<Dead>> {
+    mail_outbox::table
+        .filter(mail_outbox::dead.eq(true))
+        .order(mail_outbox::id.desc())
+        .limit(limit)
+        .select(Dead::as_select())
+        .load(conn)
+}
+
+/// Gives a dead e-mail a fresh set of attempts, due now; returns whether it was dead.
+pub fn retry(conn: &mut AnyConnection, id: i64) -> QueryResult<bool> {
+    let revived = diesel::update(
+        mail_outbox::table
+            .find(id)
+            .filter(mail_outbox::dead.eq(true)),
+    )
+    .set((
+        mail_outbox::dead.eq(false),
+        mail_outbox::attempts.eq(0),
+        mail_outbox::next_attempt_at.eq(now()),
+        mail_outbox::claimed_by.eq(None::<String>),
+    ))
+    .execute(conn)?;
+    Ok(revived == 1)
+}
+
 #[cfg(test)]
 mod tests {
     use chrono::TimeDelta;

@@ -97,6 +97,15 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    login_throttle (key) {
+        key -> Text,
+        failures -> Integer,
+        last_failure_at -> Timestamp,
+        locked_until -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(comments -> posts (post_id));
 diesel::joinable!(sessions -> moderators (moderator_id));
 
@@ -108,4 +117,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     mail_outbox,
     audit_log,
     settings,
+    login_throttle,
 );

@@ -9,4 +9,5 @@ pub mod origin;
 pub mod render;
 pub mod rules;
 pub mod status;
+pub mod throttle;
 pub mod token;

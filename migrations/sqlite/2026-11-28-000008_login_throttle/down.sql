@@ -1,0 +1,2 @@
+DROP INDEX sessions_moderator;
+DROP TABLE login_throttle;

@@ -1,0 +1,124 @@
+//! The moderators' queue: comments by status, filtered by post and searched
+//! over text, author, email and IP, a page at a time.
+
+use diesel::prelude::*;
+
+use super::AnyConnection;
+use super::comments::Comment;
+use super::schema::{comments, posts};
+
+diesel::define_sql_function!(fn lower(text: diesel::sql_types::Text) -> diesel::sql_types::Text);
+
+type Backend = <AnyConnection as Connection>::Backend;
+
+/// Which comments a queue page shows.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub status: String,
+    pub post_id: Option<i64>,
+    /// Matched case-insensitively anywhere in the text, author, email or IP.
+    pub search: Option<String>,
+}
+
+/// A comment with the post it belongs to.
+#[derive(Debug, Clone)]
+pub struct Row {
+    pub comment: Comment,
+    pub post_key: String,
+    pub post_title: String,
+    pub post_url: String,
+}
+
+fn filtered(filter: &Filter) -> comments::BoxedQuery<'static, Backend> {
+    let mut query = comments::table
+        .filter(comments::status.eq(filter.status.clone()))
+        .into_boxed();
+    if let Some(post_id) = filter.post_id {
+        query = query.filter(comments::post_id.eq(post_id));
+    }
+    if let Some(search) = filter.search.as_deref().map(str::trim)
+        && !search.is_empty()
+    {
+        // SQLite lowers ASCII letters only, so the text as typed is tried too:
+        // "Ünïcödé" finds itself on both backends, "ünïcödé" it on PostgreSQL.
+        let lowered = format!("%{}%", escape_like(&search.to_lowercase()));
+        let typed = format!("%{}%", escape_like(search));
+        query = query.filter(
+            lower(comments::body)
+                .like(lowered.clone())
+                .escape('\\')
+                .or(comments::body.like(typed.clone()).escape('\\'))
+                .or(lower(comments::author).like(lowered.clone()).escape('\\'))
+                .or(comments::author.like(typed).escape('\\'))
+                .or(lower(comments::email).like(lowered.clone()).escape('\\'))
+                .or(comments::ip.like(lowered).escape('\\')),
+        );
+    }
+    query
+}
+
+fn escape_like(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            escaped.push('\\');
+        }
+        escaped.push(c);
+    }
+    escaped
+}
+
+pub fn count(conn: &mut AnyConnection, filter: &Filter) -> QueryResult<i64> {
+    filtered(filter).count().get_result(conn)
+}
+
+/// One page, newest first.
+pub fn page(
+    conn: &mut AnyConnection,
+    filter: &Filter,
+    offset: i64,
+    limit: i64,
+) -> QueryResult<Vec<Row>> {
+    let found: Vec<Comment> = filtered(filter)
+        .order((comments::created_at.desc(), comments::id.desc()))
+        .offset(offset)
+        .limit(limit)
+        .select(Comment::as_select())
+        .load(conn)?;
+    let post_ids: Vec<i64> = found.iter().map(|c| c.post_id).collect();
+    let titles: Vec<(i64, String, String, String)> = posts::table
+        .filter(posts::id.eq_any(post_ids))
+        .select((posts::id, posts::post_key, posts::title, posts::url))
+        .load(conn)?;
+    Ok(found
+        .into_iter()
+        .map(|comment| {
+            let (post_key, post_title, post_url) = titles
+                .iter()
+                .find(|(id, ..)| *id == comment.post_id)
+                .map(|(_, key, title, url)| (key.clone(), title.clone(), url.clone()))
+                .unwrap_or_default();
+            Row {
+                comment,
+                post_key,
+                post_title,
+                post_url,
+            }
+        })
+        .collect())
+}
+
+/// Posts that have comments, newest first, for the filter menu.
+pub fn posts_with_comments(
+    conn: &mut AnyConnection,
+    limit: i64,
+) -> QueryResult<Vec<(i64, String, String)>> {
+    posts::table
+        .filter(diesel::dsl::exists(
+            comments::table.filter(comments::post_id.eq(posts::id)),
+        ))
+        .order(posts::id.desc())
+        .limit(limit)
+        .select((posts::id, posts::post_key, posts::title))
+        .load(conn)
+}

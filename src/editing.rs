@@ -1,0 +1,170 @@
+//! What moderators write: corrections to a comment, and replies of their own.
+//! Both pass the same field rules as any comment and leave an audit entry.
+
+use crate::db::{self, AnyConnection, audit, comments, posts};
+use crate::domain::draft::{CommentDraft, Submission};
+use crate::domain::moderation::Action;
+use crate::domain::rules::RuleSettings;
+use crate::domain::status::Status;
+use crate::error::AppError;
+use crate::{moderation, notifications};
+
+/// What a moderator typed into the edit form.
+#[derive(Debug, Clone, Default)]
+pub struct Correction {
+    pub author: String,
+    pub email: String,
+    pub url: String,
+    pub body: String,
+}
+
+fn checked(post_key: &str, fields: &Correction) -> Result<CommentDraft, AppError> {
+    CommentDraft::parse(
+        &Submission {
+            post: Some(post_key.to_owned()),
+            author: Some(fields.author.clone()),
+            email: Some(fields.email.clone()),
+            url: Some(fields.url.clone()),
+            comment: Some(fields.body.clone()),
+            ..Submission::default()
+        },
+        false,
+    )
+    .map_err(AppError::Invalid)
+}
+
+/// Replaces a comment's text and author fields; a published comment's post
+/// moves to a new version so readers see the correction at once.
+pub fn edit(
+    conn: &mut AnyConnection,
+    id: i64,
+    fields: &Correction,
+    actor: &str,
+) -> Result<(), AppError> {
+    db::write_transaction(conn, |conn| {
+        let comment = comments::find(conn, id)?
+            .ok_or_else(|| AppError::NotFound(format!("There is no comment {id}.")))?;
+        let post = posts::find(conn, comment.post_id)?;
+        let draft = checked(&post.post_key, fields)?;
+        comments::update_content(
+            conn,
+            id,
+            &draft.author,
+            &draft.email,
+            &draft.url,
+            &draft.body,
+        )?;
+        audit::record(
+            conn,
+            &audit::NewEntry {
+                comment_id: Some(id),
+                actor,
+                from_status: Some(&comment.status),
+                to_status: &comment.status,
+                reason: "edited",
+                created_at: db::now(),
+            },
+        )?;
+        if comment.status == Status::Approved.as_str() {
+            posts::bump_version(conn, post.id)?;
+        }
+        Ok(())
+    })
+}
+
+/// Who replies from the admin page.
+#[derive(Debug, Clone)]
+pub struct Replier<'a> {
+    pub moderator_id: i64,
+    pub email: &'a str,
+    pub name: &'a str,
+}
+
+/// A moderator's reply, published at once (moderators are exempt from the
+/// hold and flood rules). Replying to a held comment approves it first, as
+/// WordPress's "Approve and Reply" does; the parent's author hears of the reply
+/// if they subscribed. Returns the new comment's id.
+pub fn reply(
+    conn: &mut AnyConnection,
+    parent_id: i64,
+    replier: &Replier<'_>,
+    body: &str,
+    rules: &RuleSettings,
+) -> Result<i64, AppError> {
+    db::write_transaction(conn, |conn| {
+        let parent = comments::find(conn, parent_id)?
+            .ok_or_else(|| AppError::NotFound(format!("There is no comment {parent_id}.")))?;
+        let actor = format!("moderator {}", replier.email);
+        if parent.status == Status::Pending.as_str() {
+            moderation::apply(
+                conn,
+                parent_id,
+                Action::Approve,
+                &actor,
+                "approved to reply",
+                rules,
+            )?;
+        } else if parent.status != Status::Approved.as_str() {
+            return Err(AppError::Conflict(format!(
+                "Comment {parent_id} is {}: restore it before replying.",
+                parent.status
+            )));
+        }
+        let depth = parent.depth + 1;
+        if u32::try_from(depth).unwrap_or(u32::MAX) >= rules.max_depth {
+            return Err(AppError::field(
+                "comment",
+                format!(
+                    "Replies may nest {} levels deep; reply to an earlier comment in this thread.",
+                    rules.max_depth
+                ),
+            ));
+        }
+        let post = posts::find(conn, parent.post_id)?;
+        let draft = checked(
+            &post.post_key,
+            &Correction {
+                author: replier.name.to_owned(),
+                email: replier.email.to_owned(),
+                url: String::new(),
+                body: body.to_owned(),
+            },
+        )?;
+        let now = db::now();
+        let status = Status::Approved.as_str();
+        let id = comments::insert(
+            conn,
+            &comments::NewComment {
+                post_id: post.id,
+                parent_id: Some(parent_id),
+                depth,
+                author: &draft.author,
+                email: &draft.email,
+                url: "",
+                body: &draft.body,
+                status,
+                reasons: "written by a moderator",
+                ip: None,
+                user_agent: "",
+                subscribed: false,
+                created_at: now,
+                updated_at: now,
+            },
+        )?;
+        comments::set_moderator(conn, id, replier.moderator_id)?;
+        audit::record(
+            conn,
+            &audit::NewEntry {
+                comment_id: Some(id),
+                actor: &actor,
+                from_status: None,
+                to_status: status,
+                reason: "moderator reply",
+                created_at: now,
+            },
+        )?;
+        posts::bump_version(conn, post.id)?;
+        notifications::comment_published(conn, id, false)?;
+        Ok(id)
+    })
+}
