@@ -145,6 +145,34 @@ pub fn approved(from: &Mailbox, to: &str, m: &Approved<'_>) -> Result<Message, S
     )
 }
 
+/// The admin page's "send a test e-mail": proves the mail settings work.
+pub struct Test<'a> {
+    pub admin: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "email/test.txt")]
+struct TestText<'a> {
+    m: &'a Test<'a>,
+}
+
+#[derive(Template)]
+#[template(path = "email/test.html")]
+struct TestHtml<'a> {
+    m: &'a Test<'a>,
+}
+
+pub fn test(from: &Mailbox, to: &str, m: &Test<'_>) -> Result<Message, String> {
+    message(
+        from,
+        to,
+        "Replydesk test e-mail",
+        &TestText { m },
+        &TestHtml { m },
+        &[],
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

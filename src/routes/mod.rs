@@ -1,5 +1,6 @@
 //! Thin HTTP handlers: parse the request, call the service, answer.
 
+pub mod admin;
 mod ops;
 pub mod public;
 
@@ -14,6 +15,7 @@ use crate::configuration::Settings;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     ops::configure(cfg);
+    admin::configure(cfg);
     public::configure(cfg);
     cfg.default_service(web::to(not_found));
 }

@@ -54,7 +54,7 @@ fn sender(req: &HttpRequest, settings: &Settings) -> Sender {
     }
 }
 
-fn client_ip(req: &HttpRequest, settings: &Settings) -> Option<IpAddr> {
+pub(crate) fn client_ip(req: &HttpRequest, settings: &Settings) -> Option<IpAddr> {
     let peer = req.peer_addr()?.ip();
     let trusted = |ip: &IpAddr| settings.trusted_proxies.iter().any(|net| net.contains(ip));
     if !trusted(&peer) {

@@ -1,0 +1,109 @@
+//! E-mails given up on, a way to send them again, and a test message.
+
+use actix_web::web;
+use askama::Template;
+
+use super::queue::when;
+use super::{Answer, Chrome, Form, Moderator, page, see_other};
+use crate::db::{self, outbox, stats};
+use crate::error::AppError;
+use crate::startup::AppState;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/mail", web::get().to(show))
+        .route("/mail/test", web::post().to(send_test))
+        .route("/mail/{id}/retry", web::post().to(retry));
+}
+
+struct DeadRow {
+    id: i64,
+    kind: String,
+    recipient: String,
+    comment_id: Option<i64>,
+    attempts: i32,
+    error: String,
+    queued: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin/mail.html")]
+struct MailPage {
+    chrome: Chrome,
+    dead: Vec<DeadRow>,
+    waiting: i64,
+    notice: Option<&'static str>,
+    mode: &'static str,
+}
+
+async fn show(
+    req: actix_web::HttpRequest,
+    state: web::Data<AppState>,
+    moderator: Moderator,
+) -> Answer {
+    let (dead, (waiting, _)) = state
+        .db
+        .run(|conn| Ok((outbox::dead(conn, 200)?, stats::outbox_depth(conn)?)))
+        .await?;
+    let notice = match req.query_string() {
+        "queued" => Some("A test e-mail to you is queued; it goes out within seconds."),
+        "retried" => Some("The e-mail is queued again."),
+        _ => None,
+    };
+    page(&MailPage {
+        chrome: moderator.chrome(&state, "mail").await?,
+        dead: dead
+            .into_iter()
+            .map(|row| DeadRow {
+                id: row.id,
+                kind: row.kind,
+                recipient: row.recipient,
+                comment_id: row.comment_id,
+                attempts: row.attempts,
+                error: row.last_error.unwrap_or_default(),
+                queued: when(row.created_at),
+            })
+            .collect(),
+        waiting,
+        notice,
+        mode: if state.settings.smtp_url.is_some() {
+            "SMTP"
+        } else {
+            "files in ./mail-outbox/ (REPLYDESK_SMTP_URL is not set)"
+        },
+    })
+}
+
+async fn send_test(state: web::Data<AppState>, moderator: Moderator, body: web::Bytes) -> Answer {
+    moderator.check(&Form::parse(&body))?;
+    let to = moderator.email.clone();
+    state
+        .db
+        .run(move |conn| {
+            db::write_transaction(conn, |conn| Ok(outbox::enqueue(conn, "test", None, &to)?))
+        })
+        .await?;
+    state.mail_wake.notify_one();
+    see_other("/admin/mail?queued")
+}
+
+async fn retry(
+    state: web::Data<AppState>,
+    moderator: Moderator,
+    id: web::Path<i64>,
+    body: web::Bytes,
+) -> Answer {
+    moderator.check(&Form::parse(&body))?;
+    let id = *id;
+    let revived = state
+        .db
+        .run(move |conn| db::write_transaction(conn, |conn| Ok(outbox::retry(conn, id)?)))
+        .await?;
+    if !revived {
+        return Err(AppError::Conflict(
+            "That e-mail is not waiting for a retry: it was sent or retried already.".into(),
+        )
+        .into());
+    }
+    state.mail_wake.notify_one();
+    see_other("/admin/mail?retried")
+}

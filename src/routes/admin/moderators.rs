@@ -1,0 +1,163 @@
+//! Adding and removing the people who work the queue.
+
+use actix_web::http::StatusCode;
+use actix_web::web;
+use askama::Template;
+use validator::ValidateEmail;
+
+use super::queue::when;
+use super::{Answer, Chrome, Form, Moderator, html, see_other};
+use crate::db::{self, moderators};
+use crate::error::AppError;
+use crate::password;
+use crate::startup::AppState;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/moderators", web::get().to(show))
+        .route("/moderators", web::post().to(add))
+        .route("/moderators/{id}/remove", web::post().to(remove));
+}
+
+struct Listed {
+    id: i64,
+    email: String,
+    added: String,
+    last_login: String,
+    is_you: bool,
+}
+
+#[derive(Template)]
+#[template(path = "admin/moderators.html")]
+struct ModeratorsPage {
+    chrome: Chrome,
+    moderators: Vec<Listed>,
+    email: String,
+    problems: Vec<(String, String)>,
+    notice: Option<&'static str>,
+}
+
+async fn render(
+    state: &AppState,
+    moderator: &Moderator,
+    email: String,
+    problems: Vec<(String, String)>,
+    notice: Option<&'static str>,
+) -> Answer {
+    let listed = state.db.run(|conn| Ok(moderators::list(conn)?)).await?;
+    let status = if problems.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let template = ModeratorsPage {
+        chrome: moderator.chrome(state, "moderators").await?,
+        moderators: listed
+            .into_iter()
+            .map(|m| Listed {
+                is_you: m.id == moderator.id,
+                id: m.id,
+                email: m.email,
+                added: when(m.created_at),
+                last_login: m.last_login_at.map(when).unwrap_or_else(|| "never".into()),
+            })
+            .collect(),
+        email,
+        problems,
+        notice,
+    };
+    Ok(html(status, template.render()))
+}
+
+async fn show(
+    req: actix_web::HttpRequest,
+    state: web::Data<AppState>,
+    moderator: Moderator,
+) -> Answer {
+    let notice = match req.query_string() {
+        "added" => Some("Moderator added. They can log in now."),
+        "removed" => Some("Moderator removed; their sessions have ended."),
+        _ => None,
+    };
+    render(&state, &moderator, String::new(), Vec::new(), notice).await
+}
+
+async fn add(state: web::Data<AppState>, moderator: Moderator, body: web::Bytes) -> Answer {
+    let form = Form::parse(&body);
+    moderator.check(&form)?;
+    let email = form.text("email").trim().to_lowercase();
+    let password_given = form.text("password");
+    let mut problems = Vec::new();
+    if !email.validate_email() {
+        problems.push((
+            "email".to_owned(),
+            "Enter the new moderator's email address.".to_owned(),
+        ));
+    }
+    if password_given.chars().count() < password::MIN_LENGTH {
+        problems.push((
+            "password".to_owned(),
+            format!(
+                "Choose a password of at least {} characters.",
+                password::MIN_LENGTH
+            ),
+        ));
+    }
+    if problems.is_empty() {
+        let hash = password::hash(&password_given)
+            .map_err(|e| AppError::internal("hashing a password", e))?;
+        let address = email.clone();
+        let added = state
+            .db
+            .run(move |conn| {
+                db::write_transaction(conn, |conn| {
+                    if moderators::exists(conn, &address)? {
+                        return Ok(false);
+                    }
+                    moderators::insert(
+                        conn,
+                        &moderators::NewModerator {
+                            email: &address,
+                            password_hash: &hash,
+                            created_at: db::now(),
+                        },
+                    )?;
+                    Ok(true)
+                })
+            })
+            .await?;
+        if added {
+            return see_other("/admin/moderators?added");
+        }
+        problems.push((
+            "email".to_owned(),
+            "That address is a moderator already.".to_owned(),
+        ));
+    }
+    render(&state, &moderator, email, problems, None).await
+}
+
+async fn remove(
+    state: web::Data<AppState>,
+    moderator: Moderator,
+    id: web::Path<i64>,
+    body: web::Bytes,
+) -> Answer {
+    moderator.check(&Form::parse(&body))?;
+    let id = *id;
+    if id == moderator.id {
+        return Err(AppError::Conflict(
+            "You cannot remove yourself; ask another moderator to do it.".into(),
+        )
+        .into());
+    }
+    let removed = state
+        .db
+        .run(move |conn| {
+            db::write_transaction(conn, |conn| Ok(moderators::delete_by_id(conn, id)?))
+        })
+        .await?;
+    if !removed {
+        return Err(AppError::NotFound("That moderator was removed already.".into()).into());
+    }
+    see_other("/admin/moderators?removed")
+}

@@ -1,0 +1,85 @@
+//! A commenter's right to see and erase what is stored about them: the same
+//! export and eraser as `replydesk export-personal` and `replydesk forget`.
+
+use actix_web::http::header;
+use actix_web::{HttpResponse, web};
+use askama::Template;
+
+use super::{Answer, Chrome, Form, Moderator, page};
+use crate::error::AppError;
+use crate::personal;
+use crate::startup::AppState;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/personal", web::get().to(show))
+        .route("/personal/export", web::post().to(export))
+        .route("/personal/forget", web::post().to(forget));
+}
+
+#[derive(Template)]
+#[template(path = "admin/personal.html")]
+struct PersonalPage {
+    chrome: Chrome,
+    notice: Option<String>,
+}
+
+async fn show(state: web::Data<AppState>, moderator: Moderator) -> Answer {
+    page(&PersonalPage {
+        chrome: moderator.chrome(&state, "personal").await?,
+        notice: None,
+    })
+}
+
+fn address(form: &Form) -> Result<String, AppError> {
+    let email = form.text("email").trim().to_owned();
+    if email.is_empty() {
+        return Err(AppError::field(
+            "email",
+            "Enter the commenter's email address.",
+        ));
+    }
+    Ok(email)
+}
+
+async fn export(state: web::Data<AppState>, moderator: Moderator, body: web::Bytes) -> Answer {
+    let form = Form::parse(&body);
+    moderator.check(&form)?;
+    let email = address(&form)?;
+    let found = state
+        .db
+        .run(move |conn| personal::export(conn, &email))
+        .await?;
+    let json = serde_json::to_vec_pretty(&found)
+        .map_err(|e| AppError::internal("writing the export", e))?;
+    Ok(HttpResponse::Ok()
+        .content_type("application/json")
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            "attachment; filename=\"personal-data.json\"",
+        ))
+        .body(json))
+}
+
+async fn forget(state: web::Data<AppState>, moderator: Moderator, body: web::Bytes) -> Answer {
+    let form = Form::parse(&body);
+    moderator.check(&form)?;
+    let email = address(&form)?;
+    if !form.checked("sure") {
+        return Err(AppError::field(
+            "sure",
+            "Tick the box to confirm: anonymizing cannot be undone.",
+        )
+        .into());
+    }
+    let delete_text = form.checked("delete_text");
+    let count = state
+        .db
+        .run(move |conn| personal::forget(conn, &email, delete_text))
+        .await?;
+    page(&PersonalPage {
+        chrome: moderator.chrome(&state, "personal").await?,
+        notice: Some(format!(
+            "Anonymized {count} comments; the e-mails sent to that address are forgotten."
+        )),
+    })
+}

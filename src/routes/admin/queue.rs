@@ -1,0 +1,367 @@
+//! The queue: comments by status with counts, filtered by post, searched,
+//! paged, and moderated one at a time or in bulk.
+
+use actix_web::http::StatusCode;
+use actix_web::web;
+use askama::Template;
+use serde::Deserialize;
+
+use super::{Answer, Chrome, Form, Moderator, html, page, see_other};
+use crate::db::{audit, queue, stats};
+use crate::domain::moderation::Action;
+use crate::domain::status::Status;
+use crate::error::AppError;
+use crate::moderation;
+use crate::startup::AppState;
+
+const PER_PAGE: i64 = 20;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("", web::get().to(queue_page))
+        .route("/", web::get().to(queue_page))
+        .route("/comments", web::post().to(act));
+}
+
+/// The buttons a comment in each status gets, as in WordPress.
+fn actions_for(status: Status) -> &'static [Action] {
+    match status {
+        Status::Pending => &[Action::Approve, Action::Spam, Action::Trash],
+        Status::Approved => &[Action::Unapprove, Action::Spam, Action::Trash],
+        Status::Spam => &[Action::NotSpam, Action::Delete],
+        Status::Trash => &[Action::Restore, Action::Delete],
+    }
+}
+
+/// What the address bar says about the queue; kept across actions.
+#[derive(Debug, Default, Clone, Deserialize)]
+pub struct View {
+    status: Option<String>,
+    post: Option<i64>,
+    q: Option<String>,
+    page: Option<i64>,
+    done: Option<String>,
+    n: Option<usize>,
+}
+
+impl View {
+    fn status(&self) -> Status {
+        self.status
+            .as_deref()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(Status::Pending)
+    }
+
+    fn page(&self) -> i64 {
+        self.page.unwrap_or(1).max(1)
+    }
+
+    fn search(&self) -> &str {
+        self.q.as_deref().map(str::trim).unwrap_or_default()
+    }
+
+    /// The query string for this view on another page (or another status).
+    fn link(&self, status: Status, page: i64) -> String {
+        let mut query = url::form_urlencoded::Serializer::new(String::new());
+        query.append_pair("status", status.as_str());
+        if let Some(post) = self.post {
+            query.append_pair("post", &post.to_string());
+        }
+        if !self.search().is_empty() {
+            query.append_pair("q", self.search());
+        }
+        if page > 1 {
+            query.append_pair("page", &page.to_string());
+        }
+        format!("/admin?{}", query.finish())
+    }
+}
+
+struct Tab {
+    label: &'static str,
+    count: i64,
+    href: String,
+    current: bool,
+}
+
+struct Trail {
+    when: String,
+    actor: String,
+    change: String,
+    reason: String,
+}
+
+struct Item {
+    id: i64,
+    post_title: String,
+    post_url: String,
+    author: String,
+    email: String,
+    url: String,
+    ip: String,
+    when: String,
+    body: String,
+    parent_id: Option<i64>,
+    reasons: Vec<String>,
+    trail: Vec<Trail>,
+    actions: Vec<(String, &'static str, &'static str)>,
+}
+
+#[derive(Template)]
+#[template(path = "admin/queue.html")]
+struct QueuePage {
+    chrome: Chrome,
+    status: &'static str,
+    status_label: &'static str,
+    tabs: Vec<Tab>,
+    posts: Vec<(i64, String)>,
+    post: Option<i64>,
+    q: String,
+    items: Vec<Item>,
+    total: i64,
+    page: i64,
+    pages: i64,
+    previous: Option<String>,
+    next: Option<String>,
+    back: String,
+    bulk: Vec<(&'static str, &'static str)>,
+    notice: Option<String>,
+}
+
+pub fn when(at: chrono::NaiveDateTime) -> String {
+    at.format("%Y-%m-%d %H:%M UTC").to_string()
+}
+
+fn label(status: Status) -> &'static str {
+    match status {
+        Status::Pending => "Pending",
+        Status::Approved => "Approved",
+        Status::Spam => "Spam",
+        Status::Trash => "Trash",
+    }
+}
+
+fn notice(view: &View) -> Option<String> {
+    let action: Action = view.done.as_deref()?.parse().ok()?;
+    let n = view.n.unwrap_or(1);
+    let comments = if n == 1 { "comment" } else { "comments" };
+    let done = match action {
+        Action::Approve => "approved",
+        Action::Unapprove => "moved back to pending",
+        Action::Spam => "marked as spam",
+        Action::NotSpam => "taken out of spam",
+        Action::Trash => "moved to the trash",
+        Action::Restore => "restored",
+        Action::Delete => "deleted for ever",
+    };
+    Some(format!("{n} {comments} {done}."))
+}
+
+async fn queue_page(
+    state: web::Data<AppState>,
+    moderator: Moderator,
+    view: web::Query<View>,
+) -> Answer {
+    let view = view.into_inner();
+    let status = view.status();
+    let filter = queue::Filter {
+        status: status.as_str().to_owned(),
+        post_id: view.post,
+        search: Some(view.search().to_owned()).filter(|s| !s.is_empty()),
+    };
+    let offset = (view.page() - 1).saturating_mul(PER_PAGE);
+    let (counts, total, rows, trails, posts) = state
+        .db
+        .run(move |conn| {
+            let counts = stats::comments_by_status(conn)?;
+            let total = queue::count(conn, &filter)?;
+            let rows = queue::page(conn, &filter, offset, PER_PAGE)?;
+            let ids: Vec<i64> = rows.iter().map(|r| r.comment.id).collect();
+            let trails = audit::for_comments(conn, &ids)?;
+            let posts = queue::posts_with_comments(conn, 200)?;
+            Ok((counts, total, rows, trails, posts))
+        })
+        .await?;
+    let count_of = |s: Status| {
+        counts
+            .iter()
+            .find(|(name, _)| name == s.as_str())
+            .map_or(0, |(_, n)| *n)
+    };
+    let tabs = Status::ALL
+        .into_iter()
+        .map(|s| Tab {
+            label: label(s),
+            count: count_of(s),
+            href: view.link(s, 1),
+            current: s == status,
+        })
+        .collect();
+    let items = rows
+        .into_iter()
+        .map(|row| {
+            let c = row.comment;
+            let trail = trails
+                .iter()
+                .filter(|e| e.comment_id == Some(c.id))
+                .map(|e| Trail {
+                    when: when(e.created_at),
+                    actor: e.actor.clone(),
+                    change: match &e.from_status {
+                        Some(from) if *from != e.to_status => format!("{from} → {}", e.to_status),
+                        Some(_) => e.to_status.clone(),
+                        None => format!("stored as {}", e.to_status),
+                    },
+                    reason: e.reason.replace('\n', "; "),
+                })
+                .collect();
+            let current: Status = c.status.parse().unwrap_or(status);
+            Item {
+                id: c.id,
+                post_title: if row.post_title.is_empty() {
+                    row.post_key
+                } else {
+                    row.post_title
+                },
+                post_url: row.post_url,
+                author: c.author,
+                email: c.email,
+                url: c.url,
+                ip: c.ip.unwrap_or_default(),
+                when: when(c.created_at),
+                body: c.body,
+                parent_id: c.parent_id,
+                reasons: c
+                    .reasons
+                    .lines()
+                    .filter(|l| !l.trim().is_empty())
+                    .map(str::to_owned)
+                    .collect(),
+                trail,
+                actions: actions_for(current)
+                    .iter()
+                    .map(|a| (format!("{}:{}", a.as_str(), c.id), a.label(), a.as_str()))
+                    .collect(),
+            }
+        })
+        .collect();
+    let pages = ((total + PER_PAGE - 1) / PER_PAGE).max(1);
+    let current_page = view.page();
+    page(&QueuePage {
+        chrome: moderator.chrome(&state, "queue").await?,
+        status: status.as_str(),
+        status_label: label(status),
+        tabs,
+        posts: posts
+            .into_iter()
+            .map(|(id, key, title)| (id, if title.is_empty() { key } else { title }))
+            .collect(),
+        post: view.post,
+        q: view.search().to_owned(),
+        items,
+        total,
+        page: current_page,
+        pages,
+        previous: (current_page > 1).then(|| view.link(status, current_page - 1)),
+        next: (current_page < pages).then(|| view.link(status, current_page + 1)),
+        back: view
+            .link(status, current_page)
+            .trim_start_matches("/admin?")
+            .to_owned(),
+        bulk: actions_for(status)
+            .iter()
+            .map(|a| (a.as_str(), a.label()))
+            .collect(),
+        notice: notice(&view),
+    })
+}
+
+/// Where to go after an action: the same view, rebuilt from known fields only,
+/// so a posted form cannot send the moderator anywhere else.
+fn back_to(form: &Form) -> View {
+    let back = form.get("back").unwrap_or_default();
+    let mut view = View::default();
+    for (key, value) in url::form_urlencoded::parse(back.as_bytes()) {
+        match key.as_ref() {
+            "status" => view.status = Some(value.into_owned()),
+            "post" => view.post = value.parse().ok(),
+            "q" => view.q = Some(value.into_owned()),
+            "page" => view.page = value.parse().ok(),
+            _ => {}
+        }
+    }
+    view
+}
+
+#[derive(Template)]
+#[template(path = "admin/confirm_delete.html")]
+struct ConfirmDelete {
+    chrome: Chrome,
+    ids: Vec<i64>,
+    back: String,
+}
+
+/// The chosen action and comments: one button (`act=approve:12`) or the bulk
+/// bar (`action=spam` with checked `id`s).
+fn chosen(form: &Form) -> Result<(Action, Vec<i64>), AppError> {
+    if let Some(single) = form.get("act") {
+        let (action, id) = single
+            .split_once(':')
+            .ok_or_else(|| AppError::BadRequest("That button is not understood.".into()))?;
+        let action = action
+            .parse()
+            .map_err(|e: crate::domain::moderation::UnknownAction| {
+                AppError::BadRequest(e.to_string())
+            })?;
+        let id = id
+            .parse()
+            .map_err(|_| AppError::BadRequest("That button names no comment.".into()))?;
+        return Ok((action, vec![id]));
+    }
+    let action = form
+        .get("action")
+        .filter(|a| !a.is_empty())
+        .ok_or_else(|| AppError::BadRequest("Choose an action for the selected comments.".into()))?
+        .parse()
+        .map_err(|e: crate::domain::moderation::UnknownAction| {
+            AppError::BadRequest(e.to_string())
+        })?;
+    let ids: Vec<i64> = form.all("id").filter_map(|id| id.parse().ok()).collect();
+    if ids.is_empty() {
+        return Err(AppError::BadRequest(
+            "Select at least one comment first.".into(),
+        ));
+    }
+    Ok((action, ids))
+}
+
+async fn act(state: web::Data<AppState>, moderator: Moderator, body: web::Bytes) -> Answer {
+    let form = Form::parse(&body);
+    moderator.check(&form)?;
+    let (action, ids) = chosen(&form)?;
+    let view = back_to(&form);
+    if action == Action::Delete && form.get("confirmed") != Some("yes") {
+        let template = ConfirmDelete {
+            chrome: moderator.chrome(&state, "queue").await?,
+            ids,
+            back: form.text("back"),
+        };
+        return Ok(html(StatusCode::OK, template.render()));
+    }
+    let actor = moderator.actor();
+    let rules = state.rules.clone();
+    let applied = state
+        .db
+        .run(move |conn| {
+            let rules = rules.current(conn)?;
+            moderation::apply_all(conn, &ids, action, &actor, "admin page", &rules)
+        })
+        .await?;
+    state.mail_wake.notify_one();
+    let location = format!(
+        "{}&done={}&n={}",
+        view.link(view.status(), view.page()),
+        action.as_str(),
+        applied.len()
+    );
+    see_other(&location)
+}

@@ -1,0 +1,176 @@
+//! Editing a comment and replying to one as a moderator.
+
+use actix_web::http::StatusCode;
+use actix_web::web;
+use askama::Template;
+
+use super::{Answer, Chrome, Form, Moderator, html, page, see_other};
+use crate::db::comments::{self, Comment};
+use crate::editing::{self, Correction, Replier};
+use crate::error::AppError;
+use crate::startup::AppState;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/comments/{id}/edit", web::get().to(edit_form))
+        .route("/comments/{id}/edit", web::post().to(save_edit))
+        .route("/comments/{id}/reply", web::get().to(reply_form))
+        .route("/comments/{id}/reply", web::post().to(send_reply));
+}
+
+async fn load(state: &AppState, id: i64) -> Result<Comment, AppError> {
+    state
+        .db
+        .run(move |conn| {
+            comments::find(conn, id)?
+                .ok_or_else(|| AppError::NotFound(format!("There is no comment {id}.")))
+        })
+        .await
+}
+
+#[derive(Template)]
+#[template(path = "admin/edit.html")]
+struct EditPage {
+    chrome: Chrome,
+    id: i64,
+    status: String,
+    fields: Correction,
+    problems: Vec<(String, String)>,
+}
+
+async fn edit_form(state: web::Data<AppState>, moderator: Moderator, id: web::Path<i64>) -> Answer {
+    let comment = load(&state, *id).await?;
+    page(&EditPage {
+        chrome: moderator.chrome(&state, "queue").await?,
+        id: comment.id,
+        status: comment.status,
+        fields: Correction {
+            author: comment.author,
+            email: comment.email,
+            url: comment.url,
+            body: comment.body,
+        },
+        problems: Vec::new(),
+    })
+}
+
+async fn save_edit(
+    state: web::Data<AppState>,
+    moderator: Moderator,
+    id: web::Path<i64>,
+    body: web::Bytes,
+) -> Answer {
+    let form = Form::parse(&body);
+    moderator.check(&form)?;
+    let id = *id;
+    let fields = Correction {
+        author: form.text("author"),
+        email: form.text("email"),
+        url: form.text("url"),
+        body: form.text("comment"),
+    };
+    let actor = moderator.actor();
+    let typed = fields.clone();
+    let saved = state
+        .db
+        .run(move |conn| editing::edit(conn, id, &typed, &actor))
+        .await;
+    match saved {
+        Ok(()) => {
+            let comment = load(&state, id).await?;
+            see_other(&format!("/admin?status={}#c{id}", comment.status))
+        }
+        Err(AppError::Invalid(problems)) => {
+            let comment = load(&state, id).await?;
+            let template = EditPage {
+                chrome: moderator.chrome(&state, "queue").await?,
+                id,
+                status: comment.status,
+                fields,
+                problems: problems.into_iter().collect(),
+            };
+            Ok(html(StatusCode::UNPROCESSABLE_ENTITY, template.render()))
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "admin/reply.html")]
+struct ReplyPage {
+    chrome: Chrome,
+    parent: Comment,
+    name: String,
+    text: String,
+    problems: Vec<(String, String)>,
+}
+
+/// A moderator's name until they type another: the part of their address
+/// before the @.
+fn default_name(email: &str) -> String {
+    email.split('@').next().unwrap_or(email).to_owned()
+}
+
+async fn reply_form(
+    state: web::Data<AppState>,
+    moderator: Moderator,
+    id: web::Path<i64>,
+) -> Answer {
+    let parent = load(&state, *id).await?;
+    page(&ReplyPage {
+        chrome: moderator.chrome(&state, "queue").await?,
+        parent,
+        name: default_name(&moderator.email),
+        text: String::new(),
+        problems: Vec::new(),
+    })
+}
+
+async fn send_reply(
+    state: web::Data<AppState>,
+    moderator: Moderator,
+    id: web::Path<i64>,
+    body: web::Bytes,
+) -> Answer {
+    let form = Form::parse(&body);
+    moderator.check(&form)?;
+    let parent_id = *id;
+    let name = form.text("author");
+    let text = form.text("comment");
+    let (email, moderator_id) = (moderator.email.clone(), moderator.id);
+    let rules = state.rules.clone();
+    let (typed_name, typed_text) = (name.clone(), text.clone());
+    let sent = state
+        .db
+        .run(move |conn| {
+            let rules = rules.current(conn)?;
+            editing::reply(
+                conn,
+                parent_id,
+                &Replier {
+                    moderator_id,
+                    email: &email,
+                    name: &typed_name,
+                },
+                &typed_text,
+                &rules,
+            )
+        })
+        .await;
+    match sent {
+        Ok(reply_id) => {
+            state.mail_wake.notify_one();
+            see_other(&format!("/admin?status=approved#c{reply_id}"))
+        }
+        Err(AppError::Invalid(problems)) => {
+            let template = ReplyPage {
+                chrome: moderator.chrome(&state, "queue").await?,
+                parent: load(&state, parent_id).await?,
+                name,
+                text,
+                problems: problems.into_iter().collect(),
+            };
+            Ok(html(StatusCode::UNPROCESSABLE_ENTITY, template.render()))
+        }
+        Err(other) => Err(other.into()),
+    }
+}
