@@ -3,6 +3,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod admin;
+mod admin_browser;
+mod browser;
 mod command_line;
 mod helpers;
 mod mail;

@@ -1,0 +1,98 @@
+//! The admin page in a real headless Chromium: log in, approve with the
+//! keyboard, bulk-mark two comments as spam, and see the public API agree.
+
+use serde_json::Value;
+
+use crate::admin::PASSWORD;
+use crate::browser::Browser;
+use crate::helpers::{Backend, reply, spawn_app};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_moderator_works_the_queue_in_a_browser() {
+    let app = spawn_app(Backend::Sqlite, &[]).await;
+    app.add_moderator("admin@example.com");
+    let people = [
+        (
+            "Ada Lovelace",
+            "ada@example.com",
+            "The engine might compose elaborate pieces of music.",
+        ),
+        (
+            "Grace Hopper",
+            "grace@example.com",
+            "It's easier to ask forgiveness than it is to get permission.",
+        ),
+        (
+            "Spam Bot",
+            "bot@example.com",
+            "Cheap pills at https://pills.example and https://more.example",
+        ),
+        (
+            "Another Bot",
+            "bot2@example.com",
+            "Visit my casino, best odds.",
+        ),
+    ];
+    for (author, email, text) in people {
+        let mut body = reply("first-post", text);
+        body["author"] = author.into();
+        body["email"] = email.into();
+        assert_eq!(app.post_json(&body).await.status(), 201);
+    }
+
+    let browser = Browser::start().await;
+    browser.goto(&app.url("/admin")).await;
+    assert_eq!(browser.current_path().await, "/admin/login");
+    browser.fill("#email", "admin@example.com").await;
+    browser.fill("#password", PASSWORD).await;
+    browser.click("form button[type=submit]").await;
+    browser.find(".comment").await;
+    assert_eq!(browser.current_path().await, "/admin");
+    let title = browser.client.title().await.unwrap();
+    assert!(title.starts_with("(4) Pending comments"), "{title}");
+    assert_eq!(browser.count(".comment").await, 4);
+    if std::env::var_os("REPLYDESK_SCREENSHOTS").is_some() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/admin-queue.png");
+        browser.screenshot(&path).await;
+    }
+
+    // Newest first: the bots are on top. j moves to the third comment (Grace), a approves it.
+    let third = browser.text(".comment:nth-child(3) .author").await;
+    assert_eq!(third, "Grace Hopper");
+    for key in ["j", "j", "j"] {
+        browser.press(key).await;
+    }
+    browser.press("a").await;
+    let notice = browser.text("[role=status]").await;
+    assert_eq!(notice, "1 comment approved.");
+    assert_eq!(browser.count(".comment").await, 3);
+
+    // Bulk: tick both bots and mark them as spam.
+    browser
+        .click(".comment:nth-child(1) input[type=checkbox]")
+        .await;
+    browser
+        .click(".comment:nth-child(2) input[type=checkbox]")
+        .await;
+    browser
+        .find("#bulk-action")
+        .await
+        .select_by_value("spam")
+        .await
+        .unwrap();
+    browser.click("button[name=bulk]").await;
+    let notice = browser.text("[role=status]").await;
+    assert_eq!(notice, "2 comments marked as spam.");
+    assert_eq!(browser.count(".comment").await, 1);
+    assert_eq!(browser.text(".comment .author").await, "Ada Lovelace");
+    let tabs = browser.text(".tabs").await;
+    assert!(
+        tabs.contains("Approved 1") && tabs.contains("Spam 2"),
+        "{tabs}"
+    );
+    browser.close().await;
+
+    let thread: Value = app.thread("first-post").await;
+    assert_eq!(thread["total"], 1);
+    assert_eq!(thread["comments"][0]["author"], "Grace Hopper");
+}
