@@ -127,7 +127,7 @@ impl Worker {
         let worker = me.to_owned();
         let held = self
             .db
-            .run(move |conn| Ok(outbox::hold(conn, id, &worker, db::now() + LEASE)?))
+            .write(move |conn| Ok(outbox::hold(conn, id, &worker, db::now() + LEASE)?))
             .await;
         match held {
             Ok(mine) => mine,
@@ -157,12 +157,12 @@ impl Worker {
                     }
                 }
                 self.db
-                    .run(move |conn| Ok(outbox::mark_sent(conn, id, None)?))
+                    .write(move |conn| Ok(outbox::mark_sent(conn, id, None)?))
                     .await
             }
             Ok(Outcome::Skipped(why)) => {
                 self.db
-                    .run(move |conn| Ok(outbox::mark_sent(conn, id, Some(why))?))
+                    .write(move |conn| Ok(outbox::mark_sent(conn, id, Some(why))?))
                     .await
             }
             Err(error) => {
@@ -170,7 +170,7 @@ impl Worker {
                 let retry_at = db::now() + self.backoff(attempts);
                 tracing::warn!(outbox.id = id, attempts, dead, error = %scrubbed(&error), "e-mail not sent");
                 self.db
-                    .run(move |conn| {
+                    .write(move |conn| {
                         Ok(outbox::mark_failed(
                             conn, id, attempts, retry_at, dead, &error,
                         )?)
