@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{TimeDelta, Utc};
+use futures_util::StreamExt;
 use lettre::Message;
 use rand::Rng;
 use tokio::sync::{Notify, watch};
@@ -28,7 +29,9 @@ use crate::error::AppError;
 const POLL: Duration = Duration::from_secs(1);
 /// How long a claimed row stays this worker's before another may retry it.
 const LEASE: TimeDelta = TimeDelta::minutes(5);
-const BATCH: i64 = 10;
+const BATCH: i64 = 32;
+/// Messages in flight at once; lettre's pool keeps as many connections.
+const SENDING_AT_ONCE: usize = 8;
 /// The longest wait between two attempts.
 const MAX_BACKOFF: TimeDelta = TimeDelta::hours(6);
 
@@ -100,17 +103,25 @@ impl Worker {
                 }
                 continue;
             }
-            let mut rows = rows.into_iter();
-            for row in rows.by_ref() {
-                if self.still_mine(row.id, &me).await {
-                    self.handle(row).await;
-                }
-                if *stopped.borrow() {
-                    break;
-                }
-            }
+            // Several messages at a time: a pooled SMTP transport keeps a few
+            // connections open, and their outcomes share the writer's commits.
+            let unreached = std::sync::Mutex::new(Vec::new());
+            futures_util::stream::iter(rows)
+                .for_each_concurrent(SENDING_AT_ONCE, |row| {
+                    let (worker, me, stopped, unreached) = (&self, &me, &stopped, &unreached);
+                    async move {
+                        if *stopped.borrow() {
+                            if let Ok(mut ids) = unreached.lock() {
+                                ids.push(row.id);
+                            }
+                        } else if worker.still_mine(row.id, me).await {
+                            worker.handle(row).await;
+                        }
+                    }
+                })
+                .await;
             // Rows claimed but not reached before a shutdown go back at once.
-            let rest: Vec<i64> = rows.map(|row| row.id).collect();
+            let rest: Vec<i64> = unreached.into_inner().unwrap_or_default();
             if !rest.is_empty() {
                 let worker = me.clone();
                 let _ = self
