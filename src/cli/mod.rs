@@ -1,6 +1,8 @@
-//! The command line: `serve` (the default), `migrate`, moderators, comments and rule settings.
+//! The command line: `serve` (the default), `migrate`, moderators, comments, rule
+//! settings, personal data, import and export.
 
 mod comments;
+mod import;
 mod moderators;
 mod personal;
 mod settings;
@@ -47,6 +49,10 @@ enum Command {
         email: String,
         file: Option<PathBuf>,
     },
+    /// Import comments from WordPress, Disqus, Isso or a Replydesk export, merged
+    /// into what is stored; importing the same file again adds nothing.
+    #[command(subcommand)]
+    Import(import::ImportCommand),
     /// Anonymize everything stored about an e-mail address, as WordPress's eraser does.
     Forget {
         email: String,
@@ -78,6 +84,7 @@ pub fn run(cli: Cli) -> Result<(), String> {
         Command::Forget { email, delete_text } => {
             personal::forget(&open(&settings)?, &email, delete_text)
         }
+        Command::Import(command) => import::run(&open(&settings)?, command),
         Command::Settings(command) => settings::run(&open(&settings)?, &settings, command),
     }
 }

@@ -4,6 +4,7 @@
 
 mod command_line;
 mod helpers;
+mod import;
 mod mail;
 mod migrations;
 mod moderation;

@@ -1,0 +1,332 @@
+//! Importing from WordPress, Disqus, Isso and our own export, on the real export
+//! files other systems wrote (`shared/fixtures`), through the real binary.
+
+use std::path::PathBuf;
+
+use serde_json::Value;
+
+use crate::helpers::{TestApp, output_text, reply, spawn_app};
+use crate::on_both_backends;
+
+/// A fixture file, from `REPLYDESK_FIXTURES` or the `shared/fixtures` folder
+/// beside the checkout. A missing fixture fails the test: these files are
+/// what proves the importers cope with real exports.
+fn fixture(relative: &str) -> String {
+    let root = std::env::var("REPLYDESK_FIXTURES")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures"));
+    let path = root.join(relative);
+    assert!(
+        path.is_file(),
+        "the import fixture {} is missing: set REPLYDESK_FIXTURES to the shared/fixtures folder",
+        path.display()
+    );
+    path.to_string_lossy().into_owned()
+}
+
+/// The public thread of a post whose key may contain `/`.
+async fn thread_of(app: &TestApp, key: &str) -> Value {
+    let encoded: String = url::form_urlencoded::byte_serialize(key.as_bytes()).collect();
+    let response = app
+        .get(&format!("/api/posts/{encoded}/comments?per_page=200"))
+        .await;
+    assert_eq!(response.status(), 200, "{key}");
+    response.json().await.unwrap()
+}
+
+/// A thread as indented lines: author, then the start of the text.
+fn outline(comments: &Value) -> Vec<String> {
+    fn walk(comments: &Value, depth: usize, lines: &mut Vec<String>) {
+        for c in comments.as_array().unwrap() {
+            let html = c["html"].as_str().unwrap();
+            let text: String = html
+                .trim_start_matches("<p>")
+                .chars()
+                .take_while(|ch| *ch != '<')
+                .take(20)
+                .collect();
+            lines.push(format!(
+                "{}{}: {}",
+                "  ".repeat(depth),
+                c["author"].as_str().unwrap(),
+                text
+            ));
+            walk(&c["replies"], depth + 1, lines);
+        }
+    }
+    let mut lines = Vec::new();
+    walk(comments, 0, &mut lines);
+    lines
+}
+
+fn count(app: &TestApp, filter: &str) -> i64 {
+    app.query_number(&format!(
+        "SELECT COUNT(*) AS n FROM comments WHERE {filter}"
+    ))
+}
+
+/// What a database holds, compact enough to compare before and after.
+fn fingerprint(app: &TestApp) -> (i64, i64, i64, i64) {
+    (
+        app.query_number("SELECT COUNT(*) AS n FROM posts"),
+        app.query_number("SELECT COUNT(*) AS n FROM comments"),
+        app.query_number("SELECT CAST(COALESCE(SUM(version), 0) AS BIGINT) AS n FROM posts"),
+        app.query_number("SELECT CAST(COALESCE(SUM(approved_count), 0) AS BIGINT) AS n FROM posts"),
+    )
+}
+
+fn import_fails(app: &TestApp, args: &[&str]) -> String {
+    let output = app.cli(args);
+    let said = output_text(&output);
+    assert!(!output.status.success(), "{args:?} succeeded: {said}");
+    said
+}
+
+fn write_temp(dir: &tempfile::TempDir, name: &str, content: &str) -> String {
+    let path = dir.path().join(name);
+    std::fs::write(&path, content).unwrap();
+    path.to_string_lossy().into_owned()
+}
+
+/// A WordPress export written by hand for what no fixture has: replies that
+/// come before their parents, and every comment_approved value.
+const OUT_OF_ORDER_WXR: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0" xmlns:wp="http://wordpress.org/export/1.2/">
+<channel>
+<item>
+  <title>Backwards</title>
+  <link>https://blog.example/backwards/</link>
+  <wp:post_id>7</wp:post_id>
+  <wp:comment_status>closed</wp:comment_status>
+  <wp:comment>
+    <wp:comment_id>3</wp:comment_id>
+    <wp:comment_author>Grandchild</wp:comment_author>
+    <wp:comment_date_gmt>2020-01-03 10:00:00</wp:comment_date_gmt>
+    <wp:comment_content>Third &amp; deepest</wp:comment_content>
+    <wp:comment_approved>1</wp:comment_approved>
+    <wp:comment_parent>2</wp:comment_parent>
+  </wp:comment>
+  <wp:comment>
+    <wp:comment_id>2</wp:comment_id>
+    <wp:comment_author>Child</wp:comment_author>
+    <wp:comment_date_gmt>2020-01-02 10:00:00</wp:comment_date_gmt>
+    <wp:comment_content>Second</wp:comment_content>
+    <wp:comment_approved>1</wp:comment_approved>
+    <wp:comment_parent>1</wp:comment_parent>
+  </wp:comment>
+  <wp:comment>
+    <wp:comment_id>1</wp:comment_id>
+    <wp:comment_author>Root</wp:comment_author>
+    <wp:comment_date_gmt>2020-01-01 10:00:00</wp:comment_date_gmt>
+    <wp:comment_content><![CDATA[<p>First</p>]]></wp:comment_content>
+    <wp:comment_approved>1</wp:comment_approved>
+    <wp:comment_parent>0</wp:comment_parent>
+  </wp:comment>
+  <wp:comment>
+    <wp:comment_id>4</wp:comment_id>
+    <wp:comment_author>Spammer</wp:comment_author>
+    <wp:comment_date_gmt>2020-01-04 10:00:00</wp:comment_date_gmt>
+    <wp:comment_content>Buy now</wp:comment_content>
+    <wp:comment_approved>spam</wp:comment_approved>
+  </wp:comment>
+  <wp:comment>
+    <wp:comment_id>5</wp:comment_id>
+    <wp:comment_author>Binned</wp:comment_author>
+    <wp:comment_date_gmt>2020-01-05 10:00:00</wp:comment_date_gmt>
+    <wp:comment_content>Never mind</wp:comment_content>
+    <wp:comment_approved>trash</wp:comment_approved>
+  </wp:comment>
+  <wp:comment>
+    <wp:comment_id>6</wp:comment_id>
+    <wp:comment_author>Waiting</wp:comment_author>
+    <wp:comment_date_gmt>2020-01-06 10:00:00</wp:comment_date_gmt>
+    <wp:comment_content>Hold me</wp:comment_content>
+    <wp:comment_approved>0</wp:comment_approved>
+    <wp:comment_parent>99</wp:comment_parent>
+  </wp:comment>
+</item>
+</channel>
+</rss>
+"#;
+
+on_both_backends! {
+    async fn a_wordpress_export_keeps_its_threads_dates_and_text(backend: Backend) {
+        let app = spawn_app(backend, &[]).await;
+        let said = app.cli_ok(&["import", "wordpress", &fixture("isso/wordpress.xml")]);
+        assert!(said.contains("Read 3 posts and 8 comments."), "{said}");
+        assert!(said.contains("Comments: 8 added (0 pending, 8 approved, 0 spam, 0 trash), 0 skipped."), "{said}");
+
+        let thread = thread_of(&app, "/2014/test/").await;
+        assert_eq!(
+            outline(&thread["comments"]),
+            [
+                "Ohai: Erster!1",
+                "Tester: Zweiter.",
+                "  Tester: Drölfter!",
+                "    Tester: Yet another reply.",
+                "    Tester: ...",
+                "Multiline Author: When you have a comm",
+                "Letzter :/: ...",
+            ]
+        );
+        let first = &thread["comments"][0];
+        assert_eq!(first["created_at"], "2014-01-14T17:32:12Z");
+        assert_eq!(first["url"], "http://example.tld/");
+        // comment_date_gmt wins over the local comment_date.
+        assert_eq!(thread["comments"][2]["created_at"], "2022-06-06T02:13:14Z");
+        assert_eq!(
+            thread["comments"][2]["html"],
+            "<p>When you have a comment with multiple lines:<br>WordPress exports it like this.</p>"
+        );
+        // A link of the form ?p=4 keeps its query in the key.
+        assert_eq!(outline(&thread_of(&app, "/?p=4").await["comments"]), ["Anonymous: ..."]);
+        let counts: Value = app.get("/api/counts?post=%2F2014%2Ftest%2F&post=%2F%3Fp%3D6").await.json().await.unwrap();
+        assert_eq!(counts["counts"]["/2014/test/"], 7, "{counts}");
+        assert_eq!(counts["counts"]["/?p=6"], 0, "{counts}");
+        // Emails are stored trimmed and lower-cased, as the submission path stores them.
+        assert_eq!(count(&app, "email = 'test@example.org'"), 1);
+        assert_eq!(count(&app, "source_id = 'wordpress:18:7' AND depth = 1"), 1);
+    }
+
+    async fn the_theme_unit_test_data_imports_with_statuses_depth_and_pingbacks(backend: Backend) {
+        let app = spawn_app(backend, &[]).await;
+        let file = fixture("wordpress-importer/phpunit/data/theme-unit-test-data.xml");
+        let said = app.cli_ok(&["import", "wordpress", &file]);
+        assert!(said.contains("33 added (3 pending, 30 approved, 0 spam, 0 trash)"), "{said}");
+        assert_eq!(count(&app, "status = 'pending'"), 3);
+
+        // Ten levels deep, as in WordPress, whatever the reply limit for new comments.
+        let thread = thread_of(&app, "/2012/01/03/template-comments/").await;
+        let lines = outline(&thread["comments"]);
+        assert!(lines.contains(&format!("{}themedemos: Comment Depth 10", "  ".repeat(9))), "{lines:#?}");
+        assert!(lines.iter().any(|l| l.starts_with("John Γιάννης Doe Κάποιος: ")), "{lines:#?}");
+        assert_eq!(count(&app, "depth = 9"), 1);
+
+        // Pingbacks and trackbacks are kept, under the name of the site that linked.
+        let pings = thread_of(&app, "/2012/01/01/template-pingbacks-an-trackbacks/").await;
+        let authors: Vec<&str> = pings["comments"].as_array().unwrap().iter().map(|c| c["author"].as_str().unwrap()).collect();
+        assert_eq!(authors.iter().filter(|a| **a == "tellyworth.wordpress.com").count(), 4, "{authors:?}");
+        assert!(authors.contains(&"John Doe"));
+
+        // A post closed in WordPress is closed here.
+        let mut closed = reply("/2012/01/01/template-pingbacks-an-trackbacks/", "Late to the party.");
+        closed["post_title"] = "Pingbacks".into();
+        assert_eq!(app.post_json(&closed).await.status(), 403);
+        let open = reply("/2012/01/03/template-comments/", "Still open.");
+        assert_eq!(app.post_json(&open).await.status(), 201);
+    }
+
+    async fn pingbacks_can_be_left_out(backend: Backend) {
+        let app = spawn_app(backend, &[]).await;
+        let file = fixture("wordpress-importer/phpunit/data/theme-unit-test-data.xml");
+        let said = app.cli_ok(&["import", "wordpress", "--skip-pingbacks", &file]);
+        assert!(said.contains("29 added"), "{said}");
+        assert!(said.contains("skipped 4: a pingback or trackback (--skip-pingbacks)"), "{said}");
+        let pings = thread_of(&app, "/2012/01/01/template-pingbacks-an-trackbacks/").await;
+        assert_eq!(outline(&pings["comments"]), ["John Doe: This is a comment am"]);
+    }
+
+    async fn importing_the_same_file_twice_changes_nothing(backend: Backend) {
+        let app = spawn_app(backend, &[]).await;
+        let file = fixture("wordpress-importer/phpunit/data/theme-unit-test-data.xml");
+        app.cli_ok(&["import", "wordpress", &file]);
+        let before = fingerprint(&app);
+        let etag = app.get("/api/posts/%2F2012%2F01%2F03%2Ftemplate-comments%2F/comments").await.headers()["etag"].clone();
+
+        let said = app.cli_ok(&["import", "wordpress", &file]);
+        assert!(said.contains("Comments: 0 added"), "{said}");
+        assert!(said.contains("skipped 33: already imported"), "{said}");
+        assert_eq!(fingerprint(&app), before);
+        let again = app.get("/api/posts/%2F2012%2F01%2F03%2Ftemplate-comments%2F/comments").await;
+        assert_eq!(again.headers()["etag"], etag);
+    }
+
+    async fn an_import_merges_into_posts_and_comments_already_there(backend: Backend) {
+        let app = spawn_app(backend, &[("HOLD_ALL", "false")]).await;
+        app.comment("/2014/test/", None, "Written here before the import.").await;
+        app.cli_ok(&["import", "wordpress", &fixture("isso/wordpress.xml")]);
+        let thread = thread_of(&app, "/2014/test/").await;
+        assert_eq!(thread["total"], 8, "{thread}");
+        assert!(outline(&thread["comments"]).iter().any(|l| l.starts_with("Ada Lovelace: Written here")), "{thread}");
+        assert_eq!(app.query_number("SELECT COUNT(*) AS n FROM posts WHERE post_key = '/2014/test/'"), 1);
+        assert_eq!(app.query_number("SELECT approved_count AS n FROM posts WHERE post_key = '/2014/test/'"), 8);
+        let counts: Value = app.get("/api/counts?post=%2F2014%2Ftest%2F").await.json().await.unwrap();
+        assert_eq!(counts["counts"]["/2014/test/"], 8);
+    }
+
+    async fn replies_before_their_parents_keep_their_place_and_every_status_maps(backend: Backend) {
+        let app = spawn_app(backend, &[]).await;
+        let dir = tempfile::tempdir().unwrap();
+        let file = write_temp(&dir, "backwards.xml", OUT_OF_ORDER_WXR);
+        let said = app.cli_ok(&["import", "wordpress", &file]);
+        assert!(said.contains("6 added (1 pending, 3 approved, 1 spam, 1 trash)"), "{said}");
+        assert!(said.contains("adjusted 1: a reply to a comment that is not in the file, kept as a top-level comment (first at line 47)"), "{said}");
+        let thread = thread_of(&app, "/backwards/").await;
+        assert_eq!(
+            outline(&thread["comments"]),
+            ["Root: First", "  Child: Second", "    Grandchild: Third &amp; deepest"]
+        );
+        assert_eq!(count(&app, "source_id = 'wordpress:7:3' AND depth = 2"), 1);
+        assert_eq!(count(&app, "source_id = 'wordpress:7:6' AND parent_id IS NULL"), 1);
+        assert_eq!(app.query_number("SELECT COUNT(*) AS n FROM posts WHERE post_key = '/backwards/' AND comments_open = FALSE"), 1);
+    }
+
+    async fn the_post_key_can_be_the_slug_or_the_wordpress_id(backend: Backend) {
+        let app = spawn_app(backend, &[]).await;
+        app.cli_ok(&["import", "wordpress", "--post-key", "id", &fixture("isso/wordpress.xml")]);
+        assert_eq!(thread_of(&app, "18").await["total"], 7);
+        // No wp:post_id: the path is the next best thing.
+        assert_eq!(thread_of(&app, "/?p=4").await["total"], 1);
+        let other = spawn_app(Backend::Sqlite, &[]).await;
+        other.cli_ok(&["import", "wordpress", "--post-key", "slug", &fixture("isso/wordpress.xml")]);
+        assert_eq!(thread_of(&other, "test").await["total"], 7);
+    }
+
+    async fn a_malformed_export_names_the_line_and_changes_nothing(backend: Backend) {
+        let app = spawn_app(backend, &[]).await;
+        app.cli_ok(&["import", "wordpress", &fixture("isso/wordpress.xml")]);
+        let before = fingerprint(&app);
+
+        let said = import_fails(&app, &["import", "wordpress", &fixture("wordpress-importer/phpunit/data/malformed.xml")]);
+        assert!(said.contains("line 90"), "{said}");
+        assert!(said.contains("nothing was imported"), "{said}");
+        let said = import_fails(&app, &["import", "wordpress", &fixture("wordpress-importer/phpunit/data/malformed-simple.xml")]);
+        assert!(said.contains("line 9") && said.contains("truncated"), "{said}");
+        // remark42's fragment ends with a stray </rss>.
+        let said = import_fails(&app, &["import", "wordpress", &fixture("remark42/wordpress_test.go.xmlTestWPmd.xml")]);
+        assert!(said.contains("line 59"), "{said}");
+        assert_eq!(said.trim().lines().last().unwrap().matches("replydesk:").count(), 1, "{said}");
+        assert_eq!(fingerprint(&app), before);
+    }
+
+    async fn a_file_cut_short_after_some_posts_leaves_nothing_half_imported(backend: Backend) {
+        let app = spawn_app(backend, &[]).await;
+        let whole = std::fs::read_to_string(fixture("wordpress-importer/phpunit/data/theme-unit-test-data.xml")).unwrap();
+        // Cut inside the comments of "Template: Comments", after other posts' comments.
+        let cut = whole.find("Comment Depth 07").unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let file = write_temp(&dir, "cut.xml", &whole[..cut]);
+        let lines_before_cut = whole[..cut].lines().count();
+        let said = import_fails(&app, &["import", "wordpress", &file]);
+        assert!(said.contains("truncated"), "{said}");
+        let line: usize = said.split("line ").nth(1).unwrap().split(',').next().unwrap().parse().unwrap();
+        assert!(line > 1 && line <= lines_before_cut, "{said}");
+        assert_eq!(fingerprint(&app), (0, 0, 0, 0));
+    }
+
+    async fn remark42s_wordpress_sample_keeps_its_held_comment_and_reply_to_a_pingback(backend: Backend) {
+        let app = spawn_app(backend, &[]).await;
+        let said = app.cli_ok(&["import", "wordpress", &fixture("remark42/wordpress_test.go.xmlTestWP.xml")]);
+        assert!(said.contains("Read 1 posts and 4 comments."), "{said}");
+        assert!(said.contains("4 added (1 pending, 3 approved, 0 spam, 0 trash)"), "{said}");
+        let thread = thread_of(&app, "/2010/07/do-you-rp/").await;
+        assert_eq!(
+            outline(&thread["comments"]),
+            [
+                "SuperUser1: I do catch myself",
+                "cynwise.wordpress.com: [...] I know I’m a b",
+                "  SuperUser3: \"Mekkatorque\" was ov",
+            ]
+        );
+    }
+}
