@@ -23,6 +23,8 @@ pub enum Node {
     Open {
         ns: Namespace,
         local: String,
+        /// Attributes as (local name, value); prefixes are dropped.
+        attributes: Vec<(String, String)>,
     },
     Close,
     Text(String),
@@ -82,6 +84,7 @@ impl XmlFile {
                     });
                 }
             };
+            let at = self.event_start;
             return Ok(match event {
                 Event::Start(start) => {
                     let namespace = match ns {
@@ -90,9 +93,27 @@ impl XmlFile {
                         ResolveResult::Unknown(prefix) => Namespace::UnknownPrefix(prefix),
                     };
                     let local = start.local_name().as_ref().to_owned();
+                    let mut attributes = Vec::new();
+                    for attribute in start.attributes() {
+                        let attribute = attribute.map_err(|e| ImportError::Syntax {
+                            offset: at,
+                            message: format!("in <{local}>: {e}"),
+                        })?;
+                        let value = attribute
+                            .normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                            .map_err(|e| ImportError::Syntax {
+                                offset: at,
+                                message: format!("in <{local}>: {e}"),
+                            })?;
+                        attributes.push((
+                            attribute.key.local_name().as_ref().to_owned(),
+                            value.into_owned(),
+                        ));
+                    }
                     Node::Open {
                         ns: namespace,
                         local,
+                        attributes,
                     }
                 }
                 Event::End(_) => Node::Close,

@@ -330,3 +330,62 @@ on_both_backends! {
         );
     }
 }
+
+on_both_backends! {
+    async fn a_disqus_export_keeps_its_threads_and_deleted_comments(backend: Backend) {
+        let app = spawn_app(backend, &[]).await;
+        let file = fixture("isso/disqus.xml");
+        let said = app.cli_ok(&["import", "disqus", &file]);
+        assert!(said.contains("5 added (0 pending, 4 approved, 0 spam, 1 trash), 1 skipped."), "{said}");
+        assert!(said.contains("skipped 1: its <thread> is not in the file (first at line 66)"), "{said}");
+        // The reply to a deleted comment stays, shown as a thread of its own.
+        let thread = thread_of(&app, "/").await;
+        assert_eq!(
+            outline(&thread["comments"]),
+            ["peter: ...", "  user: Hello, World.", "user: Hello, World."]
+        );
+        assert_eq!(thread["comments"][0]["created_at"], "2013-10-10T19:20:29Z");
+        assert_eq!(count(&app, "source_id = 'disqus:9' AND status = 'trash'"), 1);
+        assert_eq!(thread_of(&app, "/blog/2013/02/12/redacted/index.html").await["total"], 1);
+
+        let before = fingerprint(&app);
+        let again = app.cli_ok(&["import", "disqus", &file]);
+        assert!(again.contains("skipped 5: already imported"), "{again}");
+        assert_eq!(fingerprint(&app), before);
+    }
+
+    async fn remark42s_disqus_exports_are_refused_at_their_unquoted_attribute(backend: Backend) {
+        let app = spawn_app(backend, &[]).await;
+        app.cli_ok(&["import", "disqus", &fixture("isso/disqus.xml")]);
+        let before = fingerprint(&app);
+        for name in ["disqus.xml", "disqus-deleted-post.xml", "disqus-deleted-thread.xml"] {
+            let said = import_fails(&app, &["import", "disqus", &fixture(&format!("remark42/{name}"))]);
+            assert!(said.contains("line 147, column 9"), "{name}: {said}");
+            assert!(said.contains("nothing was imported"), "{name}: {said}");
+        }
+        assert_eq!(fingerprint(&app), before);
+    }
+
+    async fn a_repaired_remark42_disqus_export_imports_spam_and_deleted_threads(backend: Backend) {
+        let app = spawn_app(backend, &[]).await;
+        let dir = tempfile::tempdir().unwrap();
+        // What an operator does with the error above: quote the attribute on line 147.
+        let repaired = std::fs::read_to_string(fixture("remark42/disqus-deleted-thread.xml"))
+            .unwrap()
+            .replace("dsq:id=247937687/>", "dsq:id=\"247937687\"/>");
+        let file = write_temp(&dir, "disqus.xml", &repaired);
+        let said = app.cli_ok(&["import", "disqus", &file]);
+        assert!(said.contains("4 added (0 pending, 1 approved, 1 spam, 2 trash), 2 skipped."), "{said}");
+        assert!(said.contains("a <post> without a dsq:id (first at line 102)"), "{said}");
+        assert!(said.contains("an unreadable <createdAt> (first at line 135)"), "{said}");
+        assert!(said.contains("adjusted 2: on a thread deleted in Disqus, put in the trash"), "{said}");
+
+        let thread = thread_of(&app, "/2011/03/229_8880.html").await;
+        let html = thread["comments"][0]["html"].as_str().unwrap();
+        assert!(html.contains("Google App Engine скоро выходит из превью статуса."), "{html}");
+        assert_eq!(thread["comments"][0]["author"], "No Username");
+        // The closed Disqus thread is a closed post.
+        let closed = reply("/p/2011/03/05/podcast-229/", "Too late.");
+        assert_eq!(app.post_json(&closed).await.status(), 403);
+    }
+}
