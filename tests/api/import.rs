@@ -389,3 +389,76 @@ on_both_backends! {
         assert_eq!(app.post_json(&closed).await.status(), 403);
     }
 }
+
+/// An Isso database as Isso 0.13 creates it, with the rows given.
+fn isso_database(dir: &tempfile::TempDir, comments: &[&str]) -> String {
+    use diesel::{Connection, RunQueryDsl, SqliteConnection};
+    let path = dir.path().join("comments.db");
+    let mut conn = SqliteConnection::establish(&path.to_string_lossy()).unwrap();
+    for sql in [
+        "CREATE TABLE threads (id INTEGER PRIMARY KEY, uri VARCHAR(256) UNIQUE, title VARCHAR(256))",
+        "CREATE TABLE comments (tid REFERENCES threads(id), id INTEGER PRIMARY KEY, parent INTEGER, \
+         created FLOAT NOT NULL, modified FLOAT, mode INTEGER, remote_addr VARCHAR, text VARCHAR, \
+         author VARCHAR, email VARCHAR, website VARCHAR, likes INTEGER DEFAULT 0, \
+         dislikes INTEGER DEFAULT 0, voters BLOB NOT NULL, notification INTEGER DEFAULT 0)",
+        "INSERT INTO threads VALUES (1, '/hello-world/', 'Hallo Welt'), (2, '/empty/', NULL)",
+    ]
+    .into_iter()
+    .chain(comments.iter().copied())
+    {
+        diesel::sql_query(sql).execute(&mut conn).unwrap();
+    }
+    path.to_string_lossy().into_owned()
+}
+
+const ISSO_ROWS: &[&str] = &[
+    "INSERT INTO comments (tid, id, parent, created, mode, remote_addr, text, author, email, website, voters) VALUES \
+     (1, 1, NULL, 1389720732.5, 1, '127.0.0.0', 'Erster!', 'Ohai', 'Test@Example.org', 'http://example.tld/', x''), \
+     (1, 2, 1, 1389720800.0, 1, '127.0.0.0', 'Eine *Antwort*', NULL, NULL, NULL, x''), \
+     (1, 3, NULL, 1389720900.0, 2, '10.0.0.0', 'Waiting for you', 'Held', NULL, NULL, x''), \
+     (1, 4, NULL, 1389721000.0, 4, '10.0.0.0', '', NULL, NULL, NULL, x''), \
+     (1, 5, 4, 1389721100.0, 1, '10.0.0.0', 'Reply to a deleted one', 'Later', NULL, NULL, x''), \
+     (1, 6, 8, 1389721300.0, 1, '10.0.0.0', 'Answer before question', 'Jürgen', NULL, NULL, x''), \
+     (1, 8, NULL, 1389721200.0, 1, '10.0.0.0', '日本語のコメント', 'Jürgen', NULL, NULL, x'')",
+];
+
+on_both_backends! {
+    async fn an_isso_database_is_imported_with_modes_threads_and_dates(backend: Backend) {
+        let app = spawn_app(backend, &[]).await;
+        let dir = tempfile::tempdir().unwrap();
+        let file = isso_database(&dir, ISSO_ROWS);
+        let said = app.cli_ok(&["import", "isso", &file]);
+        assert!(said.contains("Read 1 posts and 7 comments."), "{said}");
+        assert!(said.contains("7 added (1 pending, 5 approved, 0 spam, 1 trash)"), "{said}");
+        let thread = thread_of(&app, "/hello-world/").await;
+        assert_eq!(
+            outline(&thread["comments"]),
+            [
+                "Ohai: Erster!",
+                "  Anonymous: Eine *Antwort*",
+                "Later: Reply to a deleted o",
+                "Jürgen: 日本語のコメント",
+                "  Jürgen: Answer before questi",
+            ]
+        );
+        assert_eq!(thread["comments"][0]["created_at"], "2014-01-14T17:32:12Z");
+        assert_eq!(thread["comments"][0]["url"], "http://example.tld/");
+        assert_eq!(count(&app, "email = 'test@example.org' AND source_id = 'isso:1'"), 1);
+        assert_eq!(app.query_number("SELECT COUNT(*) AS n FROM posts"), 1);
+
+        let before = fingerprint(&app);
+        let again = app.cli_ok(&["import", "isso", &file]);
+        assert!(again.contains("skipped 7: already imported"), "{again}");
+        assert_eq!(fingerprint(&app), before);
+    }
+
+    async fn an_isso_import_refuses_what_is_not_an_isso_database(backend: Backend) {
+        let app = spawn_app(backend, &[]).await;
+        let missing = import_fails(&app, &["import", "isso", "/no/such/comments.db"]);
+        assert!(missing.contains("no such file"), "{missing}");
+        assert!(!std::path::Path::new("/no/such/comments.db").exists());
+        let not_isso = import_fails(&app, &["import", "isso", &fixture("isso/wordpress.xml")]);
+        assert!(not_isso.contains("not an Isso database"), "{not_isso}");
+        assert_eq!(fingerprint(&app), (0, 0, 0, 0));
+    }
+}
