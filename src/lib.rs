@@ -5,6 +5,7 @@ pub mod configuration;
 pub mod db;
 pub mod domain;
 pub mod error;
+pub mod export;
 pub mod import;
 pub mod live_rules;
 pub mod mail;

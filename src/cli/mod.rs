@@ -53,6 +53,13 @@ enum Command {
     /// into what is stored; importing the same file again adds nothing.
     #[command(subcommand)]
     Import(import::ImportCommand),
+    /// Write everything stored (posts, comments, moderators without passwords) to FILE.
+    Export {
+        /// json is the complete backup that `import json` reads back; wxr is for WordPress.
+        #[arg(long, value_enum, default_value_t = import::ExportFormat::Json)]
+        format: import::ExportFormat,
+        file: PathBuf,
+    },
     /// Anonymize everything stored about an e-mail address, as WordPress's eraser does.
     Forget {
         email: String,
@@ -85,6 +92,7 @@ pub fn run(cli: Cli) -> Result<(), String> {
             personal::forget(&open(&settings)?, &email, delete_text)
         }
         Command::Import(command) => import::run(&open(&settings)?, command),
+        Command::Export { format, file } => import::export(&open(&settings)?, format, &file),
         Command::Settings(command) => settings::run(&open(&settings)?, &settings, command),
     }
 }
