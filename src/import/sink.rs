@@ -8,8 +8,9 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use super::{Comment, ImportError, Post, Summary};
 use crate::db::{self, AnyConnection, comments, posts};
 
-/// How many placed comments are remembered before the memory is cleared; past
-/// that a parent is looked up in the database (one indexed read).
+/// How many placed comments are remembered (within one thread, or a whole
+/// Disqus file) before the memory is cleared; past that a parent is looked up
+/// in the database (one indexed read), so memory stays bounded.
 const REMEMBERED: usize = 100_000;
 
 /// The stored row a source id became: `(id, post id, depth)`.
@@ -147,9 +148,8 @@ impl<'c> Sink<'c> {
         for post_id in std::mem::take(&mut self.touched) {
             posts::bump_version(self.conn, post_id)?;
         }
-        if self.placed.len() > REMEMBERED {
-            self.placed.clear();
-        }
+        // A thread is done: its replies are all placed, so memory starts afresh.
+        self.placed.clear();
         Ok(())
     }
 
@@ -245,6 +245,9 @@ impl<'c> Sink<'c> {
     }
 
     fn remember(&mut self, source_id: &str, placed: Placed) {
+        if self.placed.len() >= REMEMBERED {
+            self.placed.clear();
+        }
         self.placed.insert(source_id.to_owned(), placed);
     }
 }
