@@ -267,12 +267,20 @@ fn set_item_field(item: &mut Item, field: Field, value: String) {
         Field::PostDateGmt => &mut item.date_gmt,
         Field::CommentStatus => &mut item.comment_status,
         Field::ReplydeskKey => {
-            item.replydesk_key = Some(value);
+            item.replydesk_key.get_or_insert(value);
             return;
         }
         _ => return,
     };
-    *slot = value;
+    first_wins(slot, value);
+}
+
+/// The first of two same fields counts, as in WordPress's own importer (an
+/// element bound to the WordPress namespace under another prefix is the same field).
+fn first_wins(slot: &mut String, value: String) {
+    if slot.is_empty() {
+        *slot = value;
+    }
 }
 
 fn set_comment_field(comment: &mut RawComment, field: Field, value: String) {
@@ -288,12 +296,12 @@ fn set_comment_field(comment: &mut RawComment, field: Field, value: String) {
         Field::Type => &mut comment.kind,
         Field::Parent => &mut comment.parent,
         Field::Approved => {
-            comment.approved = Some(value);
+            comment.approved.get_or_insert(value);
             return;
         }
         _ => return,
     };
-    *slot = value;
+    first_wins(slot, value);
 }
 
 /// WordPress writes "0000-00-00 00:00:00" for a date it does not have.
