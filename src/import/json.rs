@@ -104,7 +104,10 @@ impl<'de> Visitor<'de> for TopLevel<'_, '_, '_> {
     type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a Replydesk export object")
+        write!(
+            f,
+            "a Replydesk export (an object with \"format\": \"{FORMAT}\")"
+        )
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {

@@ -634,3 +634,22 @@ on_both_backends! {
         assert_eq!(app.query_number("SELECT COUNT(*) AS n FROM posts"), 5);
     }
 }
+
+on_both_backends! {
+    async fn a_cut_json_export_names_the_line_and_imports_nothing(backend: Backend) {
+        let app = spawn_app(backend.clone(), &[]).await;
+        let dir = tempfile::tempdir().unwrap();
+        app.cli_ok(&["import", "wordpress", &fixture("wordpress-importer/phpunit/data/theme-unit-test-data.xml")]);
+        let whole = dir.path().join("whole.json");
+        app.cli_ok(&["export", whole.to_str().unwrap()]);
+        let text = std::fs::read_to_string(&whole).unwrap();
+        let cut = write_temp(&dir, "cut.json", &text[..text.len() * 2 / 3]);
+
+        let copy = spawn_app(backend, &[]).await;
+        let said = import_fails(&copy, &["import", "json", &cut]);
+        assert!(said.contains("line ") && said.contains("nothing was imported"), "{said}");
+        assert_eq!(fingerprint(&copy), (0, 0, 0, 0));
+        let said = import_fails(&copy, &["import", "json", &fixture("isso/generic.json")]);
+        assert!(said.contains("expected a Replydesk export"), "{said}");
+    }
+}
