@@ -6,6 +6,8 @@ pub mod db;
 pub mod domain;
 pub mod editing;
 pub mod error;
+pub mod export;
+pub mod import;
 pub mod live_rules;
 pub mod login;
 pub mod mail;

@@ -1,6 +1,8 @@
-//! The command line: `serve` (the default), `migrate`, moderators, comments and rule settings.
+//! The command line: `serve` (the default), `migrate`, moderators, comments, rule
+//! settings, personal data, import and export.
 
 mod comments;
+mod import;
 mod moderators;
 mod personal;
 mod settings;
@@ -47,6 +49,17 @@ enum Command {
         email: String,
         file: Option<PathBuf>,
     },
+    /// Import comments from WordPress, Disqus, Isso or a Replydesk export, merged
+    /// into what is stored; importing the same file again adds nothing.
+    #[command(subcommand)]
+    Import(import::ImportCommand),
+    /// Write everything stored (posts, comments, moderators without passwords) to FILE.
+    Export {
+        /// json is the complete backup that `import json` reads back; wxr is for WordPress.
+        #[arg(long, value_enum, default_value_t = import::ExportFormat::Json)]
+        format: import::ExportFormat,
+        file: PathBuf,
+    },
     /// Anonymize everything stored about an e-mail address, as WordPress's eraser does.
     Forget {
         email: String,
@@ -78,6 +91,8 @@ pub fn run(cli: Cli) -> Result<(), String> {
         Command::Forget { email, delete_text } => {
             personal::forget(&open(&settings)?, &email, delete_text)
         }
+        Command::Import(command) => import::run(&open(&settings)?, command),
+        Command::Export { format, file } => import::export(&open(&settings)?, format, &file),
         Command::Settings(command) => settings::run(&open(&settings)?, &settings, command),
     }
 }

@@ -321,3 +321,59 @@ pub fn set_moderator(conn: &mut AnyConnection, id: i64, moderator_id: i64) -> Qu
         .execute(conn)
         .map(drop)
 }
+
+/// A comment brought in from another system or a Replydesk export: every column
+/// that an export carries, so a round trip gives the same rows back.
+#[derive(Debug, Insertable)]
+#[diesel(table_name = comments)]
+pub struct ImportedComment<'a> {
+    pub post_id: i64,
+    pub parent_id: Option<i64>,
+    pub depth: i32,
+    pub author: &'a str,
+    pub email: &'a str,
+    pub url: &'a str,
+    pub body: &'a str,
+    pub status: &'a str,
+    pub previous_status: Option<&'a str>,
+    pub reasons: &'a str,
+    pub ip: Option<&'a str>,
+    pub user_agent: &'a str,
+    pub subscribed: bool,
+    pub moderator_id: Option<i64>,
+    pub source_id: &'a str,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+pub fn insert_imported(
+    conn: &mut AnyConnection,
+    comment: &ImportedComment<'_>,
+) -> QueryResult<i64> {
+    diesel::insert_into(comments::table)
+        .values(comment)
+        .returning(comments::id)
+        .get_result(conn)
+}
+
+/// Where an imported comment already stands, by its origin: `(id, post, depth)`.
+/// The source id is unique and indexed, so a re-import finds each comment in one read.
+pub fn find_by_source(
+    conn: &mut AnyConnection,
+    source_id: &str,
+) -> QueryResult<Option<(i64, i64, i32)>> {
+    comments::table
+        .filter(comments::source_id.eq(source_id))
+        .select((comments::id, comments::post_id, comments::depth))
+        .first(conn)
+        .optional()
+}
+
+/// Every comment of a post in id order, with its private fields, for the exports.
+pub fn all_for_post(conn: &mut AnyConnection, post_id: i64) -> QueryResult<Vec<Comment>> {
+    comments::table
+        .filter(comments::post_id.eq(post_id))
+        .order(comments::id.asc())
+        .select(Comment::as_select())
+        .load(conn)
+}

@@ -102,8 +102,9 @@ pub fn touch_login(
         .map(drop)
 }
 
-/// One line of the moderators page.
-#[derive(Debug, Clone, Queryable)]
+/// A moderator as the moderators page and an export show it: never the password hash.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = moderators)]
 pub struct Listed {
     pub id: i64,
     pub email: String,
@@ -111,16 +112,44 @@ pub struct Listed {
     pub last_login_at: Option<chrono::NaiveDateTime>,
 }
 
-pub fn list(conn: &mut AnyConnection) -> QueryResult<Vec<Listed>> {
+pub fn all(conn: &mut AnyConnection) -> QueryResult<Vec<Listed>> {
     moderators::table
-        .order(moderators::email.asc())
-        .select((
-            moderators::id,
-            moderators::email,
-            moderators::created_at,
-            moderators::last_login_at,
-        ))
+        .order(moderators::id.asc())
+        .select(Listed::as_select())
         .load(conn)
+}
+
+pub fn id_of(conn: &mut AnyConnection, email: &str) -> QueryResult<Option<i64>> {
+    moderators::table
+        .filter(moderators::email.eq(email))
+        .select(moderators::id)
+        .first(conn)
+        .optional()
+}
+
+/// A moderator brought in by an import, with a hash no password matches, so
+/// the account exists (and keeps its comments' authorship) but cannot log in
+/// until `moderator passwd` gives it a password.
+#[derive(Debug, Insertable)]
+#[diesel(table_name = moderators)]
+pub struct ImportedModerator<'a> {
+    pub email: &'a str,
+    pub password_hash: &'a str,
+    pub created_at: chrono::NaiveDateTime,
+    pub last_login_at: Option<chrono::NaiveDateTime>,
+}
+
+/// The password hash of an imported moderator: not a PHC string, so it never verifies.
+pub const NO_PASSWORD: &str = "!imported without a password";
+
+pub fn insert_imported(
+    conn: &mut AnyConnection,
+    moderator: &ImportedModerator<'_>,
+) -> QueryResult<i64> {
+    diesel::insert_into(moderators::table)
+        .values(moderator)
+        .returning(moderators::id)
+        .get_result(conn)
 }
 
 pub fn delete_by_id(conn: &mut AnyConnection, id: i64) -> QueryResult<bool> {

@@ -76,3 +76,32 @@ pub fn approved_counts(
 pub fn find(conn: &mut AnyConnection, id: i64) -> QueryResult<Post> {
     posts::table.find(id).select(Post::as_select()).first(conn)
 }
+
+/// A post brought in by an import, with the columns an export carries.
+#[derive(Debug, Insertable)]
+#[diesel(table_name = posts)]
+pub struct ImportedPost<'a> {
+    pub post_key: &'a str,
+    pub title: &'a str,
+    pub url: &'a str,
+    pub comments_open: bool,
+    pub closes_at: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+}
+
+pub fn insert_imported(conn: &mut AnyConnection, post: &ImportedPost<'_>) -> QueryResult<i64> {
+    diesel::insert_into(posts::table)
+        .values(post)
+        .returning(posts::id)
+        .get_result(conn)
+}
+
+/// Posts in id order, a page at a time, so an export never holds them all.
+pub fn page_after(conn: &mut AnyConnection, after_id: i64, limit: i64) -> QueryResult<Vec<Post>> {
+    posts::table
+        .filter(posts::id.gt(after_id))
+        .order(posts::id.asc())
+        .limit(limit)
+        .select(Post::as_select())
+        .load(conn)
+}

@@ -7,6 +7,7 @@ mod admin_browser;
 mod browser;
 mod command_line;
 mod helpers;
+mod import;
 mod mail;
 mod migrations;
 mod moderation;

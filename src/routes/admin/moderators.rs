@@ -43,7 +43,7 @@ async fn render(
     problems: Vec<(String, String)>,
     notice: Option<&'static str>,
 ) -> Answer {
-    let listed = state.db.run(|conn| Ok(moderators::list(conn)?)).await?;
+    let listed = state.db.run(|conn| Ok(moderators::all(conn)?)).await?;
     let status = if problems.is_empty() {
         StatusCode::OK
     } else {

@@ -1,0 +1,214 @@
+//! `replydesk import FORMAT FILE`: the command-line side of the importers,
+//! with a progress bar on a terminal and plain lines elsewhere.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+
+use clap::Subcommand;
+
+use crate::db::Database;
+use crate::import::{self, ImportError, Progress, Summary, wordpress};
+
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// A WordPress export (Tools → Export, WXR 1.0–1.2).
+    Wordpress {
+        file: PathBuf,
+        /// Leave pingbacks and trackbacks out (kept by default, with the linking site as author).
+        #[arg(long)]
+        skip_pingbacks: bool,
+        /// What becomes the post key: the link's path, wp:post_name, or wp:post_id.
+        #[arg(long, value_enum, default_value_t = KeyFrom::Path)]
+        post_key: KeyFrom,
+    },
+    /// A Disqus export (the XML file Disqus e-mails).
+    Disqus { file: PathBuf },
+    /// An Isso database (its SQLite file, e.g. comments.db).
+    Isso { file: PathBuf },
+    /// A Replydesk export written by `replydesk export --format json`.
+    Json { file: PathBuf },
+}
+
+/// What becomes the key of a WordPress post.
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum KeyFrom {
+    Path,
+    Slug,
+    Id,
+}
+
+pub fn run(database: &Database, command: ImportCommand) -> Result<(), String> {
+    let (path, result) = match command {
+        ImportCommand::Wordpress {
+            file,
+            skip_pingbacks,
+            post_key,
+        } => {
+            let options = wordpress::Options {
+                skip_pingbacks,
+                post_key: match post_key {
+                    KeyFrom::Path => wordpress::PostKey::Path,
+                    KeyFrom::Slug => wordpress::PostKey::Slug,
+                    KeyFrom::Id => wordpress::PostKey::Id,
+                },
+            };
+            let result = with_progress(database, &file, |sink, progress| {
+                wordpress::read(&file, options, sink, progress)
+            });
+            (file, result)
+        }
+        ImportCommand::Disqus { file } => {
+            let result = with_progress(database, &file, |sink, progress| {
+                import::disqus::read(&file, sink, progress)
+            });
+            (file, result)
+        }
+        ImportCommand::Isso { file } => {
+            let result = with_progress(database, &file, |sink, progress| {
+                import::isso::read(&file, sink, progress)
+            });
+            (file, result)
+        }
+        ImportCommand::Json { file } => {
+            let result = with_progress(database, &file, |sink, progress| {
+                import::json::read(&file, sink, progress)
+            });
+            (file, result)
+        }
+    };
+    match result {
+        Ok(mut summary) => {
+            summary.locate(&path);
+            print!("{summary}");
+            Ok(())
+        }
+        Err(error) => Err(format!(
+            "{}: {}; nothing was imported",
+            path.display(),
+            import::locate(error, &path)
+        )),
+    }
+}
+
+fn with_progress(
+    database: &Database,
+    path: &Path,
+    read: impl FnOnce(&mut import::Sink<'_>, &mut dyn Progress) -> Result<(), ImportError>,
+) -> Result<Summary, ImportError> {
+    let mut progress = Reporter::new(path);
+    let result = database
+        .run_here(|conn| {
+            Ok(import::in_transaction(conn, |sink| {
+                read(sink, &mut progress)
+            }))
+        })
+        .map_err(|e| ImportError::Format(e.to_string()))?;
+    progress.done();
+    result
+}
+
+/// A progress bar on a terminal; otherwise a line at every tenth of the way.
+enum Reporter {
+    Bar(indicatif::ProgressBar),
+    Lines { name: String, next_tenth: u64 },
+}
+
+impl Reporter {
+    fn new(path: &Path) -> Self {
+        let name = path.display().to_string();
+        if std::io::stderr().is_terminal() {
+            let bar = indicatif::ProgressBar::new(0);
+            let style = indicatif::ProgressStyle::with_template(
+                "{spinner} {msg} [{bar:30}] {percent}% {elapsed_precise} (eta {eta})",
+            )
+            .map(|s| s.progress_chars("=> "))
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
+            bar.set_style(style);
+            Reporter::Bar(bar)
+        } else {
+            Reporter::Lines {
+                name,
+                next_tenth: 1,
+            }
+        }
+    }
+
+    fn done(&mut self) {
+        if let Reporter::Bar(bar) = self {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+impl Progress for Reporter {
+    fn update(&mut self, done: u64, total: u64, comments: u64) {
+        match self {
+            Reporter::Bar(bar) => {
+                bar.set_length(total);
+                bar.set_position(done);
+                bar.set_message(format!("{comments} comments"));
+            }
+            Reporter::Lines { name, next_tenth } => {
+                if total == 0 {
+                    return;
+                }
+                let tenths = done.saturating_mul(10) / total;
+                if tenths >= *next_tenth {
+                    eprintln!("{name}: {}% read, {comments} comments", tenths * 10);
+                    *next_tenth = tenths + 1;
+                }
+            }
+        }
+    }
+}
+
+/// The formats `replydesk export` writes.
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum ExportFormat {
+    Json,
+    Wxr,
+}
+
+/// Writes the export next to `file` and renames it into place, so a failed
+/// export never leaves a half-written file where a good one was expected.
+pub fn export(database: &Database, format: ExportFormat, file: &Path) -> Result<(), String> {
+    let format = match format {
+        ExportFormat::Json => crate::export::Format::Json,
+        ExportFormat::Wxr => crate::export::Format::Wxr,
+    };
+    let mut partial = file.as_os_str().to_owned();
+    partial.push(".partial");
+    let partial = PathBuf::from(partial);
+    let cannot = |e: std::io::Error| format!("cannot write {}: {e}", partial.display());
+    let out = std::fs::File::create(&partial).map_err(cannot)?;
+    let mut out = std::io::BufWriter::new(out);
+    let written = database
+        .run_here(|conn| {
+            // A read transaction: one snapshot on SQLite, without holding
+            // back the server's writes the way a write lock would.
+            use diesel::Connection;
+            Ok(conn.transaction(|conn| crate::export::write(conn, format, &mut out)))
+        })
+        .map_err(|e| e.to_string())
+        .and_then(|result| result.map_err(|e| e.to_string()));
+    let written = match written {
+        Ok(written) => written,
+        Err(e) => {
+            let _ = std::fs::remove_file(&partial);
+            return Err(e);
+        }
+    };
+    out.into_inner()
+        .map_err(|e| cannot(e.into_error()))?
+        .sync_all()
+        .map_err(cannot)?;
+    std::fs::rename(&partial, file).map_err(|e| format!("cannot write {}: {e}", file.display()))?;
+    println!(
+        "Wrote {} posts, {} comments and {} moderators to {}.",
+        written.posts,
+        written.comments,
+        written.moderators,
+        file.display()
+    );
+    Ok(())
+}

@@ -1,0 +1,138 @@
+//! The JSON export: one object with the moderators (without password hashes)
+//! and every post with all its comments, each with every stored column.
+//! Ids are the exporting database's; `parent` refers to them.
+
+use std::collections::HashMap;
+use std::io::Write;
+
+use serde::{Deserialize, Serialize};
+
+use super::{ExportError, Written, for_each_post, timestamp};
+use crate::db::{AnyConnection, moderators};
+
+/// The value of `format` at the top of the file, checked on import.
+pub const FORMAT: &str = "replydesk-export";
+pub const VERSION: u32 = 1;
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ModeratorRecord {
+    pub email: String,
+    pub created_at: String,
+    pub last_login_at: Option<String>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct PostRecord {
+    pub key: String,
+    #[serde(default)]
+    pub title: String,
+    #[serde(default)]
+    pub url: String,
+    #[serde(default = "yes")]
+    pub comments_open: bool,
+    #[serde(default)]
+    pub closes_at: Option<String>,
+    #[serde(default)]
+    pub created_at: Option<String>,
+    #[serde(default)]
+    pub comments: Vec<CommentRecord>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct CommentRecord {
+    pub id: i64,
+    #[serde(default)]
+    pub parent: Option<i64>,
+    pub author: String,
+    #[serde(default)]
+    pub email: String,
+    #[serde(default)]
+    pub url: String,
+    pub body: String,
+    pub status: String,
+    #[serde(default)]
+    pub previous_status: Option<String>,
+    #[serde(default)]
+    pub reasons: String,
+    #[serde(default)]
+    pub ip: Option<String>,
+    #[serde(default)]
+    pub user_agent: String,
+    #[serde(default)]
+    pub subscribed: bool,
+    /// The moderator who wrote it, by email.
+    #[serde(default)]
+    pub moderator: Option<String>,
+    /// Where it was imported from, if it was.
+    #[serde(default)]
+    pub source_id: Option<String>,
+    pub created_at: String,
+    #[serde(default)]
+    pub updated_at: Option<String>,
+}
+
+pub fn write(conn: &mut AnyConnection, out: &mut dyn Write) -> Result<Written, ExportError> {
+    let mut written = Written::default();
+    let listed = moderators::all(conn)?;
+    let by_id: HashMap<i64, String> = listed.iter().map(|m| (m.id, m.email.clone())).collect();
+    let records: Vec<ModeratorRecord> = listed
+        .into_iter()
+        .map(|m| ModeratorRecord {
+            email: m.email,
+            created_at: timestamp(m.created_at),
+            last_login_at: m.last_login_at.map(timestamp),
+        })
+        .collect();
+    written.moderators = records.len() as u64;
+    write!(
+        out,
+        "{{\"format\":\"{FORMAT}\",\"version\":{VERSION},\"exported_at\":{},\"moderators\":",
+        serde_json::to_string(&timestamp(crate::db::now()))?
+    )?;
+    serde_json::to_writer(&mut *out, &records)?;
+    out.write_all(b",\"posts\":[")?;
+    let mut first = true;
+    for_each_post(conn, |_, post, comments| {
+        let record = PostRecord {
+            key: post.post_key,
+            title: post.title,
+            url: post.url,
+            comments_open: post.comments_open,
+            closes_at: post.closes_at.map(timestamp),
+            created_at: Some(timestamp(post.created_at)),
+            comments: comments
+                .into_iter()
+                .map(|c| CommentRecord {
+                    id: c.id,
+                    parent: c.parent_id,
+                    author: c.author,
+                    email: c.email,
+                    url: c.url,
+                    body: c.body,
+                    status: c.status,
+                    previous_status: c.previous_status,
+                    reasons: c.reasons,
+                    ip: c.ip,
+                    user_agent: c.user_agent,
+                    subscribed: c.subscribed,
+                    moderator: c.moderator_id.and_then(|id| by_id.get(&id).cloned()),
+                    source_id: c.source_id,
+                    created_at: timestamp(c.created_at),
+                    updated_at: Some(timestamp(c.updated_at)),
+                })
+                .collect(),
+        };
+        out.write_all(if first { b"\n" } else { b",\n" })?;
+        first = false;
+        written.posts += 1;
+        written.comments += record.comments.len() as u64;
+        serde_json::to_writer(&mut *out, &record)?;
+        Ok(())
+    })?;
+    out.write_all(b"\n]}\n")?;
+    Ok(written)
+}

@@ -1,0 +1,253 @@
+//! Where every importer's posts and comments are written: posts found or
+//! created by key, comments placed under their parents (which may come later
+//! in the file), re-imports skipped by source id, and the posts' counts and
+//! versions brought up to date.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+use super::{Comment, ImportError, Post, Summary};
+use crate::db::{self, AnyConnection, comments, posts};
+
+/// How many placed comments are remembered (within one thread, or a whole
+/// Disqus file) before the memory is cleared; past that a parent is looked up
+/// in the database (one indexed read), so memory stays bounded.
+const REMEMBERED: usize = 100_000;
+
+/// The stored row a source id became: `(id, post id, depth)`.
+type Placed = (i64, i64, i32);
+
+/// A reply whose parent has not been read yet.
+struct Waiting {
+    post_id: i64,
+    comment: Comment,
+}
+
+/// Writes one import; lives inside the import's transaction.
+pub struct Sink<'c> {
+    conn: &'c mut AnyConnection,
+    summary: Summary,
+    placed: HashMap<String, Placed>,
+    waiting: HashMap<String, Vec<Waiting>>,
+    touched: BTreeSet<i64>,
+    now: chrono::NaiveDateTime,
+}
+
+impl<'c> Sink<'c> {
+    pub fn new(conn: &'c mut AnyConnection) -> Self {
+        Sink {
+            conn,
+            summary: Summary::default(),
+            placed: HashMap::new(),
+            waiting: HashMap::new(),
+            touched: BTreeSet::new(),
+            now: db::now(),
+        }
+    }
+
+    /// The connection, for an importer that must look something up itself.
+    pub fn conn(&mut self) -> &mut AnyConnection {
+        self.conn
+    }
+
+    /// Comments read so far, for the progress report.
+    pub fn comments_read(&self) -> u64 {
+        self.summary.comments_read
+    }
+
+    /// When the import started: the date of anything the file gives none.
+    pub fn now(&self) -> chrono::NaiveDateTime {
+        self.now
+    }
+
+    /// The id of the post with this key: the existing one (left as it is, so a
+    /// merge never overwrites what the blog has since changed) or a new one.
+    pub fn post(&mut self, post: &Post) -> Result<i64, ImportError> {
+        self.summary.posts_read += 1;
+        if let Some(existing) = posts::find_by_key(self.conn, &post.key)? {
+            return Ok(existing.id);
+        }
+        self.summary.posts_added += 1;
+        Ok(posts::insert_imported(
+            self.conn,
+            &posts::ImportedPost {
+                post_key: &post.key,
+                title: &post.title,
+                url: &post.url,
+                comments_open: post.comments_open,
+                closes_at: post.closes_at,
+                created_at: post.created_at.unwrap_or(self.now),
+            },
+        )?)
+    }
+
+    /// Counts a comment that is not imported, and why.
+    pub fn skip(&mut self, reason: &'static str, at: Option<u64>) {
+        self.summary.comments_read += 1;
+        self.summary.skipped.entry(reason).or_default().add(at);
+    }
+
+    /// Counts a comment imported with a change, and which.
+    pub fn adjust(&mut self, change: &'static str, at: Option<u64>) {
+        self.summary.adjusted.entry(change).or_default().add(at);
+    }
+
+    /// Counts a moderator added by a Replydesk import.
+    pub fn moderator_added(&mut self) {
+        self.summary.moderators_added += 1;
+    }
+
+    /// Places a comment of the post `post_id`: under its parent if that is
+    /// already stored, or waiting for the parent to be read.
+    pub fn comment(&mut self, post_id: i64, comment: Comment) -> Result<(), ImportError> {
+        self.summary.comments_read += 1;
+        let parent = match &comment.parent {
+            None => None,
+            Some(parent) => match self.find(parent)? {
+                Some(found) => Some(found),
+                None => {
+                    self.waiting
+                        .entry(parent.clone())
+                        .or_default()
+                        .push(Waiting { post_id, comment });
+                    return Ok(());
+                }
+            },
+        };
+        self.place(post_id, comment, parent)
+    }
+
+    /// Ends a thread (a WordPress item, or the whole file): replies whose parent
+    /// never came are kept as top-level comments, and the touched posts' counts
+    /// and versions are brought up to date.
+    pub fn settle(&mut self) -> Result<(), ImportError> {
+        while !self.waiting.is_empty() {
+            let waiting_ids: HashSet<&str> = self
+                .waiting
+                .values()
+                .flatten()
+                .map(|w| w.comment.source_id.as_str())
+                .collect();
+            // A group whose parent is not itself waiting starts a thread of its
+            // own; if every parent is waiting, the replies form a loop, which
+            // any one of them breaks.
+            let key = self
+                .waiting
+                .keys()
+                .find(|k| !waiting_ids.contains(k.as_str()))
+                .or_else(|| self.waiting.keys().next())
+                .cloned();
+            let Some(key) = key else { break };
+            for orphan in self.waiting.remove(&key).unwrap_or_default() {
+                self.adjust(
+                    "a reply to a comment that is not in the file, kept as a top-level comment",
+                    orphan.comment.at,
+                );
+                self.place(orphan.post_id, orphan.comment, None)?;
+            }
+        }
+        for post_id in std::mem::take(&mut self.touched) {
+            posts::bump_version(self.conn, post_id)?;
+        }
+        // A thread is done: its replies are all placed, so memory starts afresh.
+        self.placed.clear();
+        Ok(())
+    }
+
+    /// Settles what is left and hands back the counts.
+    pub fn finish(mut self) -> Result<Summary, ImportError> {
+        self.settle()?;
+        Ok(self.summary)
+    }
+
+    fn find(&mut self, source_id: &str) -> Result<Option<Placed>, ImportError> {
+        if let Some(found) = self.placed.get(source_id) {
+            return Ok(Some(*found));
+        }
+        Ok(comments::find_by_source(self.conn, source_id)?)
+    }
+
+    /// Stores a comment (unless it was imported before) and then every reply
+    /// that was waiting for it, depth first.
+    fn place(
+        &mut self,
+        post_id: i64,
+        comment: Comment,
+        parent: Option<Placed>,
+    ) -> Result<(), ImportError> {
+        let mut work = vec![(post_id, comment, parent)];
+        while let Some((post_id, comment, parent)) = work.pop() {
+            let placed = self.store(post_id, &comment, parent)?;
+            for child in self.waiting.remove(&comment.source_id).unwrap_or_default() {
+                work.push((child.post_id, child.comment, Some(placed)));
+            }
+        }
+        Ok(())
+    }
+
+    fn store(
+        &mut self,
+        post_id: i64,
+        comment: &Comment,
+        parent: Option<Placed>,
+    ) -> Result<Placed, ImportError> {
+        if let Some(existing) = comments::find_by_source(self.conn, &comment.source_id)? {
+            self.summary
+                .skipped
+                .entry("already imported")
+                .or_default()
+                .add(comment.at);
+            self.remember(&comment.source_id, existing);
+            return Ok(existing);
+        }
+        let parent = match parent {
+            Some((_, parent_post, _)) if parent_post != post_id => {
+                self.adjust(
+                    "a reply to a comment on another post, kept as a top-level comment",
+                    comment.at,
+                );
+                None
+            }
+            other => other,
+        };
+        let depth = parent.map_or(0, |(_, _, depth)| depth.saturating_add(1));
+        let extra = &comment.extra;
+        let id = comments::insert_imported(
+            self.conn,
+            &comments::ImportedComment {
+                post_id,
+                parent_id: parent.map(|(id, _, _)| id),
+                depth,
+                author: &comment.author,
+                email: &comment.email,
+                url: &comment.url,
+                body: &comment.body,
+                status: comment.status.as_str(),
+                previous_status: extra.previous_status.as_deref(),
+                reasons: &extra.reasons,
+                ip: comment.ip.as_deref(),
+                user_agent: &extra.user_agent,
+                subscribed: extra.subscribed,
+                moderator_id: extra.moderator_id,
+                source_id: &comment.source_id,
+                created_at: comment.created_at,
+                updated_at: extra.updated_at.unwrap_or(comment.created_at),
+            },
+        )?;
+        *self
+            .summary
+            .added_by_status
+            .entry(comment.status.as_str())
+            .or_default() += 1;
+        self.touched.insert(post_id);
+        let placed = (id, post_id, depth);
+        self.remember(&comment.source_id, placed);
+        Ok(placed)
+    }
+
+    fn remember(&mut self, source_id: &str, placed: Placed) {
+        if self.placed.len() >= REMEMBERED {
+            self.placed.clear();
+        }
+        self.placed.insert(source_id.to_owned(), placed);
+    }
+}
