@@ -7,6 +7,7 @@ mod helpers;
 mod mail;
 mod migrations;
 mod moderation;
+mod openapi;
 mod operations;
 mod personal;
 mod privacy;

@@ -12,6 +12,7 @@ use std::net::IpAddr;
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, web};
+use utoipa::OpenApi;
 
 use crate::configuration::Settings;
 use crate::submission::Sender;
@@ -26,6 +27,22 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     links::configure(cfg);
     read::configure(cfg);
 }
+
+/// The public routes' part of the OpenAPI document.
+#[derive(OpenApi)]
+#[openapi(paths(
+    form::post_form,
+    form::post_wordpress_form,
+    json::post_json,
+    read::list,
+    read::counts,
+    read::avatar_svg,
+    links::confirm_moderation,
+    links::moderate,
+    links::confirm_unsubscribe,
+    links::unsubscribe,
+))]
+pub struct PublicApi;
 
 /// Submission addresses answer other methods with 405 and say which one they take.
 async fn only_post() -> actix_web::HttpResponse {
