@@ -15,4 +15,5 @@ mod reading;
 mod smtp;
 mod submit_form;
 mod submit_json;
+mod time_trap;
 mod xss;

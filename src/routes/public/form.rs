@@ -58,6 +58,8 @@ pub struct CommentForm {
     redirect_to: Option<String>,
     /// The honeypot: left empty by people.
     hp: Option<String>,
+    /// The render-time token from `GET /api/form-token`, if a script added one.
+    form_token: Option<String>,
 }
 
 /// WordPress's comment form fields, as documented; `read_fields` reads them.
@@ -77,6 +79,7 @@ pub struct WordPressForm {
     wp_comment_cookies_consent: Option<String>,
     subscribe: Option<String>,
     hp: Option<String>,
+    form_token: Option<String>,
 }
 
 /// The no-JavaScript form post.
@@ -151,6 +154,7 @@ fn read_fields(pairs: Vec<(String, String)>, rename: impl Fn(&str) -> &str) -> F
             "url" => &mut s.url,
             "comment" => &mut s.comment,
             "hp" => &mut s.honeypot,
+            "form_token" => &mut s.form_token,
             "redirect_to" => &mut redirect_to,
             "subscribe" => {
                 s.subscribe = matches!(value.trim(), "1" | "on" | "yes" | "true");

@@ -63,6 +63,10 @@ pub struct CommentRequest {
     subscribe: Option<bool>,
     /// The honeypot: left empty by people; anything in it makes the comment spam.
     hp: Option<String>,
+    /// The token from `GET /api/form-token`, fetched when the form was shown.
+    /// Sent back sooner than `min_submit_seconds`, the comment is spam (answered
+    /// as if held); a token that is not this server's counts as none.
+    form_token: Option<String>,
 }
 
 /// Text, or a number read as its text (post and comment IDs often arrive as numbers).
@@ -178,6 +182,7 @@ fn read_fields(body: Value) -> Result<Submission, AppError> {
         url: text("url"),
         comment: text("comment"),
         honeypot: text("hp"),
+        form_token: text("form_token"),
         subscribe: false,
     };
     let subscribe = match map.get("subscribe") {

@@ -2,6 +2,7 @@
 
 pub mod cache;
 mod form;
+mod form_token;
 mod json;
 mod links;
 pub mod page;
@@ -23,6 +24,7 @@ pub const BODY_LIMIT: usize = 256 * 1024;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     form::configure(cfg);
+    form_token::configure(cfg);
     json::configure(cfg);
     links::configure(cfg);
     read::configure(cfg);
@@ -34,6 +36,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     form::post_form,
     form::post_wordpress_form,
     json::post_json,
+    form_token::issue,
     read::list,
     read::counts,
     read::avatar_svg,
