@@ -29,6 +29,7 @@ const SETTINGS: &[(&str, &str)] = &[
     ("IP_RETENTION_DAYS", "30"),
     ("MAIL_MAX_ATTEMPTS", "8"),
     ("MAIL_RETRY_SECONDS", "30"),
+    ("DEMO", "false"),
 ];
 
 const ENV_PREFIX: &str = "REPLYDESK_";
@@ -58,6 +59,8 @@ pub struct Settings {
     pub mail_max_attempts: u32,
     /// The first wait after a failed send; each further failure doubles it.
     pub mail_retry_seconds: u32,
+    /// Serve the demo blog under `/demo/` and allow it to post (`serve --demo`).
+    pub demo: bool,
 }
 
 /// Where the data lives; the scheme picks the backend.
@@ -166,6 +169,7 @@ impl Settings {
             ip_retention_days: value("IP_RETENTION_DAYS").parse_with("a whole number of days")?,
             mail_max_attempts: value("MAIL_MAX_ATTEMPTS").positive("attempts")?,
             mail_retry_seconds: value("MAIL_RETRY_SECONDS").positive("seconds")?,
+            demo: value("DEMO").parse_with("true or false")?,
         })
     }
 }

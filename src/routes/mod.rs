@@ -1,5 +1,6 @@
 //! Thin HTTP handlers: parse the request, call the service, answer.
 
+mod demo;
 pub mod openapi;
 mod ops;
 pub mod public;
@@ -13,7 +14,11 @@ use actix_web::{HttpRequest, HttpResponse, web};
 
 use crate::configuration::Settings;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
+/// Every route; the demo blog's pages only when `demo` is on.
+pub fn configure(cfg: &mut web::ServiceConfig, demo: bool) {
+    if demo {
+        demo::configure(cfg);
+    }
     ops::configure(cfg);
     public::configure(cfg);
     openapi::configure(cfg);

@@ -34,6 +34,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         (name = "submitting", description = "Posting a reply, with or without JavaScript"),
         (name = "reading", description = "Approved comments, counts and avatars for blog pages"),
         (name = "e-mail links", description = "One-click links from e-mails: GET asks, POST acts"),
+        (name = "widget", description = "The embeddable comment widget"),
         (name = "operations", description = "Probes and metrics"),
     )
 )]

@@ -1,6 +1,7 @@
 //! The public contract: reply submissions, the comment tree, counts, avatars.
 
 pub mod cache;
+mod embed;
 mod form;
 mod form_token;
 mod json;
@@ -23,6 +24,7 @@ use crate::submission::Sender;
 pub const BODY_LIMIT: usize = 256 * 1024;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
+    embed::configure(cfg);
     form::configure(cfg);
     form_token::configure(cfg);
     json::configure(cfg);
@@ -37,6 +39,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     form::post_wordpress_form,
     json::post_json,
     form_token::issue,
+    embed::embed_js,
+    embed::embed_css,
     read::list,
     read::counts,
     read::avatar_svg,
