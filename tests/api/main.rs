@@ -2,6 +2,7 @@
 // A failed expectation in a test should stop it loudly.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod browser;
 mod command_line;
 mod helpers;
 mod mail;
@@ -16,4 +17,5 @@ mod smtp;
 mod submit_form;
 mod submit_json;
 mod time_trap;
+mod widget;
 mod xss;
