@@ -42,15 +42,32 @@ type Pairs = web::Form<Vec<(String, String)>>;
 #[expect(dead_code, reason = "describes the form for the OpenAPI document only")]
 pub struct CommentForm {
     /// The post's key (1–255 characters).
+    #[schema(
+        min_length = 1,
+        max_length = 255,
+        pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f]*$"
+    )]
     post: String,
+    #[schema(max_length = 500, pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f]*$")]
     post_title: Option<String>,
     /// The post's address; when empty, the page the form was posted from.
+    #[schema(max_length = 2000, pattern = "^(https?://[^\\s/]+.*)?$")]
     post_url: Option<String>,
     /// The id of the approved comment replied to; empty or 0 for none.
+    #[schema(pattern = "^[0-9]*$")]
     parent: Option<String>,
-    author: Option<String>,
-    email: Option<String>,
+    /// Required unless `require_name_email` is off.
+    #[schema(max_length = 245, pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f]*$")]
+    author: String,
+    /// Required unless `require_name_email` is off; never shown to readers.
+    #[schema(max_length = 100, format = Email)]
+    email: String,
+    #[schema(max_length = 200, pattern = "^(https?://[^\\s/]+.*)?$")]
     url: Option<String>,
+    #[schema(
+        min_length = 1,
+        pattern = "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$"
+    )]
     comment: String,
     /// `1`, `on`, `yes` or `true` to be e-mailed replies.
     subscribe: Option<String>,
@@ -67,11 +84,24 @@ pub struct CommentForm {
 pub struct WordPressForm {
     /// The post's key (WordPress sends its post ID).
     #[serde(rename = "comment_post_ID")]
+    #[schema(
+        min_length = 1,
+        max_length = 255,
+        pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f]*$"
+    )]
     comment_post_id: String,
+    #[schema(pattern = "^[0-9]*$")]
     comment_parent: Option<String>,
-    author: Option<String>,
-    email: Option<String>,
+    #[schema(max_length = 245, pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f]*$")]
+    author: String,
+    #[schema(max_length = 100, format = Email)]
+    email: String,
+    #[schema(max_length = 200, pattern = "^(https?://[^\\s/]+.*)?$")]
     url: Option<String>,
+    #[schema(
+        min_length = 1,
+        pattern = "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$"
+    )]
     comment: String,
     redirect_to: Option<String>,
     /// Accepted and ignored: Replydesk sets no cookies.

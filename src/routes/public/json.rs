@@ -39,24 +39,30 @@ pub struct CommentRequest {
     /// The post's key: a slug, a path or a WordPress post ID (1–255 characters).
     #[schema(value_type = TextOrNumber)]
     post: String,
-    #[schema(max_length = 500)]
+    /// One line of text.
+    #[schema(max_length = 500, pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f]*$")]
     post_title: Option<String>,
     /// The post's address; must be on an allowed origin.
-    #[schema(max_length = 2000)]
+    #[schema(max_length = 2000, pattern = "^(https?://[^\\s/]+.*)?$")]
     post_url: Option<String>,
     /// The id of the approved comment this one replies to; empty or 0 for none.
     #[schema(value_type = Option<TextOrNumber>)]
     parent: Option<String>,
     /// The commenter's name (required unless `require_name_email` is off).
-    #[schema(max_length = 245)]
-    author: Option<String>,
+    #[schema(max_length = 245, pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f]*$")]
+    author: String,
     /// Never shown to readers (required unless `require_name_email` is off).
-    #[schema(max_length = 100)]
-    email: Option<String>,
+    #[schema(max_length = 100, format = Email)]
+    email: String,
     /// The commenter's website, http(s).
-    #[schema(max_length = 200)]
+    #[schema(max_length = 200, pattern = "^(https?://[^\\s/]+.*)?$")]
     url: Option<String>,
-    /// The text, at most 65,525 bytes.
+    /// The text, at most 65,525 bytes; line breaks and tabs are kept, other
+    /// control characters refused.
+    #[schema(
+        min_length = 1,
+        pattern = "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$"
+    )]
     comment: String,
     /// E-mail the commenter when someone replies (needs an email).
     #[schema(value_type = Option<Flag>)]

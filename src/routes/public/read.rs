@@ -17,6 +17,8 @@ use crate::startup::AppState;
 
 const DEFAULT_PER_PAGE: usize = 50;
 const MAX_PER_PAGE: usize = 200;
+/// Far past any real thread; keeps the page number a safe integer for JavaScript.
+const MAX_PAGE: usize = 1_000_000;
 const MAX_COUNTED_POSTS: usize = 200;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -70,7 +72,8 @@ pub struct CommentPage {
 #[utoipa::path(get, path = "/api/posts/{post}/comments", tag = "reading",
     params(
         ("post" = String, Path, description = "The post's key (percent-encode a `/`)"),
-        ("page" = Option<u64>, Query, description = "Page of threads, from 1", minimum = 1),
+        ("page" = Option<u64>, Query, description = "Page of threads, from 1", minimum = 1,
+            maximum = 1000000),
         ("per_page" = Option<u64>, Query, description = "Threads per page (default 50)",
             minimum = 1, maximum = 200),
         ("If-None-Match" = Option<String>, Header, description = "An ETag from an earlier answer"),
@@ -92,8 +95,10 @@ async fn list(
     let key = key.into_inner();
     let page = paging.page.unwrap_or(1);
     let per_page = paging.per_page.unwrap_or(DEFAULT_PER_PAGE);
-    if page == 0 {
-        return Err(AppError::BadRequest("page starts at 1.".into()));
+    if page == 0 || page > MAX_PAGE {
+        return Err(AppError::BadRequest(format!(
+            "page must be between 1 and {MAX_PAGE}."
+        )));
     }
     if per_page == 0 || per_page > MAX_PER_PAGE {
         return Err(AppError::BadRequest(format!(
@@ -217,7 +222,8 @@ async fn counts(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResp
 
 /// The identicon a comment's `avatar` points to.
 #[utoipa::path(get, path = "/avatar/{key}.svg", tag = "reading",
-    params(("key" = String, Path, description = "The avatar key from a comment's `avatar`")),
+    params(("key" = String, Path, description = "The avatar key from a comment's `avatar`",
+        pattern = "^[0-9a-f]{32}$")),
     responses(
         (status = 200, description = "An SVG identicon", body = String, content_type = "image/svg+xml"),
         (status = 404, description = "Not an avatar key", body = ErrorBody),
