@@ -18,9 +18,11 @@ RUN mkdir src \
  && cargo build --release --locked \
  && rm -rf src
 
-# Migrations and templates are embedded into the binary at compile time.
+# Migrations, templates, the widget and the demo blog are embedded into the binary at compile time.
 COPY migrations ./migrations
 COPY templates ./templates
+COPY assets ./assets
+COPY examples ./examples
 COPY src ./src
 RUN touch src/main.rs src/lib.rs \
  && cargo build --release --locked \

@@ -31,6 +31,7 @@ const SETTINGS: &[(&str, &str)] = &[
     ("MAIL_RETRY_SECONDS", "30"),
     ("SESSION_HOURS", "12"),
     ("LOGIN_LOCK_AFTER", "10"),
+    ("DEMO", "false"),
 ];
 
 const ENV_PREFIX: &str = "REPLYDESK_";
@@ -65,6 +66,8 @@ pub struct Settings {
     /// Wrong passwords for one account (three times as many for one IP)
     /// before logins are locked for a while.
     pub login_lock_after: u32,
+    /// Serve the demo blog under `/demo/` and allow it to post (`serve --demo`).
+    pub demo: bool,
 }
 
 /// Where the data lives; the scheme picks the backend.
@@ -175,6 +178,7 @@ impl Settings {
             mail_retry_seconds: value("MAIL_RETRY_SECONDS").positive("seconds")?,
             session_hours: value("SESSION_HOURS").positive("hours")?,
             login_lock_after: value("LOGIN_LOCK_AFTER").positive("failed logins")?,
+            demo: value("DEMO").parse_with("true or false")?,
         })
     }
 }

@@ -90,11 +90,16 @@ impl From<diesel::result::Error> for AppError {
     }
 }
 
-#[derive(Serialize)]
-struct ErrorBody<'a> {
-    error: String,
+/// Every JSON error answer: a sentence for people and, for 422, one message per field.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ErrorBody<'a> {
+    /// What went wrong, in words for the commenter.
+    #[schema(example = "Some fields need attention.")]
+    pub error: String,
+    /// Each refused field's problem (`email`, `author`, `comment`, `url`, `parent`, `post`, …).
     #[serde(skip_serializing_if = "Option::is_none")]
-    fields: Option<&'a FieldErrors>,
+    #[schema(value_type = Option<std::collections::BTreeMap<String, String>>)]
+    pub fields: Option<&'a FieldErrors>,
 }
 
 impl ResponseError for AppError {

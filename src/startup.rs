@@ -14,6 +14,7 @@ use url::Url;
 
 use crate::configuration::{Secret, Settings};
 use crate::db::{self, Database};
+use crate::domain::origin::AllowedOrigin;
 use crate::error::AppError;
 use crate::live_rules::LiveRules;
 use crate::mail::Mailer;
@@ -94,6 +95,13 @@ impl Application {
             Some(url) => url.clone(),
             None => own_url(&settings, port)?,
         };
+        let mut settings = settings;
+        if settings.demo
+            && let Some(own) = AllowedOrigin::parse(&public_url.origin().ascii_serialization())
+        {
+            // The demo blog is served from this very server: its pages must be allowed to post.
+            settings.allowed_origins = settings.allowed_origins.clone().with(own);
+        }
         let state = web::Data::new(AppState {
             db,
             public_url,
@@ -143,6 +151,11 @@ impl Application {
         &self.state.public_url
     }
 
+    /// Whether the demo blog is served.
+    pub fn demo(&self) -> bool {
+        self.state.settings.demo
+    }
+
     /// Serves until SIGINT or SIGTERM, then lets in-flight requests finish and
     /// the mail worker send the message in hand.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
@@ -173,8 +186,8 @@ fn run(listener: TcpListener, state: web::Data<AppState>) -> std::io::Result<Ser
             .wrap(actix_web::middleware::from_fn(
                 crate::telemetry::log_request,
             ))
+            .configure(|cfg| routes::configure(cfg, state.settings.demo))
             .app_data(state)
-            .configure(routes::configure)
     })
     .listen(listener)?
     .shutdown_timeout(30)

@@ -12,6 +12,7 @@ use crate::db::comments::{self, NewComment};
 use crate::db::posts::{self, NewPost, Post};
 use crate::db::{self, AnyConnection, audit, locks};
 use crate::domain::draft::CommentDraft;
+use crate::domain::form_token;
 use crate::domain::origin::OriginPolicy;
 use crate::domain::rules::{self, Facts, Refusal, RuleSettings};
 use crate::domain::status::Status;
@@ -44,12 +45,17 @@ pub async fn submit(
 ) -> Result<Accepted, AppError> {
     let policy = &state.settings.allowed_origins;
     let page_allowed = check_origins(policy, &draft, &sender)?;
+    let rendered_at = draft
+        .form_token
+        .as_deref()
+        .and_then(|token| form_token::rendered_at(state.secret.expose(), token))
+        .map(|at| at.naive_utc());
     let live = Arc::clone(&state.rules);
     let accepted = state
         .db
         .write(move |conn| {
             let rules = live.current(conn)?;
-            store(conn, &draft, &sender, &rules, page_allowed)
+            store(conn, &draft, &sender, &rules, page_allowed, rendered_at)
         })
         .await?;
     // Whatever it queued goes out now rather than at the worker's next look.
@@ -87,6 +93,7 @@ fn store(
     sender: &Sender,
     settings: &RuleSettings,
     page_allowed: bool,
+    form_rendered_at: Option<chrono::NaiveDateTime>,
 ) -> Result<Accepted, AppError> {
     // Whether a name and email are required is judged here, under the rules
     // just read, so a moderator's change applies to the very next comment.
@@ -122,6 +129,7 @@ fn store(
             && comments::has_approved(conn, &draft.email)?,
         ip: sender.ip,
         user_agent: sender.user_agent.clone(),
+        form_rendered_at,
     };
     let verdict = rules::judge(draft, &facts, settings).map_err(refusal_error)?;
     let reasons = verdict.reasons.join("\n");

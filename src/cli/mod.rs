@@ -32,7 +32,11 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Serve the API and pages (the default).
-    Serve,
+    Serve {
+        /// Also serve a demo blog under /demo/ that uses the widget.
+        #[arg(long)]
+        demo: bool,
+    },
     /// Apply pending database migrations and exit.
     Migrate,
     /// Manage the moderators who work the queue.
@@ -71,9 +75,12 @@ enum Command {
 
 /// Runs the command; the error is one line for the operator.
 pub fn run(cli: Cli) -> Result<(), String> {
-    let settings = Settings::load(cli.config.as_deref()).map_err(|e| e.to_string())?;
-    match cli.command.unwrap_or(Command::Serve) {
-        Command::Serve => serve(settings),
+    let mut settings = Settings::load(cli.config.as_deref()).map_err(|e| e.to_string())?;
+    match cli.command.unwrap_or(Command::Serve { demo: false }) {
+        Command::Serve { demo } => {
+            settings.demo |= demo;
+            serve(settings)
+        }
         Command::Migrate => {
             Database::open(&settings.database).map_err(|e| e.to_string())?;
             println!("The database is up to date.");
@@ -110,6 +117,9 @@ fn serve(settings: Settings) -> Result<(), String> {
             .await
             .map_err(|e| e.to_string())?;
         tracing::info!(port = app.port(), "Replydesk is listening on {}", app.public_url());
+        if app.demo() {
+            println!("The demo blog is at {}demo/", app.public_url());
+        }
         if count == 0 {
             tracing::info!("No moderator yet. Create the first one with: replydesk moderator add you@example.com");
         }

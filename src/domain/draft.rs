@@ -31,6 +31,8 @@ pub struct Submission {
     pub comment: Option<String>,
     pub subscribe: bool,
     pub honeypot: Option<String>,
+    /// The signed render-time token `/embed.js` adds, for the time-trap.
+    pub form_token: Option<String>,
 }
 
 /// A reply that passed every field rule.
@@ -49,6 +51,9 @@ pub struct CommentDraft {
     pub body: String,
     pub subscribe: bool,
     pub honeypot_filled: bool,
+    /// The render-time token as sent, still unverified: checking its signature
+    /// needs the instance secret, which the domain does not hold.
+    pub form_token: Option<String>,
 }
 
 /// What is wrong with which field, in words a commenter can act on.
@@ -249,6 +254,7 @@ impl CommentDraft {
             url: fields.url.unwrap_or_default().to_owned(),
             body: body.replace("\r\n", "\n"),
             honeypot_filled: non_empty(&input.honeypot).is_some(),
+            form_token: non_empty(&input.form_token).map(str::to_owned),
         })
     }
 

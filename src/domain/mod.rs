@@ -3,6 +3,7 @@
 
 pub mod avatar;
 pub mod draft;
+pub mod form_token;
 pub mod keys;
 pub mod moderation;
 pub mod origin;

@@ -45,6 +45,12 @@ impl OriginPolicy {
         Self(origins)
     }
 
+    /// The same policy allowing one more origin.
+    pub fn with(mut self, origin: AllowedOrigin) -> Self {
+        self.0.push(origin);
+        self
+    }
+
     /// Whether a page at this URL belongs to the blog.
     pub fn allows(&self, url: &Url) -> bool {
         self.0.iter().any(|origin| origin.allows(url))

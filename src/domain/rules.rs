@@ -28,6 +28,9 @@ pub struct RuleSettings {
     pub purge_pending_days: u32,
     /// E-mail commenters when their comment is published.
     pub notify_approved: bool,
+    /// A form carrying a render-time token and sent back sooner than this was
+    /// filled in by a program → spam; 0 turns the time-trap off.
+    pub min_submit_seconds: u32,
 }
 
 impl Default for RuleSettings {
@@ -45,6 +48,7 @@ impl Default for RuleSettings {
             disallowed_to_trash: false,
             purge_pending_days: 0,
             notify_approved: false,
+            min_submit_seconds: 3,
         }
     }
 }
@@ -52,7 +56,7 @@ impl Default for RuleSettings {
 impl RuleSettings {
     /// Every rule setting's name, as used in the settings table, the TOML file
     /// and (upper-cased, prefixed) the environment.
-    pub const NAMES: [&'static str; 12] = [
+    pub const NAMES: [&'static str; 13] = [
         "hold_all",
         "trust_returning",
         "require_name_email",
@@ -65,6 +69,7 @@ impl RuleSettings {
         "disallowed_action",
         "purge_pending_days",
         "notify_approved",
+        "min_submit_seconds",
     ];
 
     /// Changes one setting from its text; the error says what was expected.
@@ -106,6 +111,7 @@ impl RuleSettings {
             }
             "purge_pending_days" => self.purge_pending_days = number("days")?,
             "notify_approved" => self.notify_approved = flag()?,
+            "min_submit_seconds" => self.min_submit_seconds = number("seconds")?,
             _ => return Err(format!("{name:?} is not a rule setting")),
         }
         Ok(())
@@ -131,6 +137,7 @@ impl RuleSettings {
             .to_owned(),
             "purge_pending_days" => self.purge_pending_days.to_string(),
             "notify_approved" => self.notify_approved.to_string(),
+            "min_submit_seconds" => self.min_submit_seconds.to_string(),
             _ => return None,
         })
     }
@@ -149,6 +156,9 @@ pub struct Facts {
     pub author_has_approved: bool,
     pub ip: Option<IpAddr>,
     pub user_agent: String,
+    /// When the form was shown, from a render-time token that checked out;
+    /// `None` without one, and then the time-trap is not judged.
+    pub form_rendered_at: Option<NaiveDateTime>,
 }
 
 /// A submission the rules refuse outright, with nothing stored.
@@ -186,6 +196,7 @@ type Rule = fn(&Subject<'_>) -> Step;
 /// DESIGN.md's order: the cheap, silent spam checks first, refusals next, holds last.
 const RULES: &[Rule] = &[
     honeypot,
+    too_fast_for_a_person,
     closed_post,
     disallowed_keys,
     duplicate,
@@ -236,6 +247,26 @@ fn honeypot(s: &Subject<'_>) -> Step {
         Step::Discard(
             Status::Spam,
             "the hidden honeypot field was filled in, as only robots do".into(),
+        )
+    } else {
+        Step::Pass
+    }
+}
+
+fn too_fast_for_a_person(s: &Subject<'_>) -> Step {
+    let minimum = s.settings.min_submit_seconds;
+    let Some(shown) = s.facts.form_rendered_at else {
+        return Step::Pass;
+    };
+    let took = s.facts.now - shown;
+    if minimum > 0 && took < TimeDelta::seconds(i64::from(minimum)) {
+        Step::Discard(
+            Status::Spam,
+            format!(
+                "it was sent {:.1} seconds after the form was shown, faster than a person \
+                 could write it (the minimum is {minimum})",
+                took.num_milliseconds().max(0) as f64 / 1000.0
+            ),
         )
     } else {
         Step::Pass
@@ -356,7 +387,47 @@ mod tests {
             author_has_approved: false,
             ip: "192.0.2.10".parse().ok(),
             user_agent: "Mozilla/5.0".into(),
+            form_rendered_at: None,
         }
+    }
+
+    #[test]
+    fn a_form_sent_back_too_soon_is_spam_only_when_its_render_time_is_known() {
+        let settings = RuleSettings::default();
+        let now = facts();
+        let quick = Facts {
+            form_rendered_at: Some(now.now - TimeDelta::milliseconds(1500)),
+            ..now.clone()
+        };
+        let verdict = judge(&draft("hi"), &quick, &settings).expect("silent");
+        assert_eq!(verdict.status, Status::Spam);
+        assert!(
+            verdict.reasons[0].contains("1.5 seconds"),
+            "{:?}",
+            verdict.reasons
+        );
+        let unhurried = Facts {
+            form_rendered_at: Some(now.now - TimeDelta::seconds(4)),
+            ..now.clone()
+        };
+        assert_eq!(
+            judge(&draft("hi"), &unhurried, &settings)
+                .expect("ok")
+                .status,
+            Status::Pending
+        );
+        assert_eq!(
+            judge(&draft("hi"), &now, &settings).expect("ok").status,
+            Status::Pending
+        );
+        let off = RuleSettings {
+            min_submit_seconds: 0,
+            ..RuleSettings::default()
+        };
+        assert_eq!(
+            judge(&draft("hi"), &quick, &off).expect("ok").status,
+            Status::Pending
+        );
     }
 
     #[test]

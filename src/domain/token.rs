@@ -29,7 +29,9 @@ pub enum Refused {
     Expired,
 }
 
-fn signature(secret: &[u8], payload: &str) -> String {
+/// The hex HMAC-SHA256 of `payload` under the instance secret; shared by every
+/// signed token the instance hands out.
+pub(crate) fn signature(secret: &[u8], payload: &str) -> String {
     match Hmac::<Sha256>::new_from_slice(secret) {
         Ok(mut mac) => {
             mac.update(payload.as_bytes());
@@ -59,9 +61,9 @@ pub fn issue(secret: &[u8], grant: Grant, now: DateTime<Utc>) -> String {
     format!("{payload}.{sig}")
 }
 
-/// Checks a token's signature and age; a bad token is told apart from an old one.
-pub fn check(secret: &[u8], token: &str, now: DateTime<Utc>) -> Result<Grant, Refused> {
-    let (payload, sig) = token.rsplit_once('.').ok_or(Refused::Invalid)?;
+/// The payload of `PAYLOAD.SIGNATURE` when the signature is this instance's.
+pub(crate) fn verified_payload<'t>(secret: &[u8], token: &'t str) -> Option<&'t str> {
+    let (payload, sig) = token.rsplit_once('.')?;
     let expected = signature(secret, payload);
     // Compare in constant time: the signature is the only secret-derived input.
     let same = expected.len() == sig.len()
@@ -70,9 +72,12 @@ pub fn check(secret: &[u8], token: &str, now: DateTime<Utc>) -> Result<Grant, Re
             .zip(sig.bytes())
             .fold(0u8, |acc, (a, b)| acc | (a ^ b))
             == 0;
-    if !same || expected.is_empty() {
-        return Err(Refused::Invalid);
-    }
+    (same && !expected.is_empty()).then_some(payload)
+}
+
+/// Checks a token's signature and age; a bad token is told apart from an old one.
+pub fn check(secret: &[u8], token: &str, now: DateTime<Utc>) -> Result<Grant, Refused> {
+    let payload = verified_payload(secret, token).ok_or(Refused::Invalid)?;
     let parts: Vec<&str> = payload.split('.').collect();
     let [purpose, id, action, expires] = parts[..] else {
         return Err(Refused::Invalid);

@@ -1,6 +1,8 @@
 //! Thin HTTP handlers: parse the request, call the service, answer.
 
 pub mod admin;
+mod demo;
+pub mod openapi;
 mod ops;
 pub mod public;
 
@@ -13,11 +15,29 @@ use actix_web::{HttpRequest, HttpResponse, web};
 
 use crate::configuration::Settings;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
+/// Every route; the demo blog's pages only when `demo` is on.
+pub fn configure(cfg: &mut web::ServiceConfig, demo: bool) {
+    if demo {
+        demo::configure(cfg);
+    }
     ops::configure(cfg);
     admin::configure(cfg);
     public::configure(cfg);
+    openapi::configure(cfg);
     cfg.default_service(web::to(not_found));
+}
+
+/// The answer for a known address asked with the wrong method: 405 with `Allow`,
+/// rather than the 404 an unmatched route would give, so clients (and the
+/// contract fuzzer) learn that the address exists and what it takes.
+pub fn only(allow: &'static str) -> actix_web::Route {
+    web::to(move || async move {
+        HttpResponse::MethodNotAllowed()
+            .insert_header((header::ALLOW, allow))
+            .json(serde_json::json!({
+                "error": format!("This address only accepts {allow}.")
+            }))
+    })
 }
 
 /// Browsers on the blog's own origins may call the API; nobody else gets CORS

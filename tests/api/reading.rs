@@ -49,7 +49,7 @@ on_both_backends! {
         let beyond: Value = app.get("/api/posts/paged/comments?per_page=2&page=9").await.json().await.unwrap();
         assert_eq!(beyond["comments"], json!([]));
 
-        for bad in ["page=0", "per_page=0", "per_page=100000", "page=-1", "page=abc"] {
+        for bad in ["page=0", "per_page=0", "per_page=100000", "page=-1", "page=abc", "page=1000001", "page=9223372036854775808"] {
             let response = app.get(&format!("/api/posts/paged/comments?{bad}")).await;
             assert_eq!(response.status(), 400, "{bad}");
             let body: Value = response.json().await.unwrap();

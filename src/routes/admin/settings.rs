@@ -60,6 +60,12 @@ const FIELDS: &[(&str, &str, &str, Kind)] = &[
         Kind::Number,
     ),
     (
+        "min_submit_seconds",
+        "Fastest believable reply (seconds)",
+        "A form sent back sooner after the page showed it is spam. Judged only for forms that carry the widget's signed token; 0 turns it off.",
+        Kind::Number,
+    ),
+    (
         "close_after_days",
         "Close comments on posts older than (days)",
         "0 keeps comments open for ever.",
@@ -154,11 +160,12 @@ async fn show(
     })
 }
 
-/// What the form says for one setting; an unticked box is not sent at all.
-fn posted(form: &Form, name: &str, kind: &Kind) -> String {
+/// What the form says for one setting: an unticked box is not sent at all, so
+/// a missing flag is off; any other missing field is left as it is.
+fn posted(form: &Form, name: &str, kind: &Kind) -> Option<String> {
     match kind {
-        Kind::Flag => form.checked(name).to_string(),
-        _ => form.text(name),
+        Kind::Flag => Some(form.checked(name).to_string()),
+        _ => form.get(name).map(str::to_owned),
     }
 }
 
@@ -167,11 +174,11 @@ async fn save(state: web::Data<AppState>, moderator: Moderator, body: web::Bytes
     moderator.check(&form)?;
     let wanted: Vec<(&'static str, String)> = FIELDS
         .iter()
-        .map(|(name, _, _, kind)| (*name, posted(&form, name, kind)))
+        .filter_map(|(name, _, _, kind)| Some((*name, posted(&form, name, kind)?)))
         .collect();
     let rules = state.rules.clone();
     let changes = wanted.clone();
-    let problems = state
+    let (before, problems) = state
         .db
         .run(move |conn| {
             let current = rules.current(conn)?;
@@ -186,7 +193,7 @@ async fn save(state: web::Data<AppState>, moderator: Moderator, body: web::Bytes
                     Err(other) => return Err(other),
                 }
             }
-            Ok(problems)
+            Ok((current, problems))
         })
         .await?;
     if problems.is_empty() {
@@ -200,6 +207,7 @@ async fn save(state: web::Data<AppState>, moderator: Moderator, body: web::Bytes
                     .iter()
                     .find(|(n, _)| *n == name)
                     .map(|(_, v)| v.clone())
+                    .or_else(|| before.get(name))
                     .unwrap_or_default()
             },
             &problems,
@@ -207,4 +215,19 @@ async fn save(state: web::Data<AppState>, moderator: Moderator, body: web::Bytes
         saved: false,
     };
     Ok(html(StatusCode::UNPROCESSABLE_ENTITY, template.render()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::FIELDS;
+    use crate::domain::rules::RuleSettings;
+
+    #[test]
+    fn the_page_offers_every_rule_setting() {
+        let mut offered: Vec<&str> = FIELDS.iter().map(|(name, ..)| *name).collect();
+        let mut rules = RuleSettings::NAMES.to_vec();
+        offered.sort_unstable();
+        rules.sort_unstable();
+        assert_eq!(offered, rules);
+    }
 }

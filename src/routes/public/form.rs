@@ -4,6 +4,7 @@ use actix_web::error::UrlencodedError;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use url::Url;
+use utoipa::ToSchema;
 
 use super::{BODY_LIMIT, only_post, page, sender};
 use crate::domain::draft::{CommentDraft, Submission};
@@ -36,11 +37,120 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 
 type Pairs = web::Form<Vec<(String, String)>>;
 
+/// The fields of the plain HTML form, as documented; `read_fields` reads them.
+#[derive(ToSchema)]
+#[expect(dead_code, reason = "describes the form for the OpenAPI document only")]
+pub struct CommentForm {
+    /// The post's key (1–255 characters).
+    #[schema(
+        min_length = 1,
+        max_length = 255,
+        pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f]*$"
+    )]
+    post: String,
+    #[schema(max_length = 500, pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f]*$")]
+    post_title: Option<String>,
+    /// The post's address; when empty, the page the form was posted from.
+    #[schema(max_length = 2000, pattern = "^(https?://[^\\s/]+.*)?$")]
+    post_url: Option<String>,
+    /// The id of the approved comment replied to; empty or 0 for none.
+    #[schema(pattern = "^[0-9]*$")]
+    parent: Option<String>,
+    /// Required unless `require_name_email` is off.
+    #[schema(max_length = 245, pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f]*$")]
+    author: String,
+    /// Required unless `require_name_email` is off; never shown to readers.
+    #[schema(max_length = 100, format = Email)]
+    email: String,
+    #[schema(max_length = 200, pattern = "^(https?://[^\\s/]+.*)?$")]
+    url: Option<String>,
+    #[schema(
+        min_length = 1,
+        pattern = "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$"
+    )]
+    comment: String,
+    /// `1`, `on`, `yes` or `true` to be e-mailed replies.
+    subscribe: Option<String>,
+    /// Where to send the commenter afterwards, on an allowed origin.
+    redirect_to: Option<String>,
+    /// The honeypot: left empty by people.
+    hp: Option<String>,
+    /// The render-time token from `GET /api/form-token`, if a script added one.
+    form_token: Option<String>,
+}
+
+/// WordPress's comment form fields, as documented; `read_fields` reads them.
+#[derive(ToSchema, serde::Serialize)]
+pub struct WordPressForm {
+    /// The post's key (WordPress sends its post ID).
+    #[serde(rename = "comment_post_ID")]
+    #[schema(
+        min_length = 1,
+        max_length = 255,
+        pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f]*$"
+    )]
+    comment_post_id: String,
+    #[schema(pattern = "^[0-9]*$")]
+    comment_parent: Option<String>,
+    #[schema(max_length = 245, pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f]*$")]
+    author: String,
+    #[schema(max_length = 100, format = Email)]
+    email: String,
+    #[schema(max_length = 200, pattern = "^(https?://[^\\s/]+.*)?$")]
+    url: Option<String>,
+    #[schema(
+        min_length = 1,
+        pattern = "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$"
+    )]
+    comment: String,
+    redirect_to: Option<String>,
+    /// Accepted and ignored: Replydesk sets no cookies.
+    #[serde(rename = "wp-comment-cookies-consent")]
+    wp_comment_cookies_consent: Option<String>,
+    subscribe: Option<String>,
+    hp: Option<String>,
+    form_token: Option<String>,
+}
+
+/// The no-JavaScript form post.
+#[utoipa::path(post, path = "/comments", tag = "submitting",
+    request_body(content = CommentForm, content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 303, description = "Stored: back to the post, at `#comment-ID` when published, \
+            with `?replydesk=awaiting-moderation` when held", headers(("Location" = String))),
+        (status = 200, description = "Stored, with no blog page to go back to", body = String,
+            content_type = "text/html"),
+        (status = 400, description = "The form could not be read", body = String, content_type = "text/html"),
+        (status = 403, description = "Comments closed, or not from the blog", body = String, content_type = "text/html"),
+        (status = 409, description = "The same comment was already posted", body = String, content_type = "text/html"),
+        (status = 413, description = "The form is too large", body = String, content_type = "text/html"),
+        (status = 415, description = "Not a urlencoded form", body = String, content_type = "text/html"),
+        (status = 422, description = "A page naming each field's problem", body = String, content_type = "text/html"),
+        (status = 429, description = "Too soon after the last comment", body = String, content_type = "text/html",
+            headers(("Retry-After" = u64))),
+        (status = 503, description = "The database is busy", body = String, content_type = "text/html"),
+    ))]
 async fn post_form(req: HttpRequest, state: web::Data<AppState>, form: Pairs) -> HttpResponse {
     handle(&req, &state, read_fields(form.into_inner(), |name| name)).await
 }
 
 /// WordPress's comment form, field for field, so a theme only changes its `action`.
+#[utoipa::path(post, path = "/wp-comments-post.php", tag = "submitting",
+    request_body(content = WordPressForm, content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 303, description = "Stored: back to the post", headers(("Location" = String))),
+        (status = 200, description = "Stored, with no blog page to go back to", body = String,
+            content_type = "text/html"),
+        (status = 400, description = "The form could not be read", body = String, content_type = "text/html"),
+        (status = 403, description = "Comments closed, or not from the blog", body = String, content_type = "text/html"),
+        (status = 409, description = "The same comment was already posted", body = String, content_type = "text/html"),
+        (status = 413, description = "The form is too large", body = String, content_type = "text/html"),
+        (status = 415, description = "Not a urlencoded form", body = String, content_type = "text/html"),
+        (status = 422, description = "A page naming each field's problem", body = String, content_type = "text/html"),
+        (status = 429, description = "Too soon after the last comment", body = String, content_type = "text/html",
+            headers(("Retry-After" = u64))),
+        (status = 503, description = "The database is busy", body = String, content_type = "text/html"),
+    ))]
 async fn post_wordpress_form(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -74,6 +184,7 @@ fn read_fields(pairs: Vec<(String, String)>, rename: impl Fn(&str) -> &str) -> F
             "url" => &mut s.url,
             "comment" => &mut s.comment,
             "hp" => &mut s.honeypot,
+            "form_token" => &mut s.form_token,
             "redirect_to" => &mut redirect_to,
             "subscribe" => {
                 s.subscribe = matches!(value.trim(), "1" | "on" | "yes" | "true");

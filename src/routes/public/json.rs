@@ -4,12 +4,13 @@ use actix_web::error::JsonPayloadError;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Serialize;
 use serde_json::Value;
+use utoipa::ToSchema;
 
 use super::view::{PublicComment, public};
 use super::{BODY_LIMIT, only_post, sender};
 use crate::domain::draft::{CommentDraft, FieldErrors, Submission};
 use crate::domain::status::Status;
-use crate::error::AppError;
+use crate::error::{AppError, ErrorBody};
 use crate::startup::AppState;
 use crate::submission;
 
@@ -26,10 +27,97 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     );
 }
 
-#[derive(Serialize)]
-struct Created {
+/// The body of `POST /api/comments`, as documented. The handler reads it
+/// leniently from a JSON object (see `read_fields`), so this type is its
+/// contract, not its parser.
+#[derive(ToSchema)]
+#[expect(
+    dead_code,
+    reason = "describes the JSON body for the OpenAPI document only"
+)]
+pub struct CommentRequest {
+    /// The post's key: a slug, a path or a WordPress post ID (1–255 characters).
+    #[schema(value_type = TextOrNumber)]
+    post: String,
+    /// One line of text.
+    #[schema(max_length = 500, pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f]*$")]
+    post_title: Option<String>,
+    /// The post's address; must be on an allowed origin.
+    #[schema(max_length = 2000, pattern = "^(https?://[^\\s/]+.*)?$")]
+    post_url: Option<String>,
+    /// The id of the approved comment this one replies to; empty or 0 for none.
+    #[schema(value_type = Option<TextOrNumber>)]
+    parent: Option<String>,
+    /// The commenter's name (required unless `require_name_email` is off).
+    #[schema(max_length = 245, pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f]*$")]
+    author: String,
+    /// Never shown to readers (required unless `require_name_email` is off).
+    #[schema(max_length = 100, format = Email)]
+    email: String,
+    /// The commenter's website, http(s).
+    #[schema(max_length = 200, pattern = "^(https?://[^\\s/]+.*)?$")]
+    url: Option<String>,
+    /// The text, at most 65,525 bytes; line breaks and tabs are kept, other
+    /// control characters refused.
+    #[schema(
+        min_length = 1,
+        pattern = "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$"
+    )]
+    comment: String,
+    /// E-mail the commenter when someone replies (needs an email).
+    #[schema(value_type = Option<Flag>)]
+    subscribe: Option<bool>,
+    /// The honeypot: left empty by people; anything in it makes the comment spam.
+    hp: Option<String>,
+    /// The token from `GET /api/form-token`, fetched when the form was shown.
+    /// Sent back sooner than `min_submit_seconds`, the comment is spam (answered
+    /// as if held); a token that is not this server's counts as none.
+    form_token: Option<String>,
+}
+
+/// Text, or a number read as its text (post and comment IDs often arrive as numbers).
+#[derive(ToSchema, Serialize)]
+#[expect(
+    dead_code,
+    reason = "describes the JSON body for the OpenAPI document only"
+)]
+#[serde(untagged)]
+pub enum TextOrNumber {
+    Text(String),
+    Number(f64),
+}
+
+/// `true`/`false`, or the form words `1`, `on`, `yes`, `true` (anything else is false).
+#[derive(ToSchema, Serialize)]
+#[expect(
+    dead_code,
+    reason = "describes the JSON body for the OpenAPI document only"
+)]
+#[serde(untagged)]
+pub enum Flag {
+    Bool(bool),
+    Text(String),
+    Number(f64),
+}
+
+/// What the commenter is told about their comment: spam looks like `pending`.
+#[derive(ToSchema)]
+#[schema(rename_all = "lowercase")]
+#[expect(
+    dead_code,
+    reason = "describes the answer for the OpenAPI document only"
+)]
+pub enum ToldStatus {
+    Approved,
+    Pending,
+}
+
+/// The answer to an accepted comment: its public view and where it stands.
+#[derive(Serialize, ToSchema)]
+pub struct Created {
     #[serde(flatten)]
     comment: PublicComment,
+    #[schema(value_type = ToldStatus)]
     status: Status,
 }
 
@@ -39,6 +127,21 @@ impl Serialize for Status {
     }
 }
 
+/// The comment form's submission as JSON, as `/embed.js` sends it.
+#[utoipa::path(post, path = "/api/comments", tag = "submitting",
+    request_body(content = CommentRequest, content_type = "application/json"),
+    responses(
+        (status = 201, description = "Stored: published (`approved`) or held (`pending`)", body = Created),
+        (status = 400, description = "Not a JSON object, or broken JSON", body = ErrorBody),
+        (status = 403, description = "Comments closed, or a page or post URL not on the blog", body = ErrorBody),
+        (status = 409, description = "The same comment was already posted", body = ErrorBody),
+        (status = 413, description = "The body is too large", body = ErrorBody),
+        (status = 415, description = "Not sent as application/json", body = ErrorBody),
+        (status = 422, description = "Fields need attention; `fields` names each", body = ErrorBody),
+        (status = 429, description = "Too soon after the same sender's last comment", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds to wait"))),
+        (status = 503, description = "The database is busy", body = ErrorBody),
+    ))]
 async fn post_json(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -85,6 +188,7 @@ fn read_fields(body: Value) -> Result<Submission, AppError> {
         url: text("url"),
         comment: text("comment"),
         honeypot: text("hp"),
+        form_token: text("form_token"),
         subscribe: false,
     };
     let subscribe = match map.get("subscribe") {

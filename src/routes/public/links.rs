@@ -21,12 +21,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::resource("/moderate/{token}")
             .route(web::get().to(confirm_moderation))
-            .route(web::post().to(moderate)),
+            .route(web::post().to(moderate))
+            .default_service(crate::routes::only("GET, POST")),
     )
     .service(
         web::resource("/unsubscribe/{token}")
             .route(web::get().to(confirm_unsubscribe))
-            .route(web::post().to(unsubscribe)),
+            .route(web::post().to(unsubscribe))
+            .default_service(crate::routes::only("GET, POST")),
     );
 }
 
@@ -91,6 +93,16 @@ async fn shown(state: &AppState, comment_id: i64) -> Result<Option<Shown>, AppEr
         .await
 }
 
+/// The confirmation page of a one-click moderation link (mail scanners prefetch links).
+#[utoipa::path(get, path = "/moderate/{token}", tag = "e-mail links",
+    params(("token" = String, Path, description = "The signed token from the e-mail")),
+    responses(
+        (status = 200, description = "A page asking to confirm, showing the comment", body = String, content_type = "text/html"),
+        (status = 400, description = "The link is not valid", body = String, content_type = "text/html"),
+        (status = 404, description = "The comment no longer exists", body = String, content_type = "text/html"),
+        (status = 410, description = "The link has expired", body = String, content_type = "text/html"),
+        (status = 503, description = "The database is busy", body = String, content_type = "text/html"),
+    ))]
 async fn confirm_moderation(state: web::Data<AppState>, token: web::Path<String>) -> HttpResponse {
     let (comment_id, action) = match moderation_grant(&state, &token) {
         Ok(granted) => granted,
@@ -108,6 +120,16 @@ async fn confirm_moderation(state: web::Data<AppState>, token: web::Path<String>
     }
 }
 
+/// Acts on a one-click moderation link.
+#[utoipa::path(post, path = "/moderate/{token}", tag = "e-mail links",
+    params(("token" = String, Path, description = "The signed token from the e-mail")),
+    responses(
+        (status = 200, description = "Done, or nothing to do; the page says which", body = String, content_type = "text/html"),
+        (status = 400, description = "The link is not valid", body = String, content_type = "text/html"),
+        (status = 404, description = "The comment no longer exists", body = String, content_type = "text/html"),
+        (status = 410, description = "The link has expired", body = String, content_type = "text/html"),
+        (status = 503, description = "The database is busy", body = String, content_type = "text/html"),
+    ))]
 async fn moderate(state: web::Data<AppState>, token: web::Path<String>) -> HttpResponse {
     let (comment_id, action) = match moderation_grant(&state, &token) {
         Ok(granted) => granted,
@@ -147,6 +169,14 @@ fn past_tense(action: Action) -> &'static str {
     }
 }
 
+/// The confirmation page of an unsubscribe link.
+#[utoipa::path(get, path = "/unsubscribe/{token}", tag = "e-mail links",
+    params(("token" = String, Path, description = "The signed token from the e-mail")),
+    responses(
+        (status = 200, description = "A page asking to confirm", body = String, content_type = "text/html"),
+        (status = 400, description = "The link is not valid", body = String, content_type = "text/html"),
+        (status = 410, description = "The link has expired", body = String, content_type = "text/html"),
+    ))]
 async fn confirm_unsubscribe(state: web::Data<AppState>, token: web::Path<String>) -> HttpResponse {
     match grant(&state, &token) {
         Ok(Grant::Unsubscribe { .. }) => page::confirm(
@@ -161,6 +191,14 @@ async fn confirm_unsubscribe(state: web::Data<AppState>, token: web::Path<String
 }
 
 /// Also the target of the one-click `List-Unsubscribe-Post` (RFC 8058).
+#[utoipa::path(post, path = "/unsubscribe/{token}", tag = "e-mail links",
+    params(("token" = String, Path, description = "The signed token from the e-mail")),
+    responses(
+        (status = 200, description = "Unsubscribed (also when already)", body = String, content_type = "text/html"),
+        (status = 400, description = "The link is not valid", body = String, content_type = "text/html"),
+        (status = 410, description = "The link has expired", body = String, content_type = "text/html"),
+        (status = 503, description = "The database is busy", body = String, content_type = "text/html"),
+    ))]
 async fn unsubscribe(state: web::Data<AppState>, token: web::Path<String>) -> HttpResponse {
     let comment_id = match grant(&state, &token) {
         Ok(Grant::Unsubscribe { comment_id }) => comment_id,

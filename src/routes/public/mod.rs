@@ -1,7 +1,9 @@
 //! The public contract: reply submissions, the comment tree, counts, avatars.
 
 pub mod cache;
+mod embed;
 mod form;
+mod form_token;
 mod json;
 mod links;
 pub mod page;
@@ -12,6 +14,7 @@ use std::net::IpAddr;
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, web};
+use utoipa::OpenApi;
 
 use crate::configuration::Settings;
 use crate::submission::Sender;
@@ -21,11 +24,32 @@ use crate::submission::Sender;
 pub const BODY_LIMIT: usize = 256 * 1024;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
+    embed::configure(cfg);
     form::configure(cfg);
+    form_token::configure(cfg);
     json::configure(cfg);
     links::configure(cfg);
     read::configure(cfg);
 }
+
+/// The public routes' part of the OpenAPI document.
+#[derive(OpenApi)]
+#[openapi(paths(
+    form::post_form,
+    form::post_wordpress_form,
+    json::post_json,
+    form_token::issue,
+    embed::embed_js,
+    embed::embed_css,
+    read::list,
+    read::counts,
+    read::avatar_svg,
+    links::confirm_moderation,
+    links::moderate,
+    links::confirm_unsubscribe,
+    links::unsubscribe,
+))]
+pub struct PublicApi;
 
 /// Submission addresses answer other methods with 405 and say which one they take.
 async fn only_post() -> actix_web::HttpResponse {

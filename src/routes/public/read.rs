@@ -3,6 +3,7 @@
 use actix_web::http::header::{self, CacheControl, CacheDirective, ETag, EntityTag, IfNoneMatch};
 use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use actix_web::web::Bytes;
 
@@ -10,11 +11,14 @@ use super::cache::PageKey;
 use super::view::{PublicComment, threads};
 use crate::db::{comments, posts};
 use crate::domain::avatar;
-use crate::error::AppError;
+use crate::error::{AppError, ErrorBody};
+use crate::routes::only;
 use crate::startup::AppState;
 
 const DEFAULT_PER_PAGE: usize = 50;
 const MAX_PER_PAGE: usize = 200;
+/// Far past any real thread; keeps the page number a safe integer for JavaScript.
+const MAX_PAGE: usize = 1_000_000;
 const MAX_COUNTED_POSTS: usize = 200;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -24,9 +28,21 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .app_data(web::PathConfig::default().error_handler(|_, _| {
         AppError::NotFound("There is nothing at this address.".into()).into()
     }))
-    .route("/api/posts/{post}/comments", web::get().to(list))
-    .route("/api/counts", web::get().to(counts))
-    .route("/avatar/{key}.svg", web::get().to(avatar_svg));
+    .service(
+        web::resource("/api/posts/{post}/comments")
+            .route(web::get().to(list))
+            .default_service(only("GET")),
+    )
+    .service(
+        web::resource("/api/counts")
+            .route(web::get().to(counts))
+            .default_service(only("GET")),
+    )
+    .service(
+        web::resource("/avatar/{key}.svg")
+            .route(web::get().to(avatar_svg))
+            .default_service(only("GET")),
+    );
 }
 
 #[derive(Deserialize)]
@@ -35,17 +51,41 @@ struct Paging {
     per_page: Option<usize>,
 }
 
-#[derive(Serialize)]
-struct CommentPage {
+/// One page of a post's approved comments, threaded.
+#[derive(Serialize, ToSchema)]
+pub struct CommentPage {
+    /// The post's key, as asked for.
     post: String,
+    /// Approved comments on the post, replies included.
     total: usize,
+    /// Top-level comments (threads) on the post.
     threads: usize,
     page: usize,
     per_page: usize,
+    /// How many pages of `per_page` threads there are.
     pages: usize,
+    /// This page's threads, oldest first, each with its replies.
     comments: Vec<PublicComment>,
 }
 
+/// The approved comments of a post as a tree, paged by top-level comment.
+#[utoipa::path(get, path = "/api/posts/{post}/comments", tag = "reading",
+    params(
+        ("post" = String, Path, description = "The post's key (percent-encode a `/`)"),
+        ("page" = Option<u64>, Query, description = "Page of threads, from 1", minimum = 1,
+            maximum = 1000000),
+        ("per_page" = Option<u64>, Query, description = "Threads per page (default 50)",
+            minimum = 1, maximum = 200),
+        ("If-None-Match" = Option<String>, Header, description = "An ETag from an earlier answer"),
+    ),
+    responses(
+        (status = 200, description = "The page of threads (empty for an unknown post)",
+            body = CommentPage, headers(("ETag" = String), ("Cache-Control" = String))),
+        (status = 304, description = "Unchanged since the ETag given"),
+        (status = 400, description = "A malformed page or per_page", body = ErrorBody),
+        (status = 404, description = "No post key in the address", body = ErrorBody),
+        (status = 503, description = "The database is busy", body = ErrorBody),
+    ))]
 async fn list(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -55,8 +95,10 @@ async fn list(
     let key = key.into_inner();
     let page = paging.page.unwrap_or(1);
     let per_page = paging.per_page.unwrap_or(DEFAULT_PER_PAGE);
-    if page == 0 {
-        return Err(AppError::BadRequest("page starts at 1.".into()));
+    if page == 0 || page > MAX_PAGE {
+        return Err(AppError::BadRequest(format!(
+            "page must be between 1 and {MAX_PAGE}."
+        )));
     }
     if per_page == 0 || per_page > MAX_PER_PAGE {
         return Err(AppError::BadRequest(format!(
@@ -134,11 +176,22 @@ async fn render_page(
         .map_err(|e| AppError::internal("serializing a comment page", e))
 }
 
-#[derive(Serialize)]
-struct Counts {
+/// Approved-comment counts by post key.
+#[derive(Serialize, ToSchema)]
+pub struct Counts {
+    /// Every post asked for, with 0 for posts with no approved comment.
     counts: std::collections::BTreeMap<String, i64>,
 }
 
+/// Approved-comment counts for many posts in one request.
+#[utoipa::path(get, path = "/api/counts", tag = "reading",
+    params(("post" = Vec<String>, Query, description = "A post key; repeat for more (at most 200)",
+        style = Form, explode)),
+    responses(
+        (status = 200, description = "The counts", body = Counts),
+        (status = 422, description = "No post named, or too many", body = ErrorBody),
+        (status = 503, description = "The database is busy", body = ErrorBody),
+    ))]
 async fn counts(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
     let keys: Vec<String> = url::form_urlencoded::parse(req.query_string().as_bytes())
         .filter(|(name, _)| name == "post")
@@ -167,6 +220,14 @@ async fn counts(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResp
     Ok(HttpResponse::Ok().json(Counts { counts }))
 }
 
+/// The identicon a comment's `avatar` points to.
+#[utoipa::path(get, path = "/avatar/{key}.svg", tag = "reading",
+    params(("key" = String, Path, description = "The avatar key from a comment's `avatar`",
+        pattern = "^[0-9a-f]{32}$")),
+    responses(
+        (status = 200, description = "An SVG identicon", body = String, content_type = "image/svg+xml"),
+        (status = 404, description = "Not an avatar key", body = ErrorBody),
+    ))]
 async fn avatar_svg(key: web::Path<String>) -> Result<HttpResponse, AppError> {
     if !avatar::is_key(&key) {
         return Err(AppError::NotFound("There is no such avatar.".into()));

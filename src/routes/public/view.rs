@@ -11,15 +11,22 @@ use crate::startup::AppState;
 
 /// A comment as blog pages see it. No email, IP or user agent can get in here:
 /// the struct has no field for them.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct PublicComment {
     pub id: i64,
+    /// The comment this one replies to.
     pub parent: Option<i64>,
     pub author: String,
+    /// The author's website.
     pub url: Option<String>,
+    /// An identicon's URL, keyed by an HMAC of the email, never a bare hash of it.
     pub avatar: String,
+    /// The text as safe HTML: paragraphs, line breaks, links with `rel="nofollow ugc"`.
     pub html: String,
+    /// RFC 3339, UTC.
     pub created_at: String,
+    /// Approved replies, oldest first (always empty in a submission's answer).
+    #[schema(no_recursion)]
     pub replies: Vec<PublicComment>,
 }
 

@@ -1,0 +1,295 @@
+//! `/embed.js` in a real headless Chromium, on the demo blog: post through the
+//! widget, moderate, read it back; inline errors; and the no-JavaScript path.
+
+use std::path::Path;
+use std::time::Duration;
+
+use crate::browser::Browser;
+use crate::helpers::{Backend, TestApp, spawn_app};
+
+async fn demo(overrides: &[(&str, &str)]) -> (TestApp, Browser) {
+    // The time-trap is off unless a test turns it on: a test types faster than a person.
+    let mut settings = vec![("DEMO", "true"), ("MIN_SUBMIT_SECONDS", "0")];
+    settings.retain(|(key, _)| !overrides.iter().any(|(k, _)| k == key));
+    settings.extend_from_slice(overrides);
+    let app = spawn_app(Backend::Sqlite, &settings).await;
+    (app, Browser::start().await)
+}
+
+fn newest_comment_id(app: &TestApp) -> i64 {
+    app.query_number("SELECT MAX(id) AS n FROM comments")
+}
+
+async fn active_element_class(browser: &Browser) -> String {
+    let value = browser
+        .client
+        .execute("return document.activeElement.className", vec![])
+        .await
+        .expect("run a script");
+    value.as_str().unwrap_or_default().to_owned()
+}
+
+/// Waits (up to five seconds) for an element's text to contain `expected`.
+async fn wait_for_text(browser: &Browser, css: &str, expected: &str) -> String {
+    let mut text = String::new();
+    for _ in 0..50 {
+        text = browser.text(css).await;
+        if text.contains(expected) {
+            return text;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("{css} says {text:?}, not {expected:?}");
+}
+
+async fn write_comment(browser: &Browser, text: &str, email: &str) {
+    browser.fill("#rd-comment", text).await;
+    browser.fill("#rd-author", "Grace Hopper").await;
+    browser.fill("#rd-email", email).await;
+    browser.click(".rd-button").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_comment_posted_through_the_widget_waits_for_approval_then_shows() {
+    let (app, browser) = demo(&[]).await;
+    browser.goto(&app.url("/demo/")).await;
+    browser.find(".rd-form").await;
+    assert_eq!(
+        browser.text(".rd-notes").await,
+        "Your email address will not be published. Required fields are marked *"
+    );
+    wait_for_text(&browser, ".rd-title", "No comments yet").await;
+
+    write_comment(&browser, "Hello from the widget!", "grace@example.com").await;
+    wait_for_text(
+        &browser,
+        ".rd-notice",
+        "Your comment is awaiting moderation.",
+    )
+    .await;
+    assert!(
+        active_element_class(&browser).await.contains("rd-notice"),
+        "focus moves to the notice"
+    );
+    assert_eq!(
+        browser.count(".rd-comment").await,
+        0,
+        "not shown before approval"
+    );
+
+    let id = newest_comment_id(&app);
+    app.cli_ok(&["comment", "approve", &id.to_string()]);
+    browser.goto(&app.url("/demo/")).await;
+    let shown = wait_for_text(
+        &browser,
+        &format!("#comment-{id}"),
+        "Hello from the widget!",
+    )
+    .await;
+    assert!(shown.contains("Grace Hopper"), "{shown}");
+    wait_for_text(&browser, ".rd-title", "1 Comment").await;
+    wait_for_text(&browser, "[data-replydesk-count]", "1 comment").await;
+
+    if std::env::var("REPLYDESK_SCREENSHOTS").is_ok_and(|v| v == "1") {
+        browser.click(".rd-reply-link").await;
+        browser
+            .fill(
+                "#rd-comment",
+                "A reply, written under the comment it answers.",
+            )
+            .await;
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/demo.png");
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        browser.screenshot(&path).await;
+    }
+    browser.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reply_moves_the_form_under_its_comment_and_appears_in_place() {
+    let (app, browser) = demo(&[("HOLD_ALL", "false")]).await;
+    browser.goto(&app.url("/demo/")).await;
+    browser.find(".rd-form").await;
+    write_comment(&browser, "The first word.", "grace@example.com").await;
+    wait_for_text(&browser, ".rd-notice", "Your comment is published.").await;
+    let first = newest_comment_id(&app);
+    wait_for_text(&browser, &format!("#comment-{first}"), "The first word.").await;
+
+    browser
+        .click(&format!("#comment-{first} .rd-reply-link"))
+        .await;
+    assert_eq!(
+        browser.count(&format!("#comment-{first} #respond")).await,
+        1,
+        "the form moved"
+    );
+    wait_for_text(&browser, ".rd-reply-title", "Reply to Grace Hopper").await;
+    browser.click(".rd-cancel").await;
+    assert_eq!(
+        browser.count(&format!("#comment-{first} #respond")).await,
+        0,
+        "cancel moves it back"
+    );
+
+    // By keyboard: Enter on the reply link moves the form, Escape gives up.
+    browser
+        .find(&format!("#comment-{first} .rd-reply-link"))
+        .await
+        .send_keys("\u{E007}")
+        .await
+        .unwrap();
+    assert_eq!(
+        browser.count(&format!("#comment-{first} #respond")).await,
+        1
+    );
+    let focused = browser
+        .client
+        .execute("return document.activeElement.id", vec![])
+        .await
+        .unwrap();
+    assert_eq!(focused, "rd-comment", "focus moves to the comment box");
+    browser.press("\u{E00C}").await;
+    assert_eq!(
+        browser.count(&format!("#comment-{first} #respond")).await,
+        0,
+        "Escape moves it back"
+    );
+
+    browser
+        .click(&format!("#comment-{first} .rd-reply-link"))
+        .await;
+    browser.fill("#rd-comment", "And a reply to it.").await;
+    browser.click(".rd-button").await;
+    wait_for_text(
+        &browser,
+        &format!("#comment-{first} .rd-replies"),
+        "And a reply to it.",
+    )
+    .await;
+    assert_eq!(
+        app.thread("hello-world").await["comments"][0]["replies"][0]["parent"],
+        first
+    );
+    browser.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bad_email_is_shown_beside_its_field_and_a_quick_robot_is_trapped() {
+    let (app, browser) = demo(&[("MIN_SUBMIT_SECONDS", "30")]).await;
+    browser.goto(&app.url("/demo/")).await;
+    browser.find(".rd-form").await;
+    write_comment(&browser, "My address is wrong.", "not-an-address").await;
+    let error = wait_for_text(&browser, "#rd-email-error", "valid email address").await;
+    assert!(error.contains("name@example.com"), "{error}");
+    let invalid = browser
+        .find("#rd-email")
+        .await
+        .attr("aria-invalid")
+        .await
+        .unwrap();
+    assert_eq!(invalid.as_deref(), Some("true"));
+    assert!(
+        active_element_class(&browser).await.contains("rd-errors"),
+        "focus moves to the errors"
+    );
+    assert_eq!(app.query_number("SELECT COUNT(*) AS n FROM comments"), 0);
+
+    // Corrected at once, thirty seconds before a person could have: the widget's
+    // render-time token marks it spam, and the page is told it is held.
+    browser.fill("#rd-email", "grace@example.com").await;
+    browser.click(".rd-button").await;
+    wait_for_text(
+        &browser,
+        ".rd-notice",
+        "Your comment is awaiting moderation.",
+    )
+    .await;
+    let trapped = "SELECT COUNT(*) AS n FROM comments WHERE status = 'spam' AND reasons LIKE '%faster than a person%'";
+    assert_eq!(
+        app.query_number(trapped),
+        1,
+        "{}",
+        app.cli_ok(&["comment", "show", &newest_comment_id(&app).to_string()])
+    );
+    browser.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_javascript_the_plain_form_lands_on_the_awaiting_moderation_notice() {
+    let (app, browser) = demo(&[]).await;
+    browser.goto(&app.url("/demo/plain.html")).await;
+    assert_eq!(browser.count("script").await, 0, "the page has no script");
+    browser
+        .fill("#comment", "Posted with no JavaScript at all.")
+        .await;
+    browser.fill("#author", "Grace Hopper").await;
+    browser.fill("#email", "grace@example.com").await;
+    browser.click("form button").await;
+    let notice = browser.text("#awaiting").await;
+    assert_eq!(notice, "Your comment is awaiting moderation.");
+    assert_eq!(
+        browser.current_path().await,
+        "/demo/plain.html?replydesk=awaiting-moderation"
+    );
+    assert_eq!(
+        app.query_number("SELECT COUNT(*) AS n FROM comments WHERE status = 'pending'"),
+        1
+    );
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn the_widget_files_are_small_cached_and_revalidated() {
+    use std::io::Write;
+    let app = spawn_app(Backend::Sqlite, &[]).await;
+    let mut gzipped = 0;
+    for (path, kind) in [("/embed.js", "text/javascript"), ("/embed.css", "text/css")] {
+        let response = app.get(path).await;
+        assert_eq!(response.status(), 200);
+        let headers = response.headers().clone();
+        assert!(headers["content-type"].to_str().unwrap().starts_with(kind));
+        assert_eq!(headers["cache-control"], "public, max-age=3600");
+        let tag = headers["etag"].to_str().unwrap().to_owned();
+        let body = response.bytes().await.unwrap();
+        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        encoder.write_all(&body).unwrap();
+        gzipped += encoder.finish().unwrap().len();
+
+        let again = app
+            .client
+            .get(app.url(path))
+            .header("If-None-Match", &tag)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(again.status(), 304, "{path}");
+    }
+    assert!(
+        gzipped < 20 * 1024,
+        "embed.js + embed.css are {gzipped} bytes gzipped"
+    );
+}
+
+#[tokio::test]
+async fn the_demo_blog_is_served_only_in_demo_mode() {
+    let app = spawn_app(Backend::Sqlite, &[]).await;
+    assert_eq!(app.get("/demo/").await.status(), 404);
+    let demo = spawn_app(Backend::Sqlite, &[("DEMO", "true")]).await;
+    let page = demo.get("/demo/").await;
+    assert_eq!(page.status(), 200);
+    assert!(
+        page.text()
+            .await
+            .unwrap()
+            .contains(r#"<script src="/embed.js" async></script>"#)
+    );
+    let plain = demo.get("/demo/plain.html").await.text().await.unwrap();
+    assert!(!plain.contains("awaiting moderation."));
+    let held = demo
+        .get("/demo/plain.html?replydesk=awaiting-moderation")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(held.contains("Your comment is awaiting moderation."));
+}
