@@ -77,8 +77,17 @@ async fn a_comment_posted_through_the_widget_waits_for_approval_then_shows() {
         "not shown before approval"
     );
 
+    // A moderator approves it on the admin page, in the same browser.
     let id = newest_comment_id(&app);
-    app.cli_ok(&["comment", "approve", &id.to_string()]);
+    app.add_moderator("admin@example.com");
+    browser.goto(&app.url("/admin/login")).await;
+    browser.fill("#email", "admin@example.com").await;
+    browser.fill("#password", crate::admin::PASSWORD).await;
+    browser.click("form button[type=submit]").await;
+    browser
+        .click(&format!("button[value=\"approve:{id}\"]"))
+        .await;
+    wait_for_text(&browser, "[role=status]", "1 comment approved.").await;
     browser.goto(&app.url("/demo/")).await;
     let shown = wait_for_text(
         &browser,
