@@ -1,6 +1,7 @@
 //! The `comments` table: what commenters wrote, with the private fields kept here.
 
 use chrono::NaiveDateTime;
+use diesel::dsl::{exists, max};
 use diesel::prelude::*;
 
 use super::AnyConnection;
@@ -73,7 +74,7 @@ pub fn find_parent(conn: &mut AnyConnection, id: i64) -> QueryResult<Option<(i64
     comments::table
         .find(id)
         .select((comments::post_id, comments::status, comments::depth))
-        .first(conn)
+        .get_result(conn)
         .optional()
 }
 
@@ -123,10 +124,8 @@ pub fn last_from_sender(
         Some(ip) => comments::table
             .filter(comments::ip.eq(ip))
             .filter(comments::created_at.gt(since))
-            .select(comments::created_at)
-            .order(comments::created_at.desc())
-            .first(conn)
-            .optional()?,
+            .select(max(comments::created_at))
+            .get_result(conn)?,
         None => None,
     };
     let by_email = if email.is_empty() {
@@ -135,10 +134,8 @@ pub fn last_from_sender(
         comments::table
             .filter(comments::email.eq(email))
             .filter(comments::created_at.gt(since))
-            .select(comments::created_at)
-            .order(comments::created_at.desc())
-            .first(conn)
-            .optional()?
+            .select(max(comments::created_at))
+            .get_result(conn)?
     };
     Ok(by_ip.max(by_email))
 }
@@ -148,13 +145,12 @@ pub fn has_approved(conn: &mut AnyConnection, email: &str) -> QueryResult<bool> 
     if email.is_empty() {
         return Ok(false);
     }
-    let found: Option<i64> = comments::table
-        .filter(comments::email.eq(email))
-        .filter(comments::status.eq("approved"))
-        .select(comments::id)
-        .first(conn)
-        .optional()?;
-    Ok(found.is_some())
+    diesel::select(exists(
+        comments::table
+            .filter(comments::email.eq(email))
+            .filter(comments::status.eq("approved")),
+    ))
+    .get_result(conn)
 }
 
 /// Every approved comment of a post, oldest first, for the public tree.
@@ -172,7 +168,7 @@ pub fn find(conn: &mut AnyConnection, id: i64) -> QueryResult<Option<Comment>> {
     comments::table
         .find(id)
         .select(Comment::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()
 }
 
@@ -365,7 +361,7 @@ pub fn find_by_source(
     comments::table
         .filter(comments::source_id.eq(source_id))
         .select((comments::id, comments::post_id, comments::depth))
-        .first(conn)
+        .get_result(conn)
         .optional()
 }
 

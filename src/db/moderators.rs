@@ -21,12 +21,10 @@ pub fn insert(conn: &mut AnyConnection, moderator: &NewModerator<'_>) -> QueryRe
 }
 
 pub fn exists(conn: &mut AnyConnection, email: &str) -> QueryResult<bool> {
-    let found: Option<i64> = moderators::table
-        .filter(moderators::email.eq(email))
-        .select(moderators::id)
-        .first(conn)
-        .optional()?;
-    Ok(found.is_some())
+    diesel::select(diesel::dsl::exists(
+        moderators::table.filter(moderators::email.eq(email)),
+    ))
+    .get_result(conn)
 }
 
 /// Removes a moderator; returns whether there was one to remove.
@@ -72,7 +70,7 @@ pub fn credentials(conn: &mut AnyConnection, email: &str) -> QueryResult<Option<
     moderators::table
         .filter(moderators::email.eq(email))
         .select((moderators::id, moderators::email, moderators::password_hash))
-        .first(conn)
+        .get_result(conn)
         .optional()
 }
 
@@ -80,7 +78,7 @@ pub fn password_hash_of(conn: &mut AnyConnection, id: i64) -> QueryResult<Option
     moderators::table
         .find(id)
         .select(moderators::password_hash)
-        .first(conn)
+        .get_result(conn)
         .optional()
 }
 
@@ -123,7 +121,7 @@ pub fn id_of(conn: &mut AnyConnection, email: &str) -> QueryResult<Option<i64>> 
     moderators::table
         .filter(moderators::email.eq(email))
         .select(moderators::id)
-        .first(conn)
+        .get_result(conn)
         .optional()
 }
 

@@ -179,14 +179,13 @@ pub fn exists(
     comment_id: i64,
     recipient: &str,
 ) -> QueryResult<bool> {
-    let found: Option<i64> = mail_outbox::table
-        .filter(mail_outbox::comment_id.eq(comment_id))
-        .filter(mail_outbox::kind.eq(kind))
-        .filter(mail_outbox::recipient.eq(recipient))
-        .select(mail_outbox::id)
-        .first(conn)
-        .optional()?;
-    Ok(found.is_some())
+    diesel::select(diesel::dsl::exists(
+        mail_outbox::table
+            .filter(mail_outbox::comment_id.eq(comment_id))
+            .filter(mail_outbox::kind.eq(kind))
+            .filter(mail_outbox::recipient.eq(recipient)),
+    ))
+    .get_result(conn)
 }
 
 /// An e-mail as its recipient's personal-data export shows it.

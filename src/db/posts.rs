@@ -33,7 +33,7 @@ pub fn find_by_key(conn: &mut AnyConnection, key: &str) -> QueryResult<Option<Po
     posts::table
         .filter(posts::post_key.eq(key))
         .select(Post::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()
 }
 
@@ -74,7 +74,10 @@ pub fn approved_counts(
 }
 
 pub fn find(conn: &mut AnyConnection, id: i64) -> QueryResult<Post> {
-    posts::table.find(id).select(Post::as_select()).first(conn)
+    posts::table
+        .find(id)
+        .select(Post::as_select())
+        .get_result(conn)
 }
 
 /// A post brought in by an import, with the columns an export carries.

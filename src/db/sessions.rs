@@ -44,7 +44,7 @@ pub fn find(conn: &mut AnyConnection, id: &str, now: NaiveDateTime) -> QueryResu
             moderators::email,
             sessions::csrf_token,
         ))
-        .first(conn)
+        .get_result(conn)
         .optional()
 }
 

@@ -38,7 +38,7 @@ fn read(conn: &mut AnyConnection, name: &str) -> QueryResult<Option<String>> {
     settings::table
         .find(name)
         .select(settings::value)
-        .first(conn)
+        .get_result(conn)
         .optional()
 }
 
