@@ -7,6 +7,7 @@
 //! thread 15 % of its time on the submission path.
 
 pub mod audit;
+mod checkpoint;
 pub mod comments;
 pub mod locks;
 pub mod moderators;
