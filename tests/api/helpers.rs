@@ -227,8 +227,15 @@ impl TestApp {
     /// writing to the test's own database directly.
     pub fn execute_sql(&self, sql: &str) {
         let done = match self.db.url.strip_prefix("sqlite://") {
-            Some(path) => diesel::sql_query(sql)
-                .execute(&mut SqliteConnection::establish(path).expect("sqlite")),
+            Some(path) => {
+                let mut conn = SqliteConnection::establish(path).expect("sqlite");
+                // The server's writer and checkpoint threads hold the file's
+                // locks for moments at a time; wait for them as the server does.
+                diesel::sql_query("PRAGMA busy_timeout = 5000")
+                    .execute(&mut conn)
+                    .expect("busy timeout");
+                diesel::sql_query(sql).execute(&mut conn)
+            }
             None => diesel::sql_query(sql)
                 .execute(&mut PgConnection::establish(&self.db.url).expect("postgres")),
         };
