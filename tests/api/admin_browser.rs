@@ -63,7 +63,9 @@ async fn a_moderator_works_the_queue_in_a_browser() {
         browser.press(key).await;
     }
     browser.press("a").await;
-    let notice = browser.text("[role=status]").await;
+    let notice = browser
+        .wait_for_text("[role=status]", "1 comment approved.")
+        .await;
     assert_eq!(notice, "1 comment approved.");
     assert_eq!(browser.count(".comment").await, 3);
 
@@ -81,7 +83,9 @@ async fn a_moderator_works_the_queue_in_a_browser() {
         .await
         .unwrap();
     browser.click("button[name=bulk]").await;
-    let notice = browser.text("[role=status]").await;
+    let notice = browser
+        .wait_for_text("[role=status]", "2 comments marked as spam.")
+        .await;
     assert_eq!(notice, "2 comments marked as spam.");
     assert_eq!(browser.count(".comment").await, 1);
     assert_eq!(browser.text(".comment .author").await, "Ada Lovelace");

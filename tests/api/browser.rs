@@ -87,6 +87,25 @@ impl Browser {
         self.find(css).await.text().await.expect("element text")
     }
 
+    /// Waits (up to ten seconds) for an element's text to contain `expected`.
+    /// After a form is sent the old page may still be showing, or be replaced
+    /// between finding an element and reading it; both are read again.
+    pub async fn wait_for_text(&self, css: &str, expected: &str) -> String {
+        let mut seen = String::new();
+        for _ in 0..100 {
+            if let Ok(element) = self.client.find(Locator::Css(css)).await
+                && let Ok(text) = element.text().await
+            {
+                if text.contains(expected) {
+                    return text;
+                }
+                seen = text;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("{css} says {seen:?}, not {expected:?}");
+    }
+
     pub async fn count(&self, css: &str) -> usize {
         self.client
             .find_all(Locator::Css(css))

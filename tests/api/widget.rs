@@ -2,7 +2,6 @@
 //! widget, moderate, read it back; inline errors; and the no-JavaScript path.
 
 use std::path::Path;
-use std::time::Duration;
 
 use crate::browser::Browser;
 use crate::helpers::{Backend, TestApp, spawn_app};
@@ -29,19 +28,6 @@ async fn active_element_class(browser: &Browser) -> String {
     value.as_str().unwrap_or_default().to_owned()
 }
 
-/// Waits (up to five seconds) for an element's text to contain `expected`.
-async fn wait_for_text(browser: &Browser, css: &str, expected: &str) -> String {
-    let mut text = String::new();
-    for _ in 0..50 {
-        text = browser.text(css).await;
-        if text.contains(expected) {
-            return text;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("{css} says {text:?}, not {expected:?}");
-}
-
 async fn write_comment(browser: &Browser, text: &str, email: &str) {
     browser.fill("#rd-comment", text).await;
     browser.fill("#rd-author", "Grace Hopper").await;
@@ -58,15 +44,12 @@ async fn a_comment_posted_through_the_widget_waits_for_approval_then_shows() {
         browser.text(".rd-notes").await,
         "Your email address will not be published. Required fields are marked *"
     );
-    wait_for_text(&browser, ".rd-title", "No comments yet").await;
+    browser.wait_for_text(".rd-title", "No comments yet").await;
 
     write_comment(&browser, "Hello from the widget!", "grace@example.com").await;
-    wait_for_text(
-        &browser,
-        ".rd-notice",
-        "Your comment is awaiting moderation.",
-    )
-    .await;
+    browser
+        .wait_for_text(".rd-notice", "Your comment is awaiting moderation.")
+        .await;
     assert!(
         active_element_class(&browser).await.contains("rd-notice"),
         "focus moves to the notice"
@@ -87,17 +70,18 @@ async fn a_comment_posted_through_the_widget_waits_for_approval_then_shows() {
     browser
         .click(&format!("button[value=\"approve:{id}\"]"))
         .await;
-    wait_for_text(&browser, "[role=status]", "1 comment approved.").await;
+    browser
+        .wait_for_text("[role=status]", "1 comment approved.")
+        .await;
     browser.goto(&app.url("/demo/")).await;
-    let shown = wait_for_text(
-        &browser,
-        &format!("#comment-{id}"),
-        "Hello from the widget!",
-    )
-    .await;
+    let shown = browser
+        .wait_for_text(&format!("#comment-{id}"), "Hello from the widget!")
+        .await;
     assert!(shown.contains("Grace Hopper"), "{shown}");
-    wait_for_text(&browser, ".rd-title", "1 Comment").await;
-    wait_for_text(&browser, "[data-replydesk-count]", "1 comment").await;
+    browser.wait_for_text(".rd-title", "1 Comment").await;
+    browser
+        .wait_for_text("[data-replydesk-count]", "1 comment")
+        .await;
 
     if std::env::var("REPLYDESK_SCREENSHOTS").is_ok_and(|v| v == "1") {
         browser.click(".rd-reply-link").await;
@@ -120,9 +104,13 @@ async fn a_reply_moves_the_form_under_its_comment_and_appears_in_place() {
     browser.goto(&app.url("/demo/")).await;
     browser.find(".rd-form").await;
     write_comment(&browser, "The first word.", "grace@example.com").await;
-    wait_for_text(&browser, ".rd-notice", "Your comment is published.").await;
+    browser
+        .wait_for_text(".rd-notice", "Your comment is published.")
+        .await;
     let first = newest_comment_id(&app);
-    wait_for_text(&browser, &format!("#comment-{first}"), "The first word.").await;
+    browser
+        .wait_for_text(&format!("#comment-{first}"), "The first word.")
+        .await;
 
     browser
         .click(&format!("#comment-{first} .rd-reply-link"))
@@ -132,7 +120,9 @@ async fn a_reply_moves_the_form_under_its_comment_and_appears_in_place() {
         1,
         "the form moved"
     );
-    wait_for_text(&browser, ".rd-reply-title", "Reply to Grace Hopper").await;
+    browser
+        .wait_for_text(".rd-reply-title", "Reply to Grace Hopper")
+        .await;
     browser.click(".rd-cancel").await;
     assert_eq!(
         browser.count(&format!("#comment-{first} #respond")).await,
@@ -169,12 +159,12 @@ async fn a_reply_moves_the_form_under_its_comment_and_appears_in_place() {
         .await;
     browser.fill("#rd-comment", "And a reply to it.").await;
     browser.click(".rd-button").await;
-    wait_for_text(
-        &browser,
-        &format!("#comment-{first} .rd-replies"),
-        "And a reply to it.",
-    )
-    .await;
+    browser
+        .wait_for_text(
+            &format!("#comment-{first} .rd-replies"),
+            "And a reply to it.",
+        )
+        .await;
     assert_eq!(
         app.thread("hello-world").await["comments"][0]["replies"][0]["parent"],
         first
@@ -188,7 +178,9 @@ async fn a_bad_email_is_shown_beside_its_field_and_a_quick_robot_is_trapped() {
     browser.goto(&app.url("/demo/")).await;
     browser.find(".rd-form").await;
     write_comment(&browser, "My address is wrong.", "not-an-address").await;
-    let error = wait_for_text(&browser, "#rd-email-error", "valid email address").await;
+    let error = browser
+        .wait_for_text("#rd-email-error", "valid email address")
+        .await;
     assert!(error.contains("name@example.com"), "{error}");
     let invalid = browser
         .find("#rd-email")
@@ -207,12 +199,9 @@ async fn a_bad_email_is_shown_beside_its_field_and_a_quick_robot_is_trapped() {
     // render-time token marks it spam, and the page is told it is held.
     browser.fill("#rd-email", "grace@example.com").await;
     browser.click(".rd-button").await;
-    wait_for_text(
-        &browser,
-        ".rd-notice",
-        "Your comment is awaiting moderation.",
-    )
-    .await;
+    browser
+        .wait_for_text(".rd-notice", "Your comment is awaiting moderation.")
+        .await;
     let trapped = "SELECT COUNT(*) AS n FROM comments WHERE status = 'spam' AND reasons LIKE '%faster than a person%'";
     assert_eq!(
         app.query_number(trapped),
