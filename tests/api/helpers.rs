@@ -227,15 +227,7 @@ impl TestApp {
     /// writing to the test's own database directly.
     pub fn execute_sql(&self, sql: &str) {
         let done = match self.db.url.strip_prefix("sqlite://") {
-            Some(path) => {
-                let mut conn = SqliteConnection::establish(path).expect("sqlite");
-                // The server's writer and checkpoint threads hold the file's
-                // locks for moments at a time; wait for them as the server does.
-                diesel::sql_query("PRAGMA busy_timeout = 5000")
-                    .execute(&mut conn)
-                    .expect("busy timeout");
-                diesel::sql_query(sql).execute(&mut conn)
-            }
+            Some(path) => diesel::sql_query(sql).execute(&mut sqlite(path)),
             None => diesel::sql_query(sql)
                 .execute(&mut PgConnection::establish(&self.db.url).expect("postgres")),
         };
@@ -250,8 +242,7 @@ impl TestApp {
             n: i64,
         }
         let row: Number = match self.db.url.strip_prefix("sqlite://") {
-            Some(path) => diesel::sql_query(sql)
-                .get_result(&mut SqliteConnection::establish(path).expect("sqlite")),
+            Some(path) => diesel::sql_query(sql).get_result(&mut sqlite(path)),
             None => diesel::sql_query(sql)
                 .get_result(&mut PgConnection::establish(&self.db.url).expect("postgres")),
         }
@@ -327,4 +318,15 @@ pub fn ids(comments: &Value) -> Vec<i64> {
         .iter()
         .map(|c| c["id"].as_i64().expect("an id"))
         .collect()
+}
+
+/// A connection of the test's own to a server's SQLite file. The server's
+/// writer and checkpoint threads hold the file's locks for moments at a time;
+/// it waits for them as the server's own connections do.
+fn sqlite(path: &str) -> SqliteConnection {
+    let mut conn = SqliteConnection::establish(path).expect("sqlite");
+    diesel::sql_query("PRAGMA busy_timeout = 5000")
+        .execute(&mut conn)
+        .expect("busy timeout");
+    conn
 }
