@@ -18,6 +18,7 @@ pub mod schema;
 pub mod sessions;
 pub mod stats;
 pub mod stored_settings;
+mod syncer;
 pub mod throttle;
 pub mod writer;
 

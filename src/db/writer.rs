@@ -2,7 +2,7 @@
 //! transactions, so a burst of submissions costs one sync to disk per batch
 //! instead of one per comment. Each piece of work runs in its own savepoint, so
 //! one refusal rolls back only itself, and nobody is answered before the batch
-//! is durably committed.
+//! is on disk: the sync thread answers them once it has flushed the log.
 
 use std::sync::mpsc;
 use std::thread;
@@ -13,14 +13,15 @@ use diesel::r2d2::ManageConnection;
 use tokio::sync::oneshot;
 
 use super::checkpoint::Checkpointer;
+use super::syncer::{Commit, Syncer};
 use super::{AnyConnection, Manager};
+use crate::configuration::DatabaseUrl;
 use crate::error::AppError;
 
 /// The most pieces of work one transaction takes.
 const MAX_BATCH: usize = 256;
 
 type Work = Box<dyn FnOnce(&mut AnyConnection) -> Result<(), AppError> + Send>;
-type Commit = oneshot::Sender<Result<(), String>>;
 
 /// The sending side of the writer thread's queue.
 #[derive(Clone)]
@@ -29,19 +30,25 @@ pub struct Writer {
 }
 
 impl Writer {
-    /// Starts the writer thread on a connection of its own.
+    /// Starts the writer thread on a connection of its own to a SQLite file.
     pub fn start(manager: &Manager) -> Result<Self, String> {
-        let mut conn = manager.connect().map_err(|e| e.to_string())?;
-        let checkpointer = match &mut conn {
-            AnyConnection::Sqlite(c) => {
-                // Checkpoints run on their own thread; the indexes the writer
-                // walks stay cached (16 MiB, against SQLite's 2 MiB default).
-                c.batch_execute("PRAGMA wal_autocheckpoint = 0; PRAGMA cache_size = -16384")
-                    .map_err(|e| e.to_string())?;
-                Some(Checkpointer::start(manager)?)
-            }
-            AnyConnection::Postgresql(_) => None,
+        let DatabaseUrl::Sqlite(path) = &manager.url else {
+            return Err("the group-commit writer is for SQLite only".into());
         };
+        let mut conn = manager.connect().map_err(|e| e.to_string())?;
+        let AnyConnection::Sqlite(c) = &mut conn else {
+            return Err("the group-commit writer is for SQLite only".into());
+        };
+        // Checkpoints run on their own thread, and so does the flush of each
+        // commit (see `syncer`); the indexes the writer walks stay cached
+        // (16 MiB, against SQLite's 2 MiB default).
+        c.batch_execute(
+            "PRAGMA wal_autocheckpoint = 0; PRAGMA synchronous = NORMAL; \
+             PRAGMA cache_size = -16384",
+        )
+        .map_err(|e| e.to_string())?;
+        let checkpointer = Checkpointer::start(manager)?;
+        let syncer = Syncer::start(path.clone())?;
         let (queue, jobs) = mpsc::channel::<(Work, Commit)>();
         thread::Builder::new()
             .name("replydesk-writer".into())
@@ -54,10 +61,8 @@ impl Writer {
                             Err(_) => break,
                         }
                     }
-                    run_batch(&mut conn, batch);
-                    if let Some(checkpointer) = &checkpointer {
-                        checkpointer.nudge();
-                    }
+                    run_batch(&mut conn, batch, &syncer);
+                    checkpointer.nudge();
                 }
             })
             .map_err(|e| e.to_string())?;
@@ -96,7 +101,7 @@ impl Writer {
     }
 }
 
-fn run_batch(conn: &mut AnyConnection, batch: Vec<(Work, Commit)>) {
+fn run_batch(conn: &mut AnyConnection, batch: Vec<(Work, Commit)>, syncer: &Syncer) {
     let begun = match conn {
         AnyConnection::Sqlite(c) => {
             AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")
@@ -115,12 +120,13 @@ fn run_batch(conn: &mut AnyConnection, batch: Vec<(Work, Commit)>) {
         let _ = conn.transaction(|c| work(c));
         commits.push(commit);
     }
-    let committed = <AnyConnection as Connection>::TransactionManager::commit_transaction(conn)
-        .map_err(|e| e.to_string());
-    if committed.is_err() {
-        let _ = <AnyConnection as Connection>::TransactionManager::rollback_transaction(conn);
-    }
-    for commit in commits {
-        let _ = commit.send(committed.clone());
+    match <AnyConnection as Connection>::TransactionManager::commit_transaction(conn) {
+        Ok(()) => syncer.answer_when_durable(commits),
+        Err(e) => {
+            let _ = <AnyConnection as Connection>::TransactionManager::rollback_transaction(conn);
+            for commit in commits {
+                let _ = commit.send(Err(e.to_string()));
+            }
+        }
     }
 }
