@@ -18,7 +18,7 @@ pub struct Entry {
 }
 
 #[derive(Debug, Insertable)]
-#[diesel(table_name = audit_log)]
+#[diesel(table_name = audit_log, treat_none_as_null = true)]
 pub struct NewEntry<'a> {
     pub comment_id: Option<i64>,
     pub actor: &'a str,
@@ -29,10 +29,10 @@ pub struct NewEntry<'a> {
 }
 
 pub fn record(conn: &mut AnyConnection, entry: &NewEntry<'_>) -> QueryResult<()> {
-    diesel::insert_into(audit_log::table)
+    native!(conn, c => diesel::insert_into(audit_log::table)
         .values(entry)
-        .execute(conn)
-        .map(drop)
+        .execute(c))
+    .map(drop)
 }
 
 /// A comment's history, oldest first.

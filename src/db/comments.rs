@@ -44,7 +44,7 @@ pub struct PublicRow {
 }
 
 #[derive(Debug, Insertable)]
-#[diesel(table_name = comments)]
+#[diesel(table_name = comments, treat_none_as_null = true)]
 pub struct NewComment<'a> {
     pub post_id: i64,
     pub parent_id: Option<i64>,
@@ -63,19 +63,19 @@ pub struct NewComment<'a> {
 }
 
 pub fn insert(conn: &mut AnyConnection, comment: &NewComment<'_>) -> QueryResult<i64> {
-    diesel::insert_into(comments::table)
+    native!(conn, c => diesel::insert_into(comments::table)
         .values(comment)
         .returning(comments::id)
-        .get_result(conn)
+        .get_result(c))
 }
 
 /// The parent a reply names, with just what the reply rules need.
 pub fn find_parent(conn: &mut AnyConnection, id: i64) -> QueryResult<Option<(i64, String, i32)>> {
-    comments::table
+    native!(conn, c => comments::table
         .find(id)
         .select((comments::post_id, comments::status, comments::depth))
-        .get_result(conn)
-        .optional()
+        .get_result(c))
+    .optional()
 }
 
 /// Whether the same person already left the same words in the same place
@@ -97,9 +97,9 @@ pub fn duplicate_exists(
                 .filter(comments::status.ne("trash"))
                 .select((comments::parent_id, comments::body));
             if by_email {
-                query.filter(comments::email.eq(email)).load(conn)
+                native!(conn, c => query.filter(comments::email.eq(email)).load(c))
             } else {
-                query.filter(comments::author.eq(author)).load(conn)
+                native!(conn, c => query.filter(comments::author.eq(author)).load(c))
             }
         };
     let same = |rows: Vec<(Option<i64>, String)>| {
@@ -121,21 +121,21 @@ pub fn last_from_sender(
     since: NaiveDateTime,
 ) -> QueryResult<Option<NaiveDateTime>> {
     let by_ip = match ip {
-        Some(ip) => comments::table
+        Some(ip) => native!(conn, c => comments::table
             .filter(comments::ip.eq(ip))
             .filter(comments::created_at.gt(since))
             .select(max(comments::created_at))
-            .get_result(conn)?,
+            .get_result(c))?,
         None => None,
     };
     let by_email = if email.is_empty() {
         None
     } else {
-        comments::table
+        native!(conn, c => comments::table
             .filter(comments::email.eq(email))
             .filter(comments::created_at.gt(since))
             .select(max(comments::created_at))
-            .get_result(conn)?
+            .get_result(c))?
     };
     Ok(by_ip.max(by_email))
 }
@@ -145,31 +145,31 @@ pub fn has_approved(conn: &mut AnyConnection, email: &str) -> QueryResult<bool> 
     if email.is_empty() {
         return Ok(false);
     }
-    diesel::select(exists(
+    native!(conn, c => diesel::select(exists(
         comments::table
             .filter(comments::email.eq(email))
             .filter(comments::status.eq("approved")),
     ))
-    .get_result(conn)
+    .get_result(c))
 }
 
 /// Every approved comment of a post, oldest first, for the public tree.
 pub fn approved_for_post(conn: &mut AnyConnection, post_id: i64) -> QueryResult<Vec<PublicRow>> {
-    comments::table
+    native!(conn, c => comments::table
         .filter(comments::post_id.eq(post_id))
         .filter(comments::status.eq("approved"))
         .order((comments::created_at.asc(), comments::id.asc()))
         .select(PublicRow::as_select())
-        .load(conn)
+        .load(c))
 }
 
 /// A whole comment, with its private fields, for moderators and tools.
 pub fn find(conn: &mut AnyConnection, id: i64) -> QueryResult<Option<Comment>> {
-    comments::table
+    native!(conn, c => comments::table
         .find(id)
         .select(Comment::as_select())
-        .get_result(conn)
-        .optional()
+        .get_result(c))
+    .optional()
 }
 
 /// Moves a comment to a new status if it is still in `from`; returns whether it

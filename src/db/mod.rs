@@ -5,6 +5,22 @@
 //! `first`: `first` binds its `LIMIT` as a parameter, and SQLite re-prepares a
 //! statement whose `LIMIT` is bound every time it runs, which cost the writer
 //! thread 15 % of its time on the submission path.
+//!
+//! The statements every submission or page view runs go through [`native!`].
+
+/// Runs one diesel query on the backend's own connection, written once and
+/// compiled for each backend. Through `MultiConnection`, diesel renders a
+/// statement's SQL afresh on every run, even when the prepared statement is
+/// cached: on the submission path that was a tenth of the writer's time. On
+/// the backend's own connection a cached statement is only bound and run.
+macro_rules! native {
+    ($conn:expr, $c:ident => $query:expr) => {
+        match $conn {
+            $crate::db::AnyConnection::Sqlite($c) => $query,
+            $crate::db::AnyConnection::Postgresql($c) => $query,
+        }
+    };
+}
 
 pub mod audit;
 mod checkpoint;

@@ -52,10 +52,10 @@ pub fn count(conn: &mut AnyConnection) -> QueryResult<i64> {
 
 /// Every moderator's address, for the "please moderate" e-mails.
 pub fn all_emails(conn: &mut AnyConnection) -> QueryResult<Vec<String>> {
-    moderators::table
+    native!(conn, c => moderators::table
         .order(moderators::id.asc())
         .select(moderators::email)
-        .load(conn)
+        .load(c))
 }
 
 /// What the login check needs.

@@ -9,7 +9,7 @@ use super::schema::mail_outbox;
 use super::{AnyConnection, now};
 
 #[derive(Debug, Insertable)]
-#[diesel(table_name = mail_outbox)]
+#[diesel(table_name = mail_outbox, treat_none_as_null = true)]
 struct NewRow<'a> {
     kind: &'a str,
     comment_id: Option<i64>,
@@ -42,19 +42,20 @@ pub fn enqueue(
     recipient: &str,
 ) -> QueryResult<()> {
     let at = now();
-    diesel::insert_into(mail_outbox::table)
-        .values(NewRow {
-            kind,
-            comment_id,
-            recipient,
-            subject: "",
-            body_text: "",
-            body_html: "",
-            next_attempt_at: at,
-            created_at: at,
-        })
-        .execute(conn)
-        .map(drop)
+    let row = NewRow {
+        kind,
+        comment_id,
+        recipient,
+        subject: "",
+        body_text: "",
+        body_html: "",
+        next_attempt_at: at,
+        created_at: at,
+    };
+    native!(conn, c => diesel::insert_into(mail_outbox::table)
+        .values(&row)
+        .execute(c))
+    .map(drop)
 }
 
 #[derive(QueryableByName)]

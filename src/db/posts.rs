@@ -30,11 +30,11 @@ pub struct NewPost<'a> {
 }
 
 pub fn find_by_key(conn: &mut AnyConnection, key: &str) -> QueryResult<Option<Post>> {
-    posts::table
+    native!(conn, c => posts::table
         .filter(posts::post_key.eq(key))
         .select(Post::as_select())
-        .get_result(conn)
-        .optional()
+        .get_result(c))
+    .optional()
 }
 
 pub fn insert(conn: &mut AnyConnection, post: &NewPost<'_>) -> QueryResult<Post> {
@@ -47,18 +47,18 @@ pub fn insert(conn: &mut AnyConnection, post: &NewPost<'_>) -> QueryResult<Post>
 /// Marks the post's public comments as changed, so cached copies and ETags expire
 /// on every instance that shares the database, and recounts its approved comments.
 pub fn bump_version(conn: &mut AnyConnection, post_id: i64) -> QueryResult<()> {
-    let approved: i64 = comments::table
+    let approved: i64 = native!(conn, c => comments::table
         .filter(comments::post_id.eq(post_id))
         .filter(comments::status.eq("approved"))
         .count()
-        .get_result(conn)?;
-    diesel::update(posts::table.find(post_id))
+        .get_result(c))?;
+    native!(conn, c => diesel::update(posts::table.find(post_id))
         .set((
             posts::version.eq(posts::version + 1),
             posts::approved_count.eq(approved),
         ))
-        .execute(conn)
-        .map(drop)
+        .execute(c))
+    .map(drop)
 }
 
 /// Approved-comment counts for the posts that exist among `keys`: one indexed
@@ -67,10 +67,10 @@ pub fn approved_counts(
     conn: &mut AnyConnection,
     keys: &[String],
 ) -> QueryResult<Vec<(String, i64)>> {
-    posts::table
+    native!(conn, c => posts::table
         .filter(posts::post_key.eq_any(keys))
         .select((posts::post_key, posts::approved_count))
-        .load(conn)
+        .load(c))
 }
 
 pub fn find(conn: &mut AnyConnection, id: i64) -> QueryResult<Post> {

@@ -35,11 +35,11 @@ pub fn secret_key(conn: &mut AnyConnection) -> QueryResult<String> {
 }
 
 fn read(conn: &mut AnyConnection, name: &str) -> QueryResult<Option<String>> {
-    settings::table
+    native!(conn, c => settings::table
         .find(name)
         .select(settings::value)
-        .get_result(conn)
-        .optional()
+        .get_result(c))
+    .optional()
 }
 
 const RULE_PREFIX: &str = "rule.";
