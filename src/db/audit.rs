@@ -2,6 +2,7 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Nullable, Text, Timestamp};
 
 use super::AnyConnection;
 use super::schema::audit_log;
@@ -17,8 +18,7 @@ pub struct Entry {
     pub created_at: NaiveDateTime,
 }
 
-#[derive(Debug, Insertable)]
-#[diesel(table_name = audit_log, treat_none_as_null = true)]
+#[derive(Debug)]
 pub struct NewEntry<'a> {
     pub comment_id: Option<i64>,
     pub actor: &'a str,
@@ -28,9 +28,27 @@ pub struct NewEntry<'a> {
     pub created_at: NaiveDateTime,
 }
 
+/// Records one change, as `INSERT .. SELECT` of bound values so that diesel
+/// caches the statement by type (see `comments::insert`): every submission runs it.
 pub fn record(conn: &mut AnyConnection, entry: &NewEntry<'_>) -> QueryResult<()> {
+    let values = diesel::select((
+        entry.comment_id.into_sql::<Nullable<BigInt>>(),
+        entry.actor.into_sql::<Text>(),
+        entry.from_status.into_sql::<Nullable<Text>>(),
+        entry.to_status.into_sql::<Text>(),
+        entry.reason.into_sql::<Text>(),
+        entry.created_at.into_sql::<Timestamp>(),
+    ));
     native!(conn, c => diesel::insert_into(audit_log::table)
-        .values(entry)
+        .values(values)
+        .into_columns((
+            audit_log::comment_id,
+            audit_log::actor,
+            audit_log::from_status,
+            audit_log::to_status,
+            audit_log::reason,
+            audit_log::created_at,
+        ))
         .execute(c))
     .map(drop)
 }

@@ -3,23 +3,10 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Text, Timestamp};
+use diesel::sql_types::{BigInt, Nullable, Text, Timestamp};
 
 use super::schema::mail_outbox;
 use super::{AnyConnection, now};
-
-#[derive(Debug, Insertable)]
-#[diesel(table_name = mail_outbox, treat_none_as_null = true)]
-struct NewRow<'a> {
-    kind: &'a str,
-    comment_id: Option<i64>,
-    recipient: &'a str,
-    subject: &'a str,
-    body_text: &'a str,
-    body_html: &'a str,
-    next_attempt_at: NaiveDateTime,
-    created_at: NaiveDateTime,
-}
 
 /// A row the worker has claimed.
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -34,7 +21,10 @@ pub struct Claimed {
     pub attempts: i32,
 }
 
-/// Queues one e-mail of `kind` about `comment_id` to `recipient`.
+/// Queues one e-mail of `kind` about `comment_id` to `recipient`; the worker
+/// composes the message when it sends it. An `INSERT .. SELECT` of bound
+/// values, so that diesel caches the statement by type (see `comments::insert`):
+/// every held submission runs it once per moderator.
 pub fn enqueue(
     conn: &mut AnyConnection,
     kind: &str,
@@ -42,18 +32,28 @@ pub fn enqueue(
     recipient: &str,
 ) -> QueryResult<()> {
     let at = now();
-    let row = NewRow {
-        kind,
-        comment_id,
-        recipient,
-        subject: "",
-        body_text: "",
-        body_html: "",
-        next_attempt_at: at,
-        created_at: at,
-    };
+    let values = diesel::select((
+        kind.into_sql::<Text>(),
+        comment_id.into_sql::<Nullable<BigInt>>(),
+        recipient.into_sql::<Text>(),
+        "".into_sql::<Text>(),
+        "".into_sql::<Text>(),
+        "".into_sql::<Text>(),
+        at.into_sql::<Timestamp>(),
+        at.into_sql::<Timestamp>(),
+    ));
     native!(conn, c => diesel::insert_into(mail_outbox::table)
-        .values(&row)
+        .values(values)
+        .into_columns((
+            mail_outbox::kind,
+            mail_outbox::comment_id,
+            mail_outbox::recipient,
+            mail_outbox::subject,
+            mail_outbox::body_text,
+            mail_outbox::body_html,
+            mail_outbox::next_attempt_at,
+            mail_outbox::created_at,
+        ))
         .execute(c))
     .map(drop)
 }
