@@ -4,14 +4,11 @@
 
 use diesel::QueryResult;
 
-use crate::db::{AnyConnection, comments, moderators, outbox};
+use crate::db::{AnyConnection, comments, outbox};
 
 /// A held comment: every moderator is asked to look at it.
 pub fn comment_held(conn: &mut AnyConnection, comment_id: i64) -> QueryResult<()> {
-    for moderator in moderators::all_emails(conn)? {
-        outbox::enqueue(conn, "moderate", Some(comment_id), &moderator)?;
-    }
-    Ok(())
+    outbox::enqueue_for_moderators(conn, "moderate", comment_id)
 }
 
 /// A comment just became public: its parent's author hears of the reply if they

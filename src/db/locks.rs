@@ -22,10 +22,15 @@ pub fn lock_senders(conn: &mut AnyConnection, keys: &[&str]) -> QueryResult<()> 
         .collect();
     ids.sort_unstable();
     ids.dedup();
-    for id in ids {
-        pg.batch_execute(&format!("SELECT pg_advisory_xact_lock({id})"))?;
+    if ids.is_empty() {
+        return Ok(());
     }
-    Ok(())
+    // One round trip; the select list is evaluated left to right.
+    let locks: Vec<String> = ids
+        .iter()
+        .map(|id| format!("pg_advisory_xact_lock({id})"))
+        .collect();
+    pg.batch_execute(&format!("SELECT {}", locks.join(", ")))
 }
 
 fn lock_id(key: &str) -> i64 {

@@ -50,14 +50,6 @@ pub fn count(conn: &mut AnyConnection) -> QueryResult<i64> {
     moderators::table.count().get_result(conn)
 }
 
-/// Every moderator's address, for the "please moderate" e-mails.
-pub fn all_emails(conn: &mut AnyConnection) -> QueryResult<Vec<String>> {
-    native!(conn, c => moderators::table
-        .order(moderators::id.asc())
-        .select(moderators::email)
-        .load(c))
-}
-
 /// What the login check needs.
 #[derive(Debug, Clone, Queryable)]
 pub struct Credentials {

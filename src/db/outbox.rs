@@ -5,7 +5,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Nullable, Text, Timestamp};
 
-use super::schema::mail_outbox;
+use super::schema::{mail_outbox, moderators};
 use super::{AnyConnection, now};
 
 /// A row the worker has claimed.
@@ -21,10 +21,21 @@ pub struct Claimed {
     pub attempts: i32,
 }
 
+#[derive(Debug, Insertable)]
+#[diesel(table_name = mail_outbox, treat_none_as_null = true)]
+struct NewRow<'a> {
+    kind: &'a str,
+    comment_id: Option<i64>,
+    recipient: &'a str,
+    subject: &'a str,
+    body_text: &'a str,
+    body_html: &'a str,
+    next_attempt_at: NaiveDateTime,
+    created_at: NaiveDateTime,
+}
+
 /// Queues one e-mail of `kind` about `comment_id` to `recipient`; the worker
-/// composes the message when it sends it. An `INSERT .. SELECT` of bound
-/// values, so that diesel caches the statement by type (see `comments::insert`):
-/// every held submission runs it once per moderator.
+/// composes the message when it sends it.
 pub fn enqueue(
     conn: &mut AnyConnection,
     kind: &str,
@@ -32,10 +43,35 @@ pub fn enqueue(
     recipient: &str,
 ) -> QueryResult<()> {
     let at = now();
-    let values = diesel::select((
+    let row = NewRow {
+        kind,
+        comment_id,
+        recipient,
+        subject: "",
+        body_text: "",
+        body_html: "",
+        next_attempt_at: at,
+        created_at: at,
+    };
+    native!(conn, c => diesel::insert_into(mail_outbox::table)
+        .values(&row)
+        .execute(c))
+    .map(drop)
+}
+
+/// Queues the same e-mail to every moderator, in one statement however many
+/// there are: every held submission runs it. An `INSERT .. SELECT`, which
+/// diesel also caches by type (see `comments::insert`).
+pub fn enqueue_for_moderators(
+    conn: &mut AnyConnection,
+    kind: &str,
+    comment_id: i64,
+) -> QueryResult<()> {
+    let at = now();
+    let rows = moderators::table.order(moderators::id.asc()).select((
         kind.into_sql::<Text>(),
         comment_id.into_sql::<Nullable<BigInt>>(),
-        recipient.into_sql::<Text>(),
+        moderators::email,
         "".into_sql::<Text>(),
         "".into_sql::<Text>(),
         "".into_sql::<Text>(),
@@ -43,7 +79,7 @@ pub fn enqueue(
         at.into_sql::<Timestamp>(),
     ));
     native!(conn, c => diesel::insert_into(mail_outbox::table)
-        .values(values)
+        .values(rows)
         .into_columns((
             mail_outbox::kind,
             mail_outbox::comment_id,
