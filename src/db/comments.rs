@@ -249,24 +249,35 @@ pub fn list(conn: &mut AnyConnection, status: &str, limit: i64) -> QueryResult<V
 }
 
 /// Forgets the IP address of comments older than `before`; returns how many.
-pub fn erase_ips_before(conn: &mut AnyConnection, before: NaiveDateTime) -> QueryResult<usize> {
-    diesel::update(
-        comments::table
-            .filter(comments::ip.is_not_null())
-            .filter(comments::created_at.lt(before)),
-    )
-    .set(comments::ip.eq(None::<String>))
-    .execute(conn)
+/// Forgets the IP of at most `limit` comments stored before `before`, and
+/// says how many: the retention sweep works through a backlog in small steps.
+pub fn erase_ips_before(
+    conn: &mut AnyConnection,
+    before: NaiveDateTime,
+    limit: i64,
+) -> QueryResult<usize> {
+    let due: Vec<i64> = comments::table
+        .filter(comments::ip.is_not_null())
+        .filter(comments::created_at.lt(before))
+        .select(comments::id)
+        .limit(limit)
+        .load(conn)?;
+    diesel::update(comments::table.filter(comments::id.eq_any(due)))
+        .set(comments::ip.eq(None::<String>))
+        .execute(conn)
 }
 
-/// Pending comments older than `before`, for the purge.
+/// At most `limit` pending comments older than `before`, for the purge.
 pub fn pending_before(
     conn: &mut AnyConnection,
     before: NaiveDateTime,
+    limit: i64,
 ) -> QueryResult<Vec<Comment>> {
     comments::table
         .filter(comments::status.eq("pending"))
         .filter(comments::created_at.lt(before))
+        .order(comments::id.asc())
+        .limit(limit)
         .select(Comment::as_select())
         .load(conn)
 }

@@ -190,4 +190,41 @@ on_both_backends! {
         assert!(gone, "the stale pending comment was purged");
         assert!(app.cli(&["comment", "show", &new]).status.success());
     }
+
+    async fn a_sweep_works_through_a_backlog_larger_than_one_step(backend: Backend) {
+        let app = spawn_app(backend, &[("TRUSTED_PROXIES", "127.0.0.1")]).await;
+        let first = app.comment("backlog", None, "The first of many.").await;
+        // Old comments, as an import of an old blog leaves them: far more
+        // than one step of the sweep, half of them never moderated.
+        app.execute_sql(&format!(
+            "INSERT INTO comments (post_id, depth, author, email, url, body, status, reasons, ip, \
+             user_agent, subscribed, created_at, updated_at) \
+             WITH RECURSIVE numbers(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM numbers WHERE n < 1001) \
+             SELECT post_id, 0, author, email, url, body || n, \
+             CASE WHEN n % 2 = 0 THEN 'pending' ELSE 'approved' END, '', '203.0.113.9', \
+             user_agent, subscribed, '2020-01-01 00:00:00', '2020-01-01 00:00:00' \
+             FROM comments, numbers WHERE comments.id = {first}"
+        ));
+        let old = "FROM comments WHERE created_at < '2021-01-01 00:00:00'";
+        assert_eq!(app.query_number(&format!("SELECT COUNT(*) AS n {old}")), 1001);
+        app.cli_ok(&["settings", "set", "purge_pending_days", "30"]);
+
+        let _restarted = app.another_instance(&[]).await;
+        let left = || {
+            (
+                app.query_number(&format!("SELECT COUNT(*) AS n {old} AND ip IS NOT NULL")),
+                app.query_number(&format!("SELECT COUNT(*) AS n {old} AND status = 'pending'")),
+            )
+        };
+        let mut now = left();
+        for _ in 0..200 {
+            if now == (0, 0) {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            now = left();
+        }
+        assert_eq!(now, (0, 0), "old IPs and stale pending comments left after the sweep");
+        assert_eq!(app.query_number(&format!("SELECT COUNT(*) AS n {old}")), 501, "approved ones stay");
+    }
 }
