@@ -2,7 +2,6 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Nullable, Text, Timestamp};
 
 use super::AnyConnection;
 use super::schema::audit_log;
@@ -28,27 +27,16 @@ pub struct NewEntry<'a> {
     pub created_at: NaiveDateTime,
 }
 
-/// Records one change, as `INSERT .. SELECT` of bound values so that diesel
-/// caches the statement by type (see `comments::insert`): every submission runs it.
+/// Records one change; every submission runs this (see `insert_bound!`).
 pub fn record(conn: &mut AnyConnection, entry: &NewEntry<'_>) -> QueryResult<()> {
-    let values = diesel::select((
-        entry.comment_id.into_sql::<Nullable<BigInt>>(),
-        entry.actor.into_sql::<Text>(),
-        entry.from_status.into_sql::<Nullable<Text>>(),
-        entry.to_status.into_sql::<Text>(),
-        entry.reason.into_sql::<Text>(),
-        entry.created_at.into_sql::<Timestamp>(),
-    ));
-    native!(conn, c => diesel::insert_into(audit_log::table)
-        .values(values)
-        .into_columns((
-            audit_log::comment_id,
-            audit_log::actor,
-            audit_log::from_status,
-            audit_log::to_status,
-            audit_log::reason,
-            audit_log::created_at,
-        ))
+    native!(conn, c => insert_bound!(audit_log::table, {
+            audit_log::comment_id => entry.comment_id,
+            audit_log::actor => entry.actor,
+            audit_log::from_status => entry.from_status,
+            audit_log::to_status => entry.to_status,
+            audit_log::reason => entry.reason,
+            audit_log::created_at => entry.created_at,
+        })
         .execute(c))
     .map(drop)
 }

@@ -3,7 +3,6 @@
 use chrono::NaiveDateTime;
 use diesel::dsl::{exists, max};
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Bool, Integer, Nullable, Text, Timestamp};
 
 use super::AnyConnection;
 use super::schema::comments;
@@ -62,46 +61,24 @@ pub struct NewComment<'a> {
     pub updated_at: NaiveDateTime,
 }
 
-/// Stores a comment, as `INSERT .. SELECT` of its bound values. diesel keys a
-/// cached statement by its type only when every part of it is fixed, and the
-/// values of a plain `insert_into(..).values(..)` never are: it rendered this
-/// statement's SQL again on every run, a tenth of the group-commit writer's
-/// time. A `SELECT` of bound values is fixed, so the statement is only bound and run.
+/// Stores a comment; every submission runs this (see `insert_bound!`).
 pub fn insert(conn: &mut AnyConnection, comment: &NewComment<'_>) -> QueryResult<i64> {
-    let values = diesel::select((
-        comment.post_id.into_sql::<BigInt>(),
-        comment.parent_id.into_sql::<Nullable<BigInt>>(),
-        comment.depth.into_sql::<Integer>(),
-        comment.author.into_sql::<Text>(),
-        comment.email.into_sql::<Text>(),
-        comment.url.into_sql::<Text>(),
-        comment.body.into_sql::<Text>(),
-        comment.status.into_sql::<Text>(),
-        comment.reasons.into_sql::<Text>(),
-        comment.ip.into_sql::<Nullable<Text>>(),
-        comment.user_agent.into_sql::<Text>(),
-        comment.subscribed.into_sql::<Bool>(),
-        comment.created_at.into_sql::<Timestamp>(),
-        comment.updated_at.into_sql::<Timestamp>(),
-    ));
-    native!(conn, c => diesel::insert_into(comments::table)
-        .values(values)
-        .into_columns((
-            comments::post_id,
-            comments::parent_id,
-            comments::depth,
-            comments::author,
-            comments::email,
-            comments::url,
-            comments::body,
-            comments::status,
-            comments::reasons,
-            comments::ip,
-            comments::user_agent,
-            comments::subscribed,
-            comments::created_at,
-            comments::updated_at,
-        ))
+    native!(conn, c => insert_bound!(comments::table, {
+            comments::post_id => comment.post_id,
+            comments::parent_id => comment.parent_id,
+            comments::depth => comment.depth,
+            comments::author => comment.author,
+            comments::email => comment.email,
+            comments::url => comment.url,
+            comments::body => comment.body,
+            comments::status => comment.status,
+            comments::reasons => comment.reasons,
+            comments::ip => comment.ip,
+            comments::user_agent => comment.user_agent,
+            comments::subscribed => comment.subscribed,
+            comments::created_at => comment.created_at,
+            comments::updated_at => comment.updated_at,
+        })
         .returning(comments::id)
         .get_result(c))
 }
@@ -248,7 +225,6 @@ pub fn list(conn: &mut AnyConnection, status: &str, limit: i64) -> QueryResult<V
         .load(conn)
 }
 
-/// Forgets the IP address of comments older than `before`; returns how many.
 /// Forgets the IP of at most `limit` comments stored before `before`, and
 /// says how many: the retention sweep works through a backlog in small steps.
 pub fn erase_ips_before(

@@ -61,7 +61,7 @@ pub fn enqueue(
 
 /// Queues the same e-mail to every moderator, in one statement however many
 /// there are: every held submission runs it. An `INSERT .. SELECT`, which
-/// diesel also caches by type (see `comments::insert`).
+/// diesel also caches by type (see `insert_bound!`).
 pub fn enqueue_for_moderators(
     conn: &mut AnyConnection,
     kind: &str,
