@@ -240,9 +240,19 @@ pub fn migrate(conn: &mut AnyConnection) -> Result<usize, String> {
     }
 }
 
-/// A transaction for work that writes. SQLite takes its write lock up front
-/// (`BEGIN IMMEDIATE`): a deferred transaction that reads and then writes can
-/// fail with "database is locked" when another writer got in between.
+/// Begins a transaction for work that writes. SQLite takes its write lock up
+/// front (`BEGIN IMMEDIATE`): a deferred transaction that reads and then writes
+/// can fail with "database is locked" when another writer got in between.
+fn begin_write(conn: &mut AnyConnection) -> QueryResult<()> {
+    match conn {
+        AnyConnection::Sqlite(c) => {
+            AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")
+        }
+        AnyConnection::Postgresql(c) => AnsiTransactionManager::begin_transaction(c),
+    }
+}
+
+/// A transaction for work that writes (see `begin_write`).
 pub fn write_transaction<T, E>(
     conn: &mut AnyConnection,
     work: impl FnOnce(&mut AnyConnection) -> Result<T, E>,
@@ -250,12 +260,7 @@ pub fn write_transaction<T, E>(
 where
     E: From<diesel::result::Error>,
 {
-    match conn {
-        AnyConnection::Sqlite(c) => {
-            AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?
-        }
-        AnyConnection::Postgresql(c) => AnsiTransactionManager::begin_transaction(c)?,
-    }
+    begin_write(conn)?;
     match work(conn) {
         Ok(value) => {
             <AnyConnection as Connection>::TransactionManager::commit_transaction(conn)?;

@@ -8,7 +8,7 @@ use std::sync::mpsc;
 use std::thread;
 
 use diesel::Connection;
-use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::connection::{SimpleConnection, TransactionManager};
 use diesel::r2d2::ManageConnection;
 use tokio::sync::oneshot;
 
@@ -102,13 +102,7 @@ impl Writer {
 }
 
 fn run_batch(conn: &mut AnyConnection, batch: Vec<(Work, Commit)>, syncer: &Syncer) {
-    let begun = match conn {
-        AnyConnection::Sqlite(c) => {
-            AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")
-        }
-        AnyConnection::Postgresql(c) => AnsiTransactionManager::begin_transaction(c),
-    };
-    if let Err(e) = begun {
+    if let Err(e) = super::begin_write(conn) {
         for (_, commit) in batch {
             let _ = commit.send(Err(e.to_string()));
         }
