@@ -172,10 +172,10 @@ pub fn mark_failed(
         .map(drop)
 }
 
-/// Renews `worker`'s lease on a row just before sending it, so each message
-/// gets a whole lease however long the rows before it took. `false` means the
-/// lease ran out meanwhile and another worker took the row: it must not be sent
-/// from here as well.
+/// Renews `worker`'s lease on a row reached late in its lease, just before
+/// sending it, so the message gets a whole lease however long the rows before
+/// it took. `false` means the lease ran out meanwhile and another worker took
+/// the row: it must not be sent from here as well.
 pub fn hold(
     conn: &mut AnyConnection,
     id: i64,

@@ -5,7 +5,7 @@
 //! mail; it never touches a submission.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use chrono::{TimeDelta, Utc};
 use futures_util::StreamExt;
@@ -28,7 +28,13 @@ use crate::error::AppError;
 /// How often the worker looks for rows other instances queued.
 const POLL: Duration = Duration::from_secs(1);
 /// How long a claimed row stays this worker's before another may retry it.
-const LEASE: TimeDelta = TimeDelta::minutes(5);
+const LEASE: TimeDelta = TimeDelta::seconds(LEASE_SECONDS);
+const LEASE_SECONDS: i64 = 300;
+/// A row reached this soon after its claim still has half its lease left,
+/// longer than sending one message can take, so it is sent without renewing
+/// the lease first: a renewal is a write, and under a burst of comments those
+/// writes were a third of the worker's statements.
+const FRESH: Duration = Duration::from_secs(LEASE_SECONDS.unsigned_abs() / 2);
 const BATCH: i64 = 32;
 /// Messages in flight at once; lettre's pool keeps as many connections.
 const SENDING_AT_ONCE: usize = 8;
@@ -79,6 +85,7 @@ impl Worker {
     async fn run(self, me: String, mut stopped: watch::Receiver<bool>) {
         while !*stopped.borrow() {
             let worker = me.clone();
+            let claimed_at = Instant::now();
             let claimed = self
                 .db
                 .run(move |conn| Ok(outbox::claim(conn, &worker, db::now() + LEASE, BATCH)?))
@@ -114,7 +121,9 @@ impl Worker {
                             if let Ok(mut ids) = unreached.lock() {
                                 ids.push(row.id);
                             }
-                        } else if worker.still_mine(row.id, me).await {
+                        } else if claimed_at.elapsed() < FRESH
+                            || worker.still_mine(row.id, me).await
+                        {
                             worker.handle(row).await;
                         }
                     }
