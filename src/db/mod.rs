@@ -94,7 +94,8 @@ impl ManageConnection for Manager {
                 // file keeps its own): each comment lands on a handful of index
                 // pages at random places, and every page a commit touches is
                 // written whole to the log. Smaller pages cut the log's bytes per
-                // comment almost threefold and the writer's time per comment by a fifth.
+                // comment almost threefold and the writer's CPU per comment by about
+                // a tenth (BENCHMARKS.md, item 12).
                 // WAL lets readers run beside the writer; FULL syncs each commit so an
                 // acknowledged comment survives a crash; the busy timeout queues writers.
                 // Savepoint journals stay in memory: the group-commit writer opens a
