@@ -58,6 +58,8 @@ pub async fn submit(
             store(conn, &draft, &sender, &rules, page_allowed, rendered_at)
         })
         .await?;
+    // Logged here rather than in the write, which runs on SQLite's one writer thread.
+    tracing::info!(comment.id = accepted.comment.id, post = %accepted.post_url, status = %accepted.status, "comment stored");
     // Whatever it queued goes out now rather than at the worker's next look.
     state.mail_wake.notify_one();
     Ok(accepted)
@@ -171,7 +173,6 @@ fn store(
         }
         Status::Spam | Status::Trash => {}
     }
-    tracing::info!(comment.id = id, post.id = post.id, status = %verdict.status, "comment stored");
     Ok(Accepted {
         comment: comments::PublicRow {
             id,
