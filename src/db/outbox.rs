@@ -103,6 +103,12 @@ struct ClaimedId {
 /// Takes up to `limit` due rows for `worker` until `lease_until`. On
 /// PostgreSQL `FOR UPDATE SKIP LOCKED` lets several instances' workers claim at
 /// once without ever taking the same row; on SQLite the write lock does it.
+/// The longest-due rows go first, in the order of `mail_outbox_due`, whose
+/// condition the query repeats word for word (SQLite uses a partial index only
+/// then), so a claim reads `limit` entries of the index however long the
+/// queue. Ordered by id, it sorted every due row first: 15 ms with 55,000
+/// e-mails queued, on the writer thread every submission waits for, and a
+/// spam wave queues hundreds of thousands.
 pub fn claim(
     conn: &mut AnyConnection,
     worker: &str,
@@ -114,8 +120,8 @@ pub fn claim(
         AnyConnection::Postgresql(pg) => diesel::sql_query(
             "UPDATE mail_outbox SET next_attempt_at = $1, claimed_by = $2 WHERE id IN ( \
                SELECT id FROM mail_outbox \
-               WHERE sent_at IS NULL AND dead = FALSE AND next_attempt_at <= $3 \
-               ORDER BY id LIMIT $4 FOR UPDATE SKIP LOCKED) RETURNING id",
+               WHERE sent_at IS NULL AND NOT dead AND next_attempt_at <= $3 \
+               ORDER BY next_attempt_at, id LIMIT $4 FOR UPDATE SKIP LOCKED) RETURNING id",
         )
         .bind::<Timestamp, _>(lease_until)
         .bind::<Text, _>(worker)
@@ -125,8 +131,8 @@ pub fn claim(
         AnyConnection::Sqlite(lite) => diesel::sql_query(
             "UPDATE mail_outbox SET next_attempt_at = ?, claimed_by = ? WHERE id IN ( \
                SELECT id FROM mail_outbox \
-               WHERE sent_at IS NULL AND dead = FALSE AND next_attempt_at <= ? \
-               ORDER BY id LIMIT ?) RETURNING id",
+               WHERE sent_at IS NULL AND NOT dead AND next_attempt_at <= ? \
+               ORDER BY next_attempt_at, id LIMIT ?) RETURNING id",
         )
         .bind::<Timestamp, _>(lease_until)
         .bind::<Text, _>(worker)
@@ -264,7 +270,7 @@ pub struct Dead {
 
 pub fn dead(conn: &mut AnyConnection, limit: i64) -> QueryResult<Vec<Dead>> {
     mail_outbox::table
-        .filter(mail_outbox::dead.eq(true))
+        .filter(mail_outbox::dead)
         .order(mail_outbox::id.desc())
         .limit(limit)
         .select(Dead::as_select())

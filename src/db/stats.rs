@@ -12,15 +12,17 @@ pub fn comments_by_status(conn: &mut AnyConnection) -> QueryResult<Vec<(String, 
         .load(conn)
 }
 
-/// E-mails waiting to be sent, and those given up on.
+/// E-mails waiting to be sent, and those given up on, each counted over its
+/// own partial index: the conditions are written as the indexes' are, without
+/// bound values, or SQLite would count every e-mail ever sent.
 pub fn outbox_depth(conn: &mut AnyConnection) -> QueryResult<(i64, i64)> {
     let waiting = mail_outbox::table
         .filter(mail_outbox::sent_at.is_null())
-        .filter(mail_outbox::dead.eq(false))
+        .filter(diesel::dsl::not(mail_outbox::dead))
         .count()
         .get_result(conn)?;
     let dead = mail_outbox::table
-        .filter(mail_outbox::dead.eq(true))
+        .filter(mail_outbox::dead)
         .count()
         .get_result(conn)?;
     Ok((waiting, dead))
