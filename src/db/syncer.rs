@@ -26,9 +26,7 @@ pub struct Syncer {
 impl Syncer {
     /// Starts the sync thread for the database file at `database`.
     pub fn start(database: PathBuf) -> Result<Self, String> {
-        let mut log = database.into_os_string();
-        log.push("-wal");
-        let log = PathBuf::from(log);
+        let log = log_path(database);
         let (queue, committed) = mpsc::channel::<Vec<Commit>>();
         thread::Builder::new()
             .name("replydesk-sync".into())
@@ -70,4 +68,11 @@ fn sync(file: &mut Option<File>, log: &PathBuf) -> Result<(), String> {
         tracing::error!(error = %e, "flushing the SQLite log to disk failed");
         format!("flushing {}: {e}", log.display())
     })
+}
+
+/// SQLite's write-ahead log beside the database file.
+pub(super) fn log_path(database: PathBuf) -> PathBuf {
+    let mut log = database.into_os_string();
+    log.push("-wal");
+    PathBuf::from(log)
 }
