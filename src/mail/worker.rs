@@ -143,7 +143,7 @@ impl Worker {
                 let worker = me.clone();
                 let _ = self
                     .db
-                    .run(move |conn| Ok(outbox::release(conn, &rest, &worker)?))
+                    .write(move |conn| Ok(outbox::release(conn, &rest, &worker)?))
                     .await;
             }
             tokio::select! {
