@@ -9,7 +9,7 @@
 //! fifth of its time blocked in the commit's fsync.
 
 use std::fs::File;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::thread;
 
@@ -25,7 +25,7 @@ pub struct Syncer {
 
 impl Syncer {
     /// Starts the sync thread for the database file at `database`.
-    pub fn start(database: PathBuf) -> Result<Self, String> {
+    pub fn start(database: &Path) -> Result<Self, String> {
         let log = log_path(database);
         let (queue, committed) = mpsc::channel::<Vec<Commit>>();
         thread::Builder::new()
@@ -71,8 +71,8 @@ fn sync(file: &mut Option<File>, log: &PathBuf) -> Result<(), String> {
 }
 
 /// SQLite's write-ahead log beside the database file.
-pub(super) fn log_path(database: PathBuf) -> PathBuf {
-    let mut log = database.into_os_string();
+pub(super) fn log_path(database: &Path) -> PathBuf {
+    let mut log = database.as_os_str().to_owned();
     log.push("-wal");
     PathBuf::from(log)
 }

@@ -66,8 +66,8 @@ impl Writer {
         )
         .map_err(|e| e.to_string())?;
         let checkpointer = Checkpointer::start(manager)?;
-        let log = syncer::log_path(path.clone());
-        let syncer = Syncer::start(path.clone())?;
+        let log = syncer::log_path(path);
+        let syncer = Syncer::start(path)?;
         let (queue, jobs) = mpsc::channel::<(Work, Commit)>();
         thread::Builder::new()
             .name("replydesk-writer".into())
