@@ -201,6 +201,27 @@ impl Database {
         .map_err(|e| AppError::internal("database task failed", e))?
     }
 
+    /// Runs a short read that a page view waits on: a row or a few, by key,
+    /// from a small table. On SQLite it runs right here on the async worker,
+    /// with a connection the pool has idle: such a read takes microseconds
+    /// from cache, and handing it to a blocking thread and back cost twice
+    /// the read (BENCHMARKS.md, item 26). On PostgreSQL, where every read is a
+    /// round trip, and when no SQLite connection is idle, it goes to a
+    /// blocking thread as [`Database::run`] does.
+    pub async fn read<T, F>(&self, work: F) -> Result<T, AppError>
+    where
+        F: FnOnce(&mut AnyConnection) -> Result<T, AppError> + Send + 'static,
+        T: Send + 'static,
+    {
+        // Only SQLite has the group-commit writer.
+        if self.writer.is_some()
+            && let Some(mut conn) = self.pool.try_get()
+        {
+            return work(&mut conn);
+        }
+        self.run(work).await
+    }
+
     /// Runs write work in a transaction of its own (PostgreSQL) or in the next
     /// group commit (SQLite); either way it is durable when this returns `Ok`.
     pub async fn write<T, F>(&self, work: F) -> Result<T, AppError>

@@ -108,7 +108,7 @@ async fn list(
     let lookup = key.clone();
     let post = state
         .db
-        .run(move |conn| Ok(posts::find_by_key(conn, &lookup)?))
+        .read(move |conn| Ok(posts::find_by_key(conn, &lookup)?))
         .await?;
     // The post's version changes with every change to its public comments, on
     // any instance, so it can answer revalidations without reading the comments.
@@ -212,7 +212,7 @@ async fn counts(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResp
     let lookup = keys.clone();
     let found = state
         .db
-        .run(move |conn| Ok(posts::approved_counts(conn, &lookup)?))
+        .read(move |conn| Ok(posts::approved_counts(conn, &lookup)?))
         .await?;
     let mut counts: std::collections::BTreeMap<String, i64> =
         keys.into_iter().map(|k| (k, 0)).collect();
