@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Replydesk's benchmark: builds the release binary, starts the real server on
+# Replydesk's benchmark: builds the binary (release unless PROFILE says), starts the real server on
 # loopback with a fresh, seeded database, drives it with wrk, and prints a
 # Markdown report (also saved under bench/results/).
 #
@@ -7,6 +7,7 @@
 #   COMMENTS=1000000 bench/run.sh        # the same with a million comments stored
 #   DATABASE=postgres://postgres@127.0.0.1/postgres bench/run.sh   # on PostgreSQL
 #   DURATION=3 RUNS=1 bench/run.sh       # a quick smoke
+#   PROFILE=dev DURATION=2 RUNS=1 CONNECTIONS=32 bench/run.sh   # CI's smoke: keeps the script working, proves no speed
 #
 # Needs wrk (Debian: apt-get install wrk) and python3 (SQLite seeding) or psql.
 set -euo pipefail
@@ -21,8 +22,10 @@ PORT=${PORT:-18080}
 BASE="http://127.0.0.1:$PORT"
 
 command -v wrk >/dev/null || { echo "bench: wrk is not installed (apt-get install wrk)" >&2; exit 1; }
-cargo build --release --quiet
-BIN=$PWD/target/release/replydesk
+PROFILE=${PROFILE:-release}
+cargo build --profile "$PROFILE" --quiet
+# cargo puts the dev profile's build in target/debug.
+BIN=$PWD/target/$([ "$PROFILE" = dev ] && echo debug || echo "$PROFILE")/replydesk
 
 WORK=$(mktemp -d)
 SERVER_PID=
@@ -105,6 +108,7 @@ PY
 
 ROWS=()
 ACKED_TOTAL=0
+NON_OK_TOTAL=0
 scenario() {
     local name=$1 script=$2 conns=$3
     local rps=() p50=() p99=() errs=0 nonok=0
@@ -112,6 +116,7 @@ scenario() {
         read -r r a b e n k < <(wrk_run "$conns" "$script")
         rps+=("$r"); p50+=("$a"); p99+=("$b"); errs=$((errs + e)); nonok=$((nonok + n)); ACKED_TOTAL=$((ACKED_TOTAL + k))
     done
+    NON_OK_TOTAL=$((NON_OK_TOTAL + nonok))
     ROWS+=("| $name | $conns | $(printf '%s\n' "${rps[@]}" | median) | $(printf '%s\n' "${p50[@]}" | median) | $(printf '%s\n' "${p99[@]}" | median) | $errs | $nonok |")
 }
 
@@ -152,7 +157,7 @@ REPORT=$(cat <<MD
 ### $BACKEND, $COMMENTS comments stored, $(date -u +%Y-%m-%d)
 
 Machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(free -g | awk '/Mem:/ { print $2 }') GiB; wrk on the same machine.
-Command: \`COMMENTS=$COMMENTS DURATION=$DURATION RUNS=$RUNS${DATABASE:+ DATABASE=…} bench/run.sh\` — medians of $RUNS runs of ${DURATION} s, \`wrk -t2 --latency\`.
+Command: \`$([ "$PROFILE" = release ] || echo "PROFILE=$PROFILE ")COMMENTS=$COMMENTS DURATION=$DURATION RUNS=$RUNS${DATABASE:+ DATABASE=…} bench/run.sh\` — medians of $RUNS runs of ${DURATION} s, \`wrk -t2 --latency\`.
 
 | scenario | connections | requests/s | p50 ms | p99 ms | socket errors | non-2xx/3xx |
 |---|---|---|---|---|---|---|
@@ -166,3 +171,11 @@ MD
 )
 mkdir -p bench/results
 echo "$REPORT" | tee "bench/results/$(date -u +%Y%m%dT%H%M%S)-$BACKEND-$COMMENTS.md"
+
+# Speed is reported, never judged; a lost comment or a refused request fails the run.
+case $DURABLE in yes*) ;; *) echo "bench: acknowledged comments were lost" >&2; exit 1 ;; esac
+if [ "$NON_OK_TOTAL" -ne 0 ]; then
+    echo "bench: $NON_OK_TOTAL answers were neither 2xx nor 3xx; wrk said:" >&2
+    tail -n 40 "$WORK/wrk.log" >&2
+    exit 1
+fi
