@@ -8,7 +8,6 @@ use std::thread;
 use std::time::Duration;
 
 use diesel::connection::SimpleConnection;
-use diesel::r2d2::ManageConnection;
 
 use super::Manager;
 
@@ -24,7 +23,7 @@ pub struct Checkpointer {
 impl Checkpointer {
     /// Starts the checkpoint thread on a connection of its own.
     pub fn start(manager: &Manager) -> Result<Self, String> {
-        let mut conn = manager.connect().map_err(|e| e.to_string())?;
+        let mut conn = manager.open().map_err(|e| e.to_string())?;
         let (nudge, nudged) = mpsc::sync_channel(1);
         thread::Builder::new()
             .name("replydesk-checkpoint".into())

@@ -54,7 +54,8 @@ mod syncer;
 pub mod throttle;
 pub mod writer;
 
-use std::time::Duration;
+use std::ops::{Deref, DerefMut};
+use std::time::{Duration, Instant};
 
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::prelude::*;
@@ -81,11 +82,37 @@ pub struct Manager {
     url: DatabaseUrl,
 }
 
-impl ManageConnection for Manager {
-    type Connection = AnyConnection;
-    type Error = r2d2::Error;
+/// How long a pooled connection that just answered counts as alive without
+/// asking again. Checking every connection out with a `SELECT 1` made each
+/// PostgreSQL page view two round trips (BENCHMARKS.md, item 28). A connection
+/// that a database restart closed within this window fails one request, with
+/// a 503, and is checked, found dead and replaced at its next checkout.
+const PROVEN_FOR: Duration = Duration::from_secs(1);
 
-    fn connect(&self) -> Result<AnyConnection, r2d2::Error> {
+/// A pooled connection, and when it last answered; `None` once work on it
+/// failed, so that its next checkout asks whether it is still alive.
+pub struct Pooled {
+    conn: AnyConnection,
+    answered: Option<Instant>,
+}
+
+impl Deref for Pooled {
+    type Target = AnyConnection;
+
+    fn deref(&self) -> &AnyConnection {
+        &self.conn
+    }
+}
+
+impl DerefMut for Pooled {
+    fn deref_mut(&mut self) -> &mut AnyConnection {
+        &mut self.conn
+    }
+}
+
+impl Manager {
+    /// A connection of its own, outside the pool, for the SQLite writer's threads.
+    pub fn open(&self) -> Result<AnyConnection, r2d2::Error> {
         match &self.url {
             DatabaseUrl::Sqlite(path) => {
                 let mut conn = SqliteConnection::establish(&path.to_string_lossy())
@@ -115,13 +142,30 @@ impl ManageConnection for Manager {
                 .map_err(r2d2::Error::ConnectionError),
         }
     }
+}
 
-    fn is_valid(&self, conn: &mut AnyConnection) -> Result<(), r2d2::Error> {
-        conn.ping().map_err(r2d2::Error::QueryError)
+impl ManageConnection for Manager {
+    type Connection = Pooled;
+    type Error = r2d2::Error;
+
+    fn connect(&self) -> Result<Pooled, r2d2::Error> {
+        Ok(Pooled {
+            conn: self.open()?,
+            answered: Some(Instant::now()),
+        })
     }
 
-    fn has_broken(&self, conn: &mut AnyConnection) -> bool {
-        conn.is_broken()
+    fn is_valid(&self, pooled: &mut Pooled) -> Result<(), r2d2::Error> {
+        if pooled.answered.is_some_and(|at| at.elapsed() < PROVEN_FOR) {
+            return Ok(());
+        }
+        pooled.conn.ping().map_err(r2d2::Error::QueryError)?;
+        pooled.answered = Some(Instant::now());
+        Ok(())
+    }
+
+    fn has_broken(&self, pooled: &mut Pooled) -> bool {
+        pooled.conn.is_broken()
     }
 }
 
@@ -195,7 +239,7 @@ impl Database {
         let pool = self.pool.clone();
         tokio::task::spawn_blocking(move || {
             let mut conn = pool.get().map_err(|_| AppError::Unavailable)?;
-            work(&mut conn)
+            run_on(&mut conn, work)
         })
         .await
         .map_err(|e| AppError::internal("database task failed", e))?
@@ -217,7 +261,7 @@ impl Database {
         if self.writer.is_some()
             && let Some(mut conn) = self.pool.try_get()
         {
-            return work(&mut conn);
+            return run_on(&mut conn, work);
         }
         self.run(work).await
     }
@@ -241,8 +285,20 @@ impl Database {
         work: impl FnOnce(&mut AnyConnection) -> Result<T, AppError>,
     ) -> Result<T, AppError> {
         let mut conn = self.pool.get().map_err(|_| AppError::Unavailable)?;
-        work(&mut conn)
+        run_on(&mut conn, work)
     }
+}
+
+/// Runs work on a pooled connection, and notes whether the connection is
+/// known to be alive: it is if the work went through; if not, it may have
+/// failed because the connection was lost, and the next checkout asks.
+fn run_on<T>(
+    pooled: &mut Pooled,
+    work: impl FnOnce(&mut AnyConnection) -> Result<T, AppError>,
+) -> Result<T, AppError> {
+    let outcome = work(&mut pooled.conn);
+    pooled.answered = outcome.is_ok().then(Instant::now);
+    outcome
 }
 
 /// Applies the pending migrations of the connection's backend. On PostgreSQL an

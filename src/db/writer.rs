@@ -11,7 +11,6 @@ use std::time::{Duration, Instant};
 
 use diesel::Connection;
 use diesel::connection::{SimpleConnection, TransactionManager};
-use diesel::r2d2::ManageConnection;
 use tokio::sync::oneshot;
 
 use super::checkpoint::Checkpointer;
@@ -50,7 +49,7 @@ impl Writer {
         let DatabaseUrl::Sqlite(path) = &manager.url else {
             return Err("the group-commit writer is for SQLite only".into());
         };
-        let mut conn = manager.connect().map_err(|e| e.to_string())?;
+        let mut conn = manager.open().map_err(|e| e.to_string())?;
         let AnyConnection::Sqlite(c) = &mut conn else {
             return Err("the group-commit writer is for SQLite only".into());
         };

@@ -63,3 +63,49 @@ async fn a_wrong_method_on_a_form_address_says_which_method_it_takes() {
         assert!(body["error"].as_str().unwrap().contains("POST"));
     }
 }
+
+/// A database restart closes every pooled connection. The pool trusts a
+/// connection that answered within the last second without asking again, so
+/// the first request on a closed one may fail: it must be a 503 asking the
+/// client to try again, never a 500, and the server must recover by itself.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_connections_closed_under_the_server_cost_at_most_a_retry() {
+    let Some(backend) = crate::helpers::Backend::postgres() else {
+        eprintln!("skipped: set REPLYDESK_TEST_POSTGRES_URL to run this on PostgreSQL");
+        return;
+    };
+    let app = spawn_app(backend, &[]).await;
+    assert_eq!(
+        app.post_json(&reply("restart", "before")).await.status(),
+        201
+    );
+    for _ in 0..3 {
+        assert_eq!(app.get("/api/counts?post=restart").await.status(), 200);
+    }
+    let closed = app.query_number(
+        "SELECT COUNT(pg_terminate_backend(pid)) AS n FROM pg_stat_activity \
+         WHERE datname = current_database() AND pid <> pg_backend_pid()",
+    );
+    assert!(closed >= 1, "the server held a connection to close");
+
+    let mut statuses = Vec::new();
+    for _ in 0..5 {
+        statuses.push(app.get("/api/counts?post=restart").await.status().as_u16());
+    }
+    assert!(
+        statuses.iter().all(|s| *s == 200 || *s == 503),
+        "only successes and retries after the restart: {statuses:?}"
+    );
+    assert_eq!(statuses.last(), Some(&200), "recovered: {statuses:?}");
+    assert_eq!(
+        app.post_json(&reply("restart", "after")).await.status(),
+        201
+    );
+    let counted: Value = app
+        .get("/api/counts?post=restart")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(counted["counts"]["restart"], 0, "both held for moderation");
+}
