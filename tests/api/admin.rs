@@ -426,10 +426,11 @@ on_both_backends! {
         assert_eq!(thread["comments"][0]["author"], "Ada L.");
         assert!(thread["comments"][0]["html"].as_str().unwrap().contains("(edited)"));
 
-        // The subscriber hears of the moderator's reply.
-        let mails = smtp.wait_for(2).await;
-        let to_ada: Vec<_> = mails.iter().filter(|m| m.to == ["ada@example.com"]).collect();
-        assert_eq!(to_ada.len(), 1, "{mails:?}");
+        // The subscriber hears of the moderator's reply. (The moderators' own
+        // e-mail about the held comment is rightly dropped if the reply had
+        // approved the comment before the worker reached it, as under load.)
+        let to_ada = smtp.wait_for_mail_to("ada@example.com").await;
+        assert_eq!(to_ada.len(), 1, "{to_ada:?}");
         assert!(to_ada[0].data.contains("Loud and clear."));
 
         let empty = desk.post(&format!("/admin/comments/{id}/reply"), &[("author", "The editor"), ("comment", "  ")]).await;

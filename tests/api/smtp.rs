@@ -116,6 +116,23 @@ impl SmtpServer {
         }
         panic!("expected {count} e-mails, got {}", self.messages().len());
     }
+
+    /// Waits (up to 30 s) until a message to `address` arrived, and returns
+    /// those to it, whatever else did or did not arrive.
+    pub async fn wait_for_mail_to(&self, address: &str) -> Vec<Received> {
+        for _ in 0..600 {
+            let to: Vec<Received> = self
+                .messages()
+                .into_iter()
+                .filter(|m| m.to == [address])
+                .collect();
+            if !to.is_empty() {
+                return to;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("no e-mail to {address}; got {:?}", self.messages());
+    }
 }
 
 async fn session(
