@@ -107,31 +107,33 @@ impl SmtpServer {
 
     /// Waits (up to 30 s) until at least `count` messages arrived.
     pub async fn wait_for(&self, count: usize) -> Vec<Received> {
-        for _ in 0..600 {
-            let messages = self.messages();
-            if messages.len() >= count {
-                return messages;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        panic!("expected {count} e-mails, got {}", self.messages().len());
+        self.poll(|messages| (messages.len() >= count).then_some(messages))
+            .await
+            .unwrap_or_else(|| panic!("expected {count} e-mails, got {}", self.messages().len()))
     }
 
     /// Waits (up to 30 s) until a message to `address` arrived, and returns
     /// those to it, whatever else did or did not arrive.
     pub async fn wait_for_mail_to(&self, address: &str) -> Vec<Received> {
+        let to = |messages: Vec<Received>| {
+            let to: Vec<Received> = messages.into_iter().filter(|m| m.to == [address]).collect();
+            (!to.is_empty()).then_some(to)
+        };
+        self.poll(to)
+            .await
+            .unwrap_or_else(|| panic!("no e-mail to {address}; got {:?}", self.messages()))
+    }
+
+    /// Looks at the messages every 50 ms, for up to 30 s, until `found` picks
+    /// what the test waits for.
+    async fn poll<T>(&self, found: impl Fn(Vec<Received>) -> Option<T>) -> Option<T> {
         for _ in 0..600 {
-            let to: Vec<Received> = self
-                .messages()
-                .into_iter()
-                .filter(|m| m.to == [address])
-                .collect();
-            if !to.is_empty() {
-                return to;
+            if let Some(wanted) = found(self.messages()) {
+                return Some(wanted);
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        panic!("no e-mail to {address}; got {:?}", self.messages());
+        None
     }
 }
 
