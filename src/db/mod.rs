@@ -111,7 +111,8 @@ impl DerefMut for Pooled {
 }
 
 impl Manager {
-    /// A connection of its own, outside the pool, for the SQLite writer's threads.
+    /// A new connection with its pragmas: the pool's connections wrap one, and
+    /// the SQLite writer's threads each keep one outside the pool.
     pub fn open(&self) -> Result<AnyConnection, r2d2::Error> {
         match &self.url {
             DatabaseUrl::Sqlite(path) => {
