@@ -44,6 +44,7 @@ pub mod comments;
 pub mod locks;
 pub mod moderators;
 pub mod outbox;
+pub mod post_reader;
 pub mod posts;
 pub mod queue;
 pub mod schema;
@@ -64,6 +65,7 @@ use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
 use crate::configuration::DatabaseUrl;
 use crate::error::AppError;
+use posts::Post;
 
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
@@ -178,6 +180,8 @@ pub struct Database {
     pool: Pool,
     /// SQLite's group-commit writer; PostgreSQL takes concurrent writers as they come.
     writer: Option<writer::Writer>,
+    /// Page views and counts read their posts together.
+    reader: post_reader::PostReader,
 }
 
 /// Why the database could not be opened, in words for an operator.
@@ -222,7 +226,12 @@ impl Database {
             ),
             DatabaseUrl::Postgres(_) => None,
         };
-        let db = Self { pool, writer };
+        let reader = post_reader::PostReader::start(pool.clone()).map_err(OpenError::Connect)?;
+        let db = Self {
+            pool,
+            writer,
+            reader,
+        };
         let mut conn = db
             .pool
             .get()
@@ -246,25 +255,14 @@ impl Database {
         .map_err(|e| AppError::internal("database task failed", e))?
     }
 
-    /// Runs a short read that a page view waits on: a row or a few, by key,
-    /// from a small table. On SQLite it runs right here on the async worker,
-    /// with a connection the pool has idle: such a read takes microseconds
-    /// from cache, and handing it to a blocking thread and back cost twice
-    /// the read (BENCHMARKS.md, item 26). On PostgreSQL, where every read is a
-    /// round trip, and when no SQLite connection is idle, it goes to a
-    /// blocking thread as [`Database::run`] does.
-    pub async fn read<T, F>(&self, work: F) -> Result<T, AppError>
-    where
-        F: FnOnce(&mut AnyConnection) -> Result<T, AppError> + Send + 'static,
-        T: Send + 'static,
-    {
-        // Only SQLite has the group-commit writer.
-        if self.writer.is_some()
-            && let Some(mut conn) = self.pool.try_get()
-        {
-            return run_on(&mut conn, work);
-        }
-        self.run(work).await
+    /// A post by its key, for a page view, as it is when this is called.
+    pub async fn post(&self, key: String) -> Result<Option<Post>, AppError> {
+        Ok(self.reader.posts(vec![key]).await?.pop())
+    }
+
+    /// The posts that exist among `keys`, as they are when this is called.
+    pub async fn posts(&self, keys: Vec<String>) -> Result<Vec<Post>, AppError> {
+        self.reader.posts(keys).await
     }
 
     /// Runs write work in a transaction of its own (PostgreSQL) or in the next
@@ -293,10 +291,10 @@ impl Database {
 /// Runs work on a pooled connection, and notes whether the connection is
 /// known to be alive: it is if the work went through; if not, it may have
 /// failed because the connection was lost, and the next checkout asks.
-fn run_on<T>(
+fn run_on<T, E>(
     pooled: &mut Pooled,
-    work: impl FnOnce(&mut AnyConnection) -> Result<T, AppError>,
-) -> Result<T, AppError> {
+    work: impl FnOnce(&mut AnyConnection) -> Result<T, E>,
+) -> Result<T, E> {
     let outcome = work(&mut pooled.conn);
     pooled.answered = outcome.is_ok().then(Instant::now);
     outcome

@@ -61,15 +61,12 @@ pub fn bump_version(conn: &mut AnyConnection, post_id: i64) -> QueryResult<()> {
     .map(drop)
 }
 
-/// Approved-comment counts for the posts that exist among `keys`: one indexed
-/// read per post, whatever the number of comments.
-pub fn approved_counts(
-    conn: &mut AnyConnection,
-    keys: &[String],
-) -> QueryResult<Vec<(String, i64)>> {
+/// The posts that exist among `keys`: one indexed read per key, whatever
+/// the number of comments, for counts and for page views taken together.
+pub fn by_keys(conn: &mut AnyConnection, keys: &[String]) -> QueryResult<Vec<Post>> {
     native!(conn, c => posts::table
         .filter(posts::post_key.eq_any(keys))
-        .select((posts::post_key, posts::approved_count))
+        .select(Post::as_select())
         .load(c))
 }
 

@@ -112,6 +112,47 @@ on_both_backends! {
         assert_eq!(none.status(), 422);
     }
 
+    async fn readers_asking_at_once_each_get_their_own_posts(backend: Backend) {
+        let app = spawn_app(backend, &[("HOLD_ALL", "false")]).await;
+        let posts = ["p0", "p1", "p2", "p3", "p4", "p5"];
+        for (n, post) in posts.iter().enumerate() {
+            for i in 0..=n {
+                app.comment(post, None, &format!("Comment {i} on {post}.")).await;
+            }
+        }
+        let asks = (0..48).map(|i| {
+            let (post, next) = (posts[i % 6], posts[(i + 1) % 6]);
+            let app = &app;
+            async move {
+                let thread: Value = app.get(&format!("/api/posts/{post}/comments")).await.json().await.unwrap();
+                let counts: Value = app.get(&format!("/api/counts?post={post}&post={next}&post=none")).await.json().await.unwrap();
+                (i, thread, counts)
+            }
+        });
+        for (i, thread, counts) in futures_util::future::join_all(asks).await {
+            let (post, next) = (posts[i % 6], posts[(i + 1) % 6]);
+            assert_eq!(thread["post"], post);
+            assert_eq!(thread["total"], i % 6 + 1, "{post}");
+            assert_eq!(counts["counts"], json!({ post: i % 6 + 1, next: (i + 1) % 6 + 1, "none": 0 }));
+        }
+    }
+
+    async fn a_comment_published_through_another_instance_is_read_at_once(backend: Backend) {
+        let app = spawn_app(backend, &[("HOLD_ALL", "false")]).await;
+        let other = app.another_instance(&[]).await;
+        app.comment("shared", None, "first").await;
+        let before = other.get("/api/posts/shared/comments").await;
+        let tag = before.headers()["etag"].to_str().unwrap().to_owned();
+        assert_eq!(other.get("/api/counts?post=shared").await.json::<Value>().await.unwrap()["counts"]["shared"], 1);
+
+        let second = app.comment("shared", None, "second").await;
+        let after = other.client.get(other.url("/api/posts/shared/comments")).header("If-None-Match", &tag).send().await.unwrap();
+        assert_eq!(after.status(), 200);
+        let thread: Value = after.json().await.unwrap();
+        assert_eq!(ids(&thread["comments"])[1], second);
+        assert_eq!(other.get("/api/counts?post=shared").await.json::<Value>().await.unwrap()["counts"]["shared"], 2);
+    }
+
     async fn avatars_are_stable_per_address_and_served_here(backend: Backend) {
         let app = spawn_app(backend, &[("HOLD_ALL", "false")]).await;
         app.comment("avatars", None, "first").await;

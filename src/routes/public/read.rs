@@ -9,7 +9,7 @@ use actix_web::web::Bytes;
 
 use super::cache::PageKey;
 use super::view::{PublicComment, threads};
-use crate::db::{comments, posts};
+use crate::db::comments;
 use crate::domain::avatar;
 use crate::error::{AppError, ErrorBody};
 use crate::routes::only;
@@ -105,11 +105,7 @@ async fn list(
             "per_page must be between 1 and {MAX_PER_PAGE}."
         )));
     }
-    let lookup = key.clone();
-    let post = state
-        .db
-        .read(move |conn| Ok(posts::find_by_key(conn, &lookup)?))
-        .await?;
+    let post = state.db.post(key.clone()).await?;
     // The post's version changes with every change to its public comments, on
     // any instance, so it can answer revalidations without reading the comments.
     let (post_id, version) = post.as_ref().map_or((0, 0), |p| (p.id, p.version));
@@ -209,14 +205,10 @@ async fn counts(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResp
             format!("At most {MAX_COUNTED_POSTS} posts can be counted at once."),
         ));
     }
-    let lookup = keys.clone();
-    let found = state
-        .db
-        .read(move |conn| Ok(posts::approved_counts(conn, &lookup)?))
-        .await?;
+    let found = state.db.posts(keys.clone()).await?;
     let mut counts: std::collections::BTreeMap<String, i64> =
         keys.into_iter().map(|k| (k, 0)).collect();
-    counts.extend(found);
+    counts.extend(found.into_iter().map(|p| (p.post_key, p.approved_count)));
     Ok(HttpResponse::Ok().json(Counts { counts }))
 }
 

@@ -1,0 +1,120 @@
+//! Page views' reads of posts, taken together. Every page view and
+//! revalidation reads its post's version, and counts read their posts' counts,
+//! so that no instance serves what another has changed. On PostgreSQL one
+//! round trip each held page views near 13,000/s on two cores, most of it
+//! spent switching between processes; on SQLite each read was cheap but took
+//! a pooled connection of its own (BENCHMARKS.md, item 29). Here one thread
+//! reads the posts for every request that arrived while its previous read was
+//! out, in one statement: each answer still comes from a read that began
+//! after its request arrived, so it is as fresh as a read of its own.
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::mpsc;
+use std::thread;
+
+use diesel::result::{DatabaseErrorKind, Error};
+use tokio::sync::oneshot;
+
+use super::posts::{self, Post};
+use super::{Pool, run_on};
+use crate::error::AppError;
+
+/// The most post keys one read asks for; a request names at most 200.
+const MAX_KEYS: usize = 2_000;
+
+type Answer = oneshot::Sender<Result<Vec<Post>, AppError>>;
+
+/// The sending side of the reading thread's queue.
+#[derive(Clone)]
+pub struct PostReader {
+    queue: mpsc::Sender<(Vec<String>, Answer)>,
+}
+
+impl PostReader {
+    /// Starts the reading thread, which takes a pooled connection for each read.
+    pub fn start(pool: Pool) -> Result<Self, String> {
+        let (queue, asks) = mpsc::channel::<(Vec<String>, Answer)>();
+        thread::Builder::new()
+            .name("replydesk-reader".into())
+            .spawn(move || {
+                while let Ok(first) = asks.recv() {
+                    let mut keys = first.0.len();
+                    let mut batch = vec![first];
+                    while keys < MAX_KEYS {
+                        match asks.try_recv() {
+                            Ok(ask) => {
+                                keys += ask.0.len();
+                                batch.push(ask);
+                            }
+                            Err(_) => break,
+                        }
+                    }
+                    answer(&pool, batch);
+                }
+            })
+            .map_err(|e| e.to_string())?;
+        Ok(Self { queue })
+    }
+
+    /// The posts that exist among `keys`, as read after this call began.
+    pub async fn posts(&self, keys: Vec<String>) -> Result<Vec<Post>, AppError> {
+        let (answer, answered) = oneshot::channel();
+        self.queue
+            .send((keys, answer))
+            .map_err(|_| AppError::Unavailable)?;
+        answered.await.map_err(|_| AppError::Unavailable)?
+    }
+}
+
+/// Why a read failed, kept so that each waiting request can be told.
+enum Failure {
+    Unavailable,
+    Fault(String),
+}
+
+impl Failure {
+    fn to_error(&self) -> AppError {
+        match self {
+            Failure::Unavailable => AppError::Unavailable,
+            Failure::Fault(cause) => AppError::internal("reading posts", cause),
+        }
+    }
+}
+
+fn answer(pool: &Pool, batch: Vec<(Vec<String>, Answer)>) {
+    let keys: Vec<String> = batch
+        .iter()
+        .flat_map(|(asked, _)| asked.iter().cloned())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    match read(pool, &keys) {
+        Ok(found) => {
+            let by_key: HashMap<&str, &Post> =
+                found.iter().map(|p| (p.post_key.as_str(), p)).collect();
+            for (asked, answer) in batch {
+                let posts = asked
+                    .iter()
+                    .filter_map(|key| by_key.get(key.as_str()).map(|&post| post.clone()))
+                    .collect();
+                let _ = answer.send(Ok(posts));
+            }
+        }
+        Err(failure) => {
+            for (_, answer) in batch {
+                let _ = answer.send(Err(failure.to_error()));
+            }
+        }
+    }
+}
+
+fn read(pool: &Pool, keys: &[String]) -> Result<Vec<Post>, Failure> {
+    let mut conn = pool.get().map_err(|_| Failure::Unavailable)?;
+    run_on(&mut conn, |c| posts::by_keys(c, keys)).map_err(|e| match e {
+        Error::DatabaseError(DatabaseErrorKind::ClosedConnection, info) => {
+            tracing::warn!(error = %info.message(), "the database connection was lost");
+            Failure::Unavailable
+        }
+        other => Failure::Fault(other.to_string()),
+    })
+}
