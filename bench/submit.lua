@@ -6,6 +6,8 @@ local counter = 0
 local format = os.getenv("FORMAT") or "form"
 -- Distinct per wrk run, so a second run never repeats the first one's words.
 local salt = os.getenv("SALT") or tostring(os.time())
+-- The salt's last twelve digits, as a number that fits in three address groups.
+local salt_number = tonumber(string.sub(salt, -12)) or 0
 
 function setup(thread)
   thread:set("id", #threads)
@@ -24,10 +26,13 @@ request = function()
   counter = counter + 1
   local n = id * 100000000 + counter
   local post = "bench-post-" .. (n % 100)
-  -- Addresses move on by 100,000 a second, so a later run does not trip the
-  -- flood rule on the addresses of an earlier one.
-  local a = (n + os.time() * 100000) % 16777216
-  local ip = string.format("10.%d.%d.%d", math.floor(a / 65536) % 256, math.floor(a / 256) % 256, a % 256)
+  -- Each request has an address no other request ever had: the run's salt,
+  -- the thread and the request's number, under IPv6's documentation prefix.
+  -- IPv4 addresses had to be reused, and one reused within the flood rule's
+  -- 15 s got its request refused.
+  local ip = string.format("2001:db8:%x:%x:%x:%x:%x:%x",
+    math.floor(salt_number / 4294967296) % 65536, math.floor(salt_number / 65536) % 65536,
+    salt_number % 65536, id, math.floor(counter / 65536) % 65536, counter % 65536)
   local text = "Benchmark reply " .. salt .. "-" .. n .. " with some ordinary words in it."
   local email = "reader" .. salt .. "-" .. n .. "@example.com"
   local headers = { ["X-Forwarded-For"] = ip, ["Origin"] = "http://localhost" }
