@@ -291,10 +291,10 @@ impl Database {
 /// Runs work on a pooled connection, and notes whether the connection is
 /// known to be alive: it is if the work went through; if not, it may have
 /// failed because the connection was lost, and the next checkout asks.
-fn run_on<T, E>(
+fn run_on<T>(
     pooled: &mut Pooled,
-    work: impl FnOnce(&mut AnyConnection) -> Result<T, E>,
-) -> Result<T, E> {
+    work: impl FnOnce(&mut AnyConnection) -> Result<T, AppError>,
+) -> Result<T, AppError> {
     let outcome = work(&mut pooled.conn);
     pooled.answered = outcome.is_ok().then(Instant::now);
     outcome

@@ -12,7 +12,6 @@ use std::collections::{BTreeSet, HashMap};
 use std::sync::mpsc;
 use std::thread;
 
-use diesel::result::{DatabaseErrorKind, Error};
 use tokio::sync::oneshot;
 
 use super::posts::{self, Post};
@@ -66,18 +65,13 @@ impl PostReader {
     }
 }
 
-/// Why a read failed, kept so that each waiting request can be told.
-enum Failure {
-    Unavailable,
-    Fault(String),
-}
-
-impl Failure {
-    fn to_error(&self) -> AppError {
-        match self {
-            Failure::Unavailable => AppError::Unavailable,
-            Failure::Fault(cause) => AppError::internal("reading posts", cause),
-        }
+/// The same failure again, for each request that waited on the read. An
+/// error is not `Clone`; its kind and its cause are all the answer needs.
+fn again(error: &AppError) -> AppError {
+    match error {
+        AppError::Unavailable => AppError::Unavailable,
+        AppError::Internal(cause) => AppError::internal("reading posts", cause),
+        other => AppError::internal("reading posts", other),
     }
 }
 
@@ -100,21 +94,17 @@ fn answer(pool: &Pool, batch: Vec<(Vec<String>, Answer)>) {
                 let _ = answer.send(Ok(posts));
             }
         }
-        Err(failure) => {
+        Err(error) => {
             for (_, answer) in batch {
-                let _ = answer.send(Err(failure.to_error()));
+                let _ = answer.send(Err(again(&error)));
             }
         }
     }
 }
 
-fn read(pool: &Pool, keys: &[String]) -> Result<Vec<Post>, Failure> {
-    let mut conn = pool.get().map_err(|_| Failure::Unavailable)?;
-    run_on(&mut conn, |c| posts::by_keys(c, keys)).map_err(|e| match e {
-        Error::DatabaseError(DatabaseErrorKind::ClosedConnection, info) => {
-            tracing::warn!(error = %info.message(), "the database connection was lost");
-            Failure::Unavailable
-        }
-        other => Failure::Fault(other.to_string()),
-    })
+/// One read for the whole batch; a lost connection is told apart as
+/// `From<diesel::result::Error>` tells it for every other query.
+fn read(pool: &Pool, keys: &[String]) -> Result<Vec<Post>, AppError> {
+    let mut conn = pool.get().map_err(|_| AppError::Unavailable)?;
+    run_on(&mut conn, |c| Ok(posts::by_keys(c, keys)?))
 }
