@@ -30,6 +30,16 @@ impl LiveRules {
     /// when it moved.
     pub fn current(&self, conn: &mut AnyConnection) -> Result<Arc<RuleSettings>, AppError> {
         let version = stored_settings::rules_version(conn)?;
+        self.at_version(conn, version)
+    }
+
+    /// The rules as of a version just read from the database, for callers
+    /// that read it along with something else.
+    pub fn at_version(
+        &self,
+        conn: &mut AnyConnection,
+        version: i64,
+    ) -> Result<Arc<RuleSettings>, AppError> {
         if let Ok(cache) = self.cache.read()
             && let Some(cached) = cache.as_ref()
             && cached.version == version

@@ -8,9 +8,9 @@ use chrono::TimeDelta;
 use diesel::Connection;
 use url::Url;
 
-use crate::db::comments::{self, NewComment};
+use crate::db::comments::{self, NewComment, Probe};
 use crate::db::posts::{self, NewPost, Post};
-use crate::db::{self, AnyConnection, audit, locks};
+use crate::db::{self, AnyConnection, audit};
 use crate::domain::draft::CommentDraft;
 use crate::domain::form_token;
 use crate::domain::origin::OriginPolicy;
@@ -51,11 +51,26 @@ pub async fn submit(
         .and_then(|token| form_token::rendered_at(state.secret.expose(), token))
         .map(|at| at.naive_utc());
     let live = Arc::clone(&state.rules);
+    let ip = sender.ip.map(|ip| ip.to_string()).unwrap_or_default();
+    let senders = vec![ip, draft.email.clone()];
     let accepted = state
         .db
-        .write(move |conn| {
-            let rules = live.current(conn)?;
-            store(conn, &draft, &sender, &rules, page_allowed, rendered_at)
+        .write_as(senders, move |conn| {
+            let found = posts::find_with_rules_version(conn, &draft.post_key)?;
+            let rules = match &found {
+                Some((_, version)) => live.at_version(conn, *version)?,
+                None => live.current(conn)?,
+            };
+            let post = found.map(|(post, _)| post);
+            store(
+                conn,
+                &draft,
+                &sender,
+                &rules,
+                post,
+                page_allowed,
+                rendered_at,
+            )
         })
         .await?;
     // Logged here rather than in the write, which runs on SQLite's one writer thread.
@@ -94,6 +109,7 @@ fn store(
     draft: &CommentDraft,
     sender: &Sender,
     settings: &RuleSettings,
+    post: Option<Post>,
     page_allowed: bool,
     form_rendered_at: Option<chrono::NaiveDateTime>,
 ) -> Result<Accepted, AppError> {
@@ -104,31 +120,34 @@ fn store(
         return Err(AppError::Invalid(missing));
     }
     let now = db::now();
-    let post = find_or_create_post(conn, draft, page_allowed, now)?;
+    let post = match post {
+        Some(post) => post,
+        None => create_post(conn, draft, page_allowed, now)?,
+    };
     let depth = reply_depth(conn, draft.parent_id, &post, settings)?;
     let ip = sender.ip.map(|ip| ip.to_string());
-    locks::lock_senders(conn, &[ip.as_deref().unwrap_or_default(), &draft.email])?;
-    let since = now - TimeDelta::seconds(i64::from(settings.flood_seconds));
+    let history = comments::history(
+        conn,
+        &Probe {
+            post_id: post.id,
+            parent_id: draft.parent_id,
+            author: &draft.author,
+            email: &draft.email,
+            body: &draft.body,
+            ip: ip.as_deref(),
+            since: (settings.flood_seconds > 0)
+                .then(|| now - TimeDelta::seconds(i64::from(settings.flood_seconds))),
+            trust_returning: settings.trust_returning,
+        },
+    )?;
     let facts = Facts {
         now,
         post_created_at: post.created_at,
         post_comments_open: post.comments_open,
         post_closes_at: post.closes_at,
-        duplicate: comments::duplicate_exists(
-            conn,
-            post.id,
-            draft.parent_id,
-            &draft.author,
-            &draft.email,
-            &draft.body,
-        )?,
-        last_from_same_sender: if settings.flood_seconds > 0 {
-            comments::last_from_sender(conn, ip.as_deref(), &draft.email, since)?
-        } else {
-            None
-        },
-        author_has_approved: settings.trust_returning
-            && comments::has_approved(conn, &draft.email)?,
+        duplicate: history.duplicate,
+        last_from_same_sender: history.last_in_window,
+        author_has_approved: history.has_approved,
         ip: sender.ip,
         user_agent: sender.user_agent.clone(),
         form_rendered_at,
@@ -188,15 +207,13 @@ fn store(
     })
 }
 
-fn find_or_create_post(
+/// The post a first comment opens, unless another submission created it first.
+fn create_post(
     conn: &mut AnyConnection,
     draft: &CommentDraft,
     page_allowed: bool,
     now: chrono::NaiveDateTime,
 ) -> Result<Post, AppError> {
-    if let Some(post) = posts::find_by_key(conn, &draft.post_key)? {
-        return Ok(post);
-    }
     if !page_allowed {
         return Err(AppError::Forbidden(
             "This post has no comments yet. Its first comment must come from the blog's own page \

@@ -3,6 +3,7 @@
 use chrono::NaiveDateTime;
 use diesel::dsl::{exists, max};
 use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Nullable};
 
 use super::AnyConnection;
 use super::schema::comments;
@@ -92,81 +93,118 @@ pub fn find_parent(conn: &mut AnyConnection, id: i64) -> QueryResult<Option<(i64
     .optional()
 }
 
-/// Whether the same person already left the same words in the same place
-/// (WordPress's duplicate rule; trashed comments do not count). The person is
-/// matched by email or by name in one statement whose two branches each use
-/// their own index, so the check costs the same on a post with ten comments or
-/// ten thousand: the name through `comments_post_author`, the email through
-/// `comments_email_created` (a person's comments on every post are few). The
-/// `post_id + 0` keeps the planner, which has no statistics on a new SQLite
-/// file, from walking the whole post's comments by `post_id` instead. Without
-/// an email only the name counts: two anonymous readers may well say the same
-/// thing.
-pub fn duplicate_exists(
-    conn: &mut AnyConnection,
-    post_id: i64,
-    parent_id: Option<i64>,
-    author: &str,
-    email: &str,
-    body: &str,
-) -> QueryResult<bool> {
-    let candidates = comments::table
-        .filter(comments::status.ne("trash"))
-        .select((comments::parent_id, comments::body));
-    let by_author = comments::post_id
-        .eq(post_id)
-        .and(comments::author.eq(author));
-    let rows: Vec<(Option<i64>, String)> = if email.is_empty() {
-        native!(conn, c => candidates.filter(by_author).load(c))?
-    } else {
-        let by_email = comments::email
-            .eq(email)
-            .and((comments::post_id + 0).eq(post_id));
-        native!(conn, c => candidates.filter(by_email.or(by_author)).load(c))?
+/// A new comment's sender and words, as the reply rules ask about their past.
+#[derive(Debug)]
+pub struct Probe<'a> {
+    pub post_id: i64,
+    pub parent_id: Option<i64>,
+    pub author: &'a str,
+    /// Empty for an anonymous reader, who is then known by name only.
+    pub email: &'a str,
+    pub body: &'a str,
+    pub ip: Option<&'a str>,
+    /// The start of the flood rule's window; `None` when the rule is off.
+    pub since: Option<NaiveDateTime>,
+    /// Whether returning commenters are trusted, so their history matters.
+    pub trust_returning: bool,
+}
+
+/// What the database knows of a sender's past, for the reply rules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct History {
+    /// The same person already left the same words in the same place.
+    pub duplicate: bool,
+    /// Their newest comment inside the flood rule's window, by IP or email.
+    pub last_in_window: Option<NaiveDateTime>,
+    /// Their email already has an approved comment (only asked when trusted).
+    pub has_approved: bool,
+}
+
+/// The duplicate, flood and returning-commenter checks in one statement, so a
+/// submission on PostgreSQL pays one round trip for all three.
+///
+/// - Duplicates (WordPress's rule; trashed comments do not count): the person
+///   is matched by email or by name, in two branches that each use their own
+///   index, so the check costs the same on a post with ten comments or ten
+///   thousand: the name through `comments_post_author`, the email through
+///   `comments_email_created` (a person's comments on every post are few).
+///   The `post_id + 0` keeps the planner, which has no statistics on a new
+///   SQLite file, from walking the whole post's comments by `post_id` instead.
+///   Without an email only the name counts: two anonymous readers may well
+///   say the same thing.
+/// - Flooding: the newest comment from the IP or the email since the window
+///   opened, again one index per branch.
+///
+/// A flood or duplicate branch that does not apply (no IP, no email, the rule
+/// off) compares its column with `NULL`, which matches nothing and costs one
+/// index probe that finds nothing, so submissions share one prepared statement.
+pub fn history(conn: &mut AnyConnection, probe: &Probe<'_>) -> QueryResult<History> {
+    let email = Some(probe.email).filter(|e| !e.is_empty());
+    let (flood_ip, flood_email) = match probe.since {
+        Some(_) => (probe.ip, email),
+        None => (None, None),
     };
-    Ok(rows
-        .iter()
-        .any(|(parent, text)| *parent == parent_id && text == body))
-}
-
-/// The newest comment from this IP or email since `since`, for the flood rule:
-/// one statement whose branches each use their own index, so the check stays
-/// cheap however large the table grows.
-pub fn last_from_sender(
-    conn: &mut AnyConnection,
-    ip: Option<&str>,
-    email: &str,
-    since: NaiveDateTime,
-) -> QueryResult<Option<NaiveDateTime>> {
-    let recent = comments::table.select(max(comments::created_at));
-    let from_email = comments::email
-        .eq(email)
-        .and(comments::created_at.gt(since));
-    match (ip, email.is_empty()) {
-        (Some(ip), empty) => {
-            let from_ip = comments::ip.eq(ip).and(comments::created_at.gt(since));
-            if empty {
-                native!(conn, c => recent.filter(from_ip).get_result(c))
-            } else {
-                native!(conn, c => recent.filter(from_ip.or(from_email)).get_result(c))
-            }
-        }
-        (None, false) => native!(conn, c => recent.filter(from_email).get_result(c)),
-        (None, true) => Ok(None),
-    }
-}
-
-/// Whether this address already has an approved comment, for "trust returning commenters".
-pub fn has_approved(conn: &mut AnyConnection, email: &str) -> QueryResult<bool> {
-    if email.is_empty() {
-        return Ok(false);
-    }
-    native!(conn, c => diesel::select(exists(
+    let since = probe.since.unwrap_or_default();
+    let trusted_email = email.filter(|_| probe.trust_returning);
+    let parent = probe.parent_id.into_sql::<Nullable<BigInt>>();
+    let duplicate = exists(
         comments::table
-            .filter(comments::email.eq(email))
-            .filter(comments::status.eq("approved")),
-    ))
-    .get_result(c))
+            .filter(comments::status.ne("trash"))
+            .filter(comments::body.eq(probe.body))
+            .filter(
+                comments::parent_id
+                    .eq(parent)
+                    .or(comments::parent_id.is_null().and(parent.is_null())),
+            )
+            .filter(
+                comments::email
+                    .nullable()
+                    .eq(email)
+                    .and((comments::post_id + 0).eq(probe.post_id))
+                    .or(comments::post_id
+                        .eq(probe.post_id)
+                        .and(comments::author.eq(probe.author))),
+            ),
+    );
+    let last_in_window = comments::table
+        .filter(
+            comments::ip
+                .eq(flood_ip)
+                .and(comments::created_at.gt(since))
+                .or(comments::email
+                    .nullable()
+                    .eq(flood_email)
+                    .and(comments::created_at.gt(since))),
+        )
+        .select(max(comments::created_at))
+        .single_value();
+    // Asked only when it matters: a generic plan cannot know that a `NULL`
+    // email matches nothing, and PostgreSQL's began by walking every approved
+    // comment through the status index (0.75 ms on 10,000 comments).
+    let (duplicate, last_in_window, has_approved) = match trusted_email {
+        Some(email) => {
+            let has_approved = exists(
+                comments::table
+                    .filter(comments::email.eq(email))
+                    .filter(comments::status.eq("approved")),
+            );
+            native!(conn, c => diesel::select((duplicate, last_in_window, has_approved))
+                .get_result::<(bool, Option<NaiveDateTime>, bool)>(c))?
+        }
+        None => {
+            let (duplicate, last_in_window) = native!(conn, c => diesel::select((
+                duplicate,
+                last_in_window,
+            ))
+            .get_result::<(bool, Option<NaiveDateTime>)>(c))?;
+            (duplicate, last_in_window, false)
+        }
+    };
+    Ok(History {
+        duplicate,
+        last_in_window: last_in_window.filter(|_| probe.since.is_some()),
+        has_approved,
+    })
 }
 
 /// Every approved comment of a post, oldest first, for the public tree.

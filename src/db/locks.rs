@@ -1,19 +1,14 @@
 //! Serialising submissions from the same sender across instances.
 
-use diesel::connection::SimpleConnection;
-use diesel::prelude::*;
 use sha2::{Digest, Sha256};
 
-use super::AnyConnection;
-
-/// Takes transaction-scoped locks on the sender's keys (IP, email), so that two
-/// instances checking the flood and duplicate rules for the same person run one
-/// after the other. SQLite needs none: `BEGIN IMMEDIATE` already serialises
-/// every writer.
-pub fn lock_senders(conn: &mut AnyConnection, keys: &[&str]) -> QueryResult<()> {
-    let AnyConnection::Postgresql(pg) = conn else {
-        return Ok(());
-    };
+/// The statement that begins a PostgreSQL transaction holding transaction-scoped
+/// locks on the sender's keys (IP, email), so that two instances checking the
+/// flood and duplicate rules for the same person run one after the other. Sent
+/// as one message with `BEGIN`, the locks cost no round trip of their own, and
+/// every statement after it takes its snapshot once they are held. SQLite needs
+/// none: `BEGIN IMMEDIATE` already serialises every writer.
+pub fn begin_locking(keys: &[&str]) -> String {
     // Taken in ascending order, so two transactions can never wait on each other.
     let mut ids: Vec<i64> = keys
         .iter()
@@ -23,14 +18,14 @@ pub fn lock_senders(conn: &mut AnyConnection, keys: &[&str]) -> QueryResult<()> 
     ids.sort_unstable();
     ids.dedup();
     if ids.is_empty() {
-        return Ok(());
+        return "BEGIN".into();
     }
-    // One round trip; the select list is evaluated left to right.
+    // The select list is evaluated left to right.
     let locks: Vec<String> = ids
         .iter()
         .map(|id| format!("pg_advisory_xact_lock({id})"))
         .collect();
-    pg.batch_execute(&format!("SELECT {}", locks.join(", ")))
+    format!("BEGIN; SELECT {}", locks.join(", "))
 }
 
 fn lock_id(key: &str) -> i64 {

@@ -41,7 +41,7 @@ macro_rules! insert_bound {
 pub mod audit;
 mod checkpoint;
 pub mod comments;
-pub mod locks;
+mod locks;
 pub mod moderators;
 pub mod outbox;
 pub mod post_reader;
@@ -272,9 +272,27 @@ impl Database {
         F: FnOnce(&mut AnyConnection) -> Result<T, AppError> + Send + 'static,
         T: Send + 'static,
     {
+        self.write_as(Vec::new(), work).await
+    }
+
+    /// The same, for work that must not run beside other work from the same
+    /// senders (an IP, an email), whichever instance runs it: on PostgreSQL the
+    /// transaction locks their keys as it begins; on SQLite the one writer
+    /// already runs all work one piece at a time.
+    pub async fn write_as<T, F>(&self, senders: Vec<String>, work: F) -> Result<T, AppError>
+    where
+        F: FnOnce(&mut AnyConnection) -> Result<T, AppError> + Send + 'static,
+        T: Send + 'static,
+    {
         match &self.writer {
             Some(writer) => writer.write(work).await,
-            None => self.run(move |conn| write_transaction(conn, work)).await,
+            None => {
+                self.run(move |conn| {
+                    let senders: Vec<&str> = senders.iter().map(String::as_str).collect();
+                    transaction_as(conn, &senders, work)
+                })
+                .await
+            }
         }
     }
 
@@ -326,12 +344,22 @@ pub fn migrate(conn: &mut AnyConnection) -> Result<usize, String> {
 /// Begins a transaction for work that writes. SQLite takes its write lock up
 /// front (`BEGIN IMMEDIATE`): a deferred transaction that reads and then writes
 /// can fail with "database is locked" when another writer got in between.
-fn begin_write(conn: &mut AnyConnection) -> QueryResult<()> {
+/// PostgreSQL takes the senders' locks in the same round trip (see `locks`).
+fn begin_write(conn: &mut AnyConnection, senders: &[&str]) -> QueryResult<()> {
     match conn {
         AnyConnection::Sqlite(c) => {
             AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")
         }
-        AnyConnection::Postgresql(c) => AnsiTransactionManager::begin_transaction(c),
+        AnyConnection::Postgresql(c) => {
+            let begun =
+                AnsiTransactionManager::begin_transaction_sql(c, &locks::begin_locking(senders));
+            if begun.is_err() {
+                // The locks failed after `BEGIN` had run, leaving an aborted
+                // transaction that diesel does not know is open.
+                let _ = c.batch_execute("ROLLBACK");
+            }
+            begun
+        }
     }
 }
 
@@ -343,7 +371,18 @@ pub fn write_transaction<T, E>(
 where
     E: From<diesel::result::Error>,
 {
-    begin_write(conn)?;
+    transaction_as(conn, &[], work)
+}
+
+fn transaction_as<T, E>(
+    conn: &mut AnyConnection,
+    senders: &[&str],
+    work: impl FnOnce(&mut AnyConnection) -> Result<T, E>,
+) -> Result<T, E>
+where
+    E: From<diesel::result::Error>,
+{
+    begin_write(conn, senders)?;
     match work(conn) {
         Ok(value) => {
             <AnyConnection as Connection>::TransactionManager::commit_transaction(conn)?;

@@ -1,5 +1,6 @@
 //! The `settings` table: values the instance keeps for itself, such as its secret.
 
+use diesel::dsl;
 use diesel::prelude::*;
 use rand::RngCore;
 
@@ -47,9 +48,21 @@ const RULES_VERSION: &str = "rules_version";
 
 /// Moves whenever a moderator changes a rule, so every instance knows to re-read.
 pub fn rules_version(conn: &mut AnyConnection) -> QueryResult<i64> {
-    Ok(read(conn, RULES_VERSION)?
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0))
+    Ok(parse_rules_version(read(conn, RULES_VERSION)?))
+}
+
+/// The type of [`rules_version_query`].
+pub type RulesVersionQuery = dsl::Select<dsl::Find<settings::table, &'static str>, settings::value>;
+
+/// The read of the rules version, for statements that take it along with
+/// something else (see `posts::find_with_rules_version`).
+pub fn rules_version_query() -> RulesVersionQuery {
+    settings::table.find(RULES_VERSION).select(settings::value)
+}
+
+/// The version as stored; none stored yet is version 0.
+pub fn parse_rules_version(stored: Option<String>) -> i64 {
+    stored.and_then(|v| v.parse().ok()).unwrap_or(0)
 }
 
 /// The rule settings moderators have changed, by name.

@@ -138,7 +138,7 @@ fn restart_log(conn: &mut AnyConnection) {
 }
 
 fn run_batch(conn: &mut AnyConnection, batch: Vec<(Work, Commit)>, syncer: &Syncer) {
-    if let Err(e) = super::begin_write(conn) {
+    if let Err(e) = super::begin_write(conn, &[]) {
         for (_, commit) in batch {
             let _ = commit.send(Err(e.to_string()));
         }

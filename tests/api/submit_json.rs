@@ -96,6 +96,38 @@ on_both_backends! {
         assert_eq!(app.post_json(&reply("other-post", "Same words.")).await.status(), 201);
     }
 
+    async fn a_duplicate_is_the_same_person_saying_the_same_in_the_same_place(backend: Backend) {
+        let app = spawn_app(backend, &[("HOLD_ALL", "false"), ("REQUIRE_NAME_EMAIL", "false")]).await;
+        let top = app.comment("hello", None, "Top.").await;
+        let said = |parent: Option<i64>| {
+            let mut body = reply("hello", "Same words.");
+            if let Some(parent) = parent {
+                body["parent"] = json!(parent);
+            }
+            body
+        };
+        assert_eq!(app.post_json(&said(None)).await.status(), 201);
+        assert_eq!(app.post_json(&said(Some(top))).await.status(), 201, "under a comment is another place");
+        error_of(app.post_json(&said(Some(top))).await, 409).await;
+        let mut renamed = said(None);
+        renamed["author"] = json!("A. Lovelace");
+        error_of(app.post_json(&renamed).await, 409).await;
+        let mut other = said(None);
+        other["author"] = json!("Grace Hopper");
+        other["email"] = json!("grace@example.com");
+        assert_eq!(app.post_json(&other).await.status(), 201, "another person may say it");
+        error_of(app.post_json(&other).await, 409).await;
+        app.execute_sql("UPDATE comments SET status = 'trash' WHERE email = 'grace@example.com'");
+        assert_eq!(app.post_json(&other).await.status(), 201, "a trashed comment no longer counts");
+
+        let anonymous = |name: &str| {
+            json!({ "post": "hello", "post_url": format!("{BLOG}/hello/"), "author": name, "comment": "No email here." })
+        };
+        assert_eq!(app.post_json(&anonymous("Reader")).await.status(), 201);
+        error_of(app.post_json(&anonymous("Reader")).await, 409).await;
+        assert_eq!(app.post_json(&anonymous("Another reader")).await.status(), 201, "without an email, the name tells");
+    }
+
     async fn posting_again_too_soon_is_a_429_with_retry_after(backend: Backend) {
         let app = spawn_app(backend, &[("FLOOD_SECONDS", "15")]).await;
         assert_eq!(app.post_json(&reply("hello", "First.")).await.status(), 201);
