@@ -6,11 +6,6 @@ use diesel::QueryResult;
 
 use crate::db::{AnyConnection, comments, outbox};
 
-/// A held comment: every moderator is asked to look at it.
-pub fn comment_held(conn: &mut AnyConnection, comment_id: i64) -> QueryResult<()> {
-    outbox::enqueue_for_moderators(conn, "moderate", comment_id)
-}
-
 /// A comment just became public: its parent's author hears of the reply if they
 /// subscribed, and (when the setting is on) its own author hears it is published.
 /// Approving the same comment again queues nothing new.

@@ -10,7 +10,7 @@ use url::Url;
 
 use crate::db::comments::{self, NewComment, Probe};
 use crate::db::posts::{self, NewPost, Post};
-use crate::db::{self, AnyConnection, audit};
+use crate::db::{self, AnyConnection, arrival};
 use crate::domain::draft::CommentDraft;
 use crate::domain::form_token;
 use crate::domain::origin::OriginPolicy;
@@ -154,7 +154,7 @@ fn store(
     };
     let verdict = rules::judge(draft, &facts, settings).map_err(refusal_error)?;
     let reasons = verdict.reasons.join("\n");
-    let id = comments::insert(
+    let id = arrival::insert(
         conn,
         &NewComment {
             post_id: post.id,
@@ -172,25 +172,11 @@ fn store(
             created_at: now,
             updated_at: now,
         },
+        verdict.status == Status::Pending,
     )?;
-    audit::record(
-        conn,
-        &audit::NewEntry {
-            comment_id: Some(id),
-            actor: "rules",
-            from_status: None,
-            to_status: verdict.status.as_str(),
-            reason: &reasons,
-            created_at: now,
-        },
-    )?;
-    match verdict.status {
-        Status::Pending => notifications::comment_held(conn, id)?,
-        Status::Approved => {
-            posts::bump_version(conn, post.id)?;
-            notifications::comment_published(conn, id, settings.notify_approved)?;
-        }
-        Status::Spam | Status::Trash => {}
+    if verdict.status == Status::Approved {
+        posts::bump_version(conn, post.id)?;
+        notifications::comment_published(conn, id, settings.notify_approved)?;
     }
     Ok(Accepted {
         comment: comments::PublicRow {

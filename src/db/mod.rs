@@ -38,6 +38,7 @@ macro_rules! insert_bound {
     };
 }
 
+pub mod arrival;
 pub mod audit;
 mod checkpoint;
 pub mod comments;
