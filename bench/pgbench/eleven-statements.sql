@@ -1,4 +1,5 @@
--- The statements one held submission runs on PostgreSQL, in order, each its own
+-- The statements one held submission ran on PostgreSQL before BENCHMARKS.md's
+-- items 28, 33 and 34 folded them into five round trips. In order, each its own
 -- round trip (pgbench -M prepared): the pool's check on checkout, the rules
 -- version, the post, the sender's advisory locks, the duplicate and flood
 -- checks, the comment, its audit row, its moderator e-mail.
