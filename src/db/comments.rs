@@ -202,7 +202,7 @@ pub fn history(conn: &mut AnyConnection, probe: &Probe<'_>) -> QueryResult<Histo
     };
     Ok(History {
         duplicate,
-        last_in_window: last_in_window.filter(|_| probe.since.is_some()),
+        last_in_window,
         has_approved,
     })
 }

@@ -351,15 +351,11 @@ fn begin_write(conn: &mut AnyConnection, senders: &[&str]) -> QueryResult<()> {
         AnyConnection::Sqlite(c) => {
             AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")
         }
+        // Should the locks fail after `BEGIN` has run, the connection is left
+        // in an aborted transaction; the failed work marks it unproven, so its
+        // next checkout asks it (see `Pooled`) and the pool replaces it.
         AnyConnection::Postgresql(c) => {
-            let begun =
-                AnsiTransactionManager::begin_transaction_sql(c, &locks::begin_locking(senders));
-            if begun.is_err() {
-                // The locks failed after `BEGIN` had run, leaving an aborted
-                // transaction that diesel does not know is open.
-                let _ = c.batch_execute("ROLLBACK");
-            }
-            begun
+            AnsiTransactionManager::begin_transaction_sql(c, &locks::begin_locking(senders))
         }
     }
 }
