@@ -8,7 +8,7 @@ use chrono::TimeDelta;
 use diesel::Connection;
 use url::Url;
 
-use crate::db::comments::{self, NewComment, Probe};
+use crate::db::comments::{self, Arriving, NewComment, Probe};
 use crate::db::posts::{self, NewPost, Post};
 use crate::db::{self, AnyConnection, arrival};
 use crate::domain::draft::CommentDraft;
@@ -17,6 +17,7 @@ use crate::domain::origin::OriginPolicy;
 use crate::domain::rules::{self, Facts, Refusal, RuleSettings};
 use crate::domain::status::Status;
 use crate::error::AppError;
+use crate::live_rules::LiveRules;
 use crate::notifications;
 use crate::startup::AppState;
 
@@ -56,21 +57,9 @@ pub async fn submit(
     let accepted = state
         .db
         .write_as(senders, move |conn| {
-            let found = posts::find_with_rules_version(conn, &draft.post_key)?;
-            let rules = match &found {
-                Some((_, version)) => live.at_version(conn, *version)?,
-                None => live.current(conn)?,
-            };
-            let post = found.map(|(post, _)| post);
-            store(
-                conn,
-                &draft,
-                &sender,
-                &rules,
-                post,
-                page_allowed,
-                rendered_at,
-            )
+            let now = db::now();
+            let (rules, found) = arriving(conn, &live, &draft, &sender, page_allowed, now)?;
+            store(conn, &draft, &sender, &rules, found, now, rendered_at)
         })
         .await?;
     // Logged here rather than in the write, which runs on SQLite's one writer thread.
@@ -104,42 +93,70 @@ fn check_origins(
     Ok(sender.page.is_some() || draft.post_url.is_some())
 }
 
+/// The post (opened if this is its first comment), the rules in force and the
+/// sender's history, read in one statement when the post exists and the
+/// rules are as this instance last saw them.
+fn arriving(
+    conn: &mut AnyConnection,
+    live: &LiveRules,
+    draft: &CommentDraft,
+    sender: &Sender,
+    page_allowed: bool,
+    now: chrono::NaiveDateTime,
+) -> Result<(Arc<RuleSettings>, Arriving), AppError> {
+    let ip = sender.ip.map(|ip| ip.to_string());
+    let probe = |rules: &RuleSettings| Probe {
+        post_key: &draft.post_key,
+        parent_id: draft.parent_id,
+        author: &draft.author,
+        email: &draft.email,
+        body: &draft.body,
+        ip: ip.as_deref(),
+        since: (rules.flood_seconds > 0)
+            .then(|| now - TimeDelta::seconds(i64::from(rules.flood_seconds))),
+        trust_returning: rules.trust_returning,
+    };
+    // The checks are asked under the rules this instance last saw, in the
+    // statement that reads the rules' version; only if that version brought
+    // other check settings are they asked again.
+    let guess = live.cached();
+    let mut found = comments::arriving(conn, &probe(&guess))?;
+    let rules = match &found {
+        Some(found) => live.at_version(conn, found.rules_version)?,
+        None => live.current(conn)?,
+    };
+    if found.is_some()
+        && (rules.flood_seconds, rules.trust_returning)
+            != (guess.flood_seconds, guess.trust_returning)
+    {
+        found = comments::arriving(conn, &probe(&rules))?;
+    }
+    // Whether a name and email are required is judged here, under the rules
+    // just read, so a moderator's change applies to the very next comment.
+    let missing = draft.identity_problems(rules.require_name_email);
+    if !missing.is_empty() {
+        return Err(AppError::Invalid(missing));
+    }
+    let found = match found {
+        Some(found) => found,
+        None => {
+            create_post(conn, draft, page_allowed, now)?;
+            comments::arriving(conn, &probe(&rules))?.ok_or(diesel::result::Error::NotFound)?
+        }
+    };
+    Ok((rules, found))
+}
+
 fn store(
     conn: &mut AnyConnection,
     draft: &CommentDraft,
     sender: &Sender,
     settings: &RuleSettings,
-    post: Option<Post>,
-    page_allowed: bool,
+    Arriving { post, history, .. }: Arriving,
+    now: chrono::NaiveDateTime,
     form_rendered_at: Option<chrono::NaiveDateTime>,
 ) -> Result<Accepted, AppError> {
-    // Whether a name and email are required is judged here, under the rules
-    // just read, so a moderator's change applies to the very next comment.
-    let missing = draft.identity_problems(settings.require_name_email);
-    if !missing.is_empty() {
-        return Err(AppError::Invalid(missing));
-    }
-    let now = db::now();
-    let post = match post {
-        Some(post) => post,
-        None => create_post(conn, draft, page_allowed, now)?,
-    };
     let depth = reply_depth(conn, draft.parent_id, &post, settings)?;
-    let ip = sender.ip.map(|ip| ip.to_string());
-    let history = comments::history(
-        conn,
-        &Probe {
-            post_id: post.id,
-            parent_id: draft.parent_id,
-            author: &draft.author,
-            email: &draft.email,
-            body: &draft.body,
-            ip: ip.as_deref(),
-            since: (settings.flood_seconds > 0)
-                .then(|| now - TimeDelta::seconds(i64::from(settings.flood_seconds))),
-            trust_returning: settings.trust_returning,
-        },
-    )?;
     let facts = Facts {
         now,
         post_created_at: post.created_at,
@@ -154,6 +171,7 @@ fn store(
     };
     let verdict = rules::judge(draft, &facts, settings).map_err(refusal_error)?;
     let reasons = verdict.reasons.join("\n");
+    let ip = sender.ip.map(|ip| ip.to_string());
     let id = arrival::insert(
         conn,
         &NewComment {
@@ -193,13 +211,13 @@ fn store(
     })
 }
 
-/// The post a first comment opens, unless another submission created it first.
+/// Opens the post a first comment is for, unless another submission just did.
 fn create_post(
     conn: &mut AnyConnection,
     draft: &CommentDraft,
     page_allowed: bool,
     now: chrono::NaiveDateTime,
-) -> Result<Post, AppError> {
+) -> Result<(), AppError> {
     if !page_allowed {
         return Err(AppError::Forbidden(
             "This post has no comments yet. Its first comment must come from the blog's own page \
@@ -216,13 +234,11 @@ fn create_post(
     // A savepoint, so that losing a race with another instance creating the same
     // post leaves the outer transaction usable on PostgreSQL.
     match conn.transaction(|c| posts::insert(c, &new)) {
-        Ok(post) => Ok(post),
-        Err(diesel::result::Error::DatabaseError(
+        Ok(_)
+        | Err(diesel::result::Error::DatabaseError(
             diesel::result::DatabaseErrorKind::UniqueViolation,
             _,
-        )) => {
-            posts::find_by_key(conn, &draft.post_key)?.ok_or(diesel::result::Error::NotFound.into())
-        }
+        )) => Ok(()),
         Err(e) => Err(e.into()),
     }
 }

@@ -5,8 +5,9 @@ use diesel::dsl::{exists, max};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Nullable};
 
-use super::AnyConnection;
-use super::schema::comments;
+use super::posts::Post;
+use super::schema::{comments, posts};
+use super::{AnyConnection, stored_settings};
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = comments)]
@@ -96,7 +97,8 @@ pub fn find_parent(conn: &mut AnyConnection, id: i64) -> QueryResult<Option<(i64
 /// A new comment's sender and words, as the reply rules ask about their past.
 #[derive(Debug)]
 pub struct Probe<'a> {
-    pub post_id: i64,
+    /// The post the comment is for, by the blog's key.
+    pub post_key: &'a str,
     pub parent_id: Option<i64>,
     pub author: &'a str,
     /// Empty for an anonymous reader, who is then known by name only.
@@ -120,8 +122,19 @@ pub struct History {
     pub has_approved: bool,
 }
 
-/// The duplicate, flood and returning-commenter checks in one statement, so a
-/// submission on PostgreSQL pays one round trip for all three.
+/// Everything a submission reads before the rules judge it.
+#[derive(Debug)]
+pub struct Arriving {
+    pub post: Post,
+    /// The version of the stored rule settings, read in the same snapshot.
+    pub rules_version: i64,
+    pub history: History,
+}
+
+/// The post, the rules version and the duplicate, flood and
+/// returning-commenter checks in one statement, so a submission pays one
+/// round trip for all of them (BENCHMARKS.md, item 35). `None` when the post
+/// does not exist yet.
 ///
 /// - Duplicates (WordPress's rule; trashed comments do not count): the person
 ///   is matched by email or by name, in two branches that each use their own
@@ -135,10 +148,11 @@ pub struct History {
 /// - Flooding: the newest comment from the IP or the email since the window
 ///   opened, again one index per branch.
 ///
-/// A flood or duplicate branch that does not apply (no IP, no email, the rule
-/// off) compares its column with `NULL`, which matches nothing and costs one
-/// index probe that finds nothing, so submissions share one prepared statement.
-pub fn history(conn: &mut AnyConnection, probe: &Probe<'_>) -> QueryResult<History> {
+/// A flood or duplicate branch that does not apply (no IP, no
+/// email, the rule off) compares its column with `NULL`, which matches nothing
+/// and costs one index probe that finds nothing, so submissions share one
+/// prepared statement.
+pub fn arriving(conn: &mut AnyConnection, probe: &Probe<'_>) -> QueryResult<Option<Arriving>> {
     let email = Some(probe.email).filter(|e| !e.is_empty());
     let (flood_ip, flood_email) = match probe.since {
         Some(_) => (probe.ip, email),
@@ -160,9 +174,9 @@ pub fn history(conn: &mut AnyConnection, probe: &Probe<'_>) -> QueryResult<Histo
                 comments::email
                     .nullable()
                     .eq(email)
-                    .and((comments::post_id + 0).eq(probe.post_id))
+                    .and((comments::post_id + 0).eq(posts::id))
                     .or(comments::post_id
-                        .eq(probe.post_id)
+                        .eq(posts::id)
                         .and(comments::author.eq(probe.author))),
             ),
     );
@@ -178,33 +192,40 @@ pub fn history(conn: &mut AnyConnection, probe: &Probe<'_>) -> QueryResult<Histo
         )
         .select(max(comments::created_at))
         .single_value();
+    let post = posts::table.filter(posts::post_key.eq(probe.post_key));
+    let version = stored_settings::rules_version_query().single_value();
     // Asked only when it matters: a generic plan cannot know that a `NULL`
     // email matches nothing, and PostgreSQL's began by walking every approved
     // comment through the status index (0.75 ms on 10,000 comments).
-    let (duplicate, last_in_window, has_approved) = match trusted_email {
+    let found = match trusted_email {
         Some(email) => {
             let has_approved = exists(
                 comments::table
                     .filter(comments::email.eq(email))
                     .filter(comments::status.eq("approved")),
             );
-            native!(conn, c => diesel::select((duplicate, last_in_window, has_approved))
-                .get_result::<(bool, Option<NaiveDateTime>, bool)>(c))?
+            native!(conn, c => post
+                .select((Post::as_select(), version, duplicate, last_in_window, has_approved))
+                .get_result::<(Post, Option<String>, bool, Option<NaiveDateTime>, bool)>(c))
+            .optional()?
         }
-        None => {
-            let (duplicate, last_in_window) = native!(conn, c => diesel::select((
+        None => native!(conn, c => post
+            .select((Post::as_select(), version, duplicate, last_in_window))
+            .get_result::<(Post, Option<String>, bool, Option<NaiveDateTime>)>(c))
+        .optional()?
+        .map(|(post, version, duplicate, last)| (post, version, duplicate, last, false)),
+    };
+    Ok(found.map(
+        |(post, version, duplicate, last_in_window, has_approved)| Arriving {
+            post,
+            rules_version: stored_settings::parse_rules_version(version),
+            history: History {
                 duplicate,
                 last_in_window,
-            ))
-            .get_result::<(bool, Option<NaiveDateTime>)>(c))?;
-            (duplicate, last_in_window, false)
-        }
-    };
-    Ok(History {
-        duplicate,
-        last_in_window,
-        has_approved,
-    })
+                has_approved,
+            },
+        },
+    ))
 }
 
 /// Every approved comment of a post, oldest first, for the public tree.

@@ -3,8 +3,8 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use super::AnyConnection;
 use super::schema::{comments, posts};
-use super::{AnyConnection, stored_settings};
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = posts)]
@@ -37,26 +37,11 @@ pub fn find_by_key(conn: &mut AnyConnection, key: &str) -> QueryResult<Option<Po
     .optional()
 }
 
-/// A post and the rules version, read together for a submission, which needs
-/// both: on PostgreSQL one round trip instead of two. `None` when the post
-/// does not exist yet.
-pub fn find_with_rules_version(
-    conn: &mut AnyConnection,
-    key: &str,
-) -> QueryResult<Option<(Post, i64)>> {
-    let found: Option<(Post, Option<String>)> = native!(conn, c => posts::table
-        .filter(posts::post_key.eq(key))
-        .select((Post::as_select(), stored_settings::rules_version_query().single_value()))
-        .get_result(c))
-    .optional()?;
-    Ok(found.map(|(post, version)| (post, stored_settings::parse_rules_version(version))))
-}
-
-pub fn insert(conn: &mut AnyConnection, post: &NewPost<'_>) -> QueryResult<Post> {
+pub fn insert(conn: &mut AnyConnection, post: &NewPost<'_>) -> QueryResult<()> {
     diesel::insert_into(posts::table)
         .values(post)
-        .returning(posts::all_columns)
-        .get_result(conn)
+        .execute(conn)
+        .map(drop)
 }
 
 /// Marks the post's public comments as changed, so cached copies and ETags expire

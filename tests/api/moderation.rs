@@ -148,6 +148,13 @@ on_both_backends! {
             statuses.sort_unstable();
             assert_eq!(statuses, [201, 409], "race {race}");
         }
+
+        // Turned back on elsewhere, the flood rule stops the first instance's
+        // next comment from the same address, though it last judged with it off.
+        second.cli_ok(&["settings", "set", "flood_seconds", "60"]);
+        let mut later = reply("shared", "Said after the rule came back.");
+        later["email"] = json!("ada.later@example.com");
+        assert_eq!(first.post_json(&later).await.status(), 429);
     }
 
     async fn old_ips_are_erased_and_stale_pending_comments_purged(backend: Backend) {

@@ -179,6 +179,18 @@ on_both_backends! {
         assert_eq!(second["status"], "approved");
     }
 
+    async fn trusting_returning_commenters_applies_to_the_next_comment(backend: Backend) {
+        let app = spawn_app(backend, &[]).await;
+        let first: Value = app.post_json(&reply("hello", "First visit.")).await.json().await.unwrap();
+        app.execute_sql(&format!("UPDATE comments SET status = 'approved' WHERE id = {}", first["id"]));
+        let untrusted: Value = app.post_json(&reply("hello", "Second visit.")).await.json().await.unwrap();
+        assert_eq!(untrusted["status"], "pending");
+        // The server last judged with the rule off; the next comment must not be.
+        app.cli_ok(&["settings", "set", "trust_returning", "true"]);
+        let trusted: Value = app.post_json(&reply("hello", "Third visit.")).await.json().await.unwrap();
+        assert_eq!(trusted["status"], "approved");
+    }
+
     async fn a_filled_honeypot_is_answered_as_held_and_never_shown(backend: Backend) {
         let app = spawn_app(backend, &[("HOLD_ALL", "false")]).await;
         let mut body = reply("hello", "Buy cheap watches");
