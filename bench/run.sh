@@ -125,7 +125,7 @@ scenario() {
         rps+=("$r"); p50+=("$a"); p99+=("$b"); errs=$((errs + e)); nonok=$((nonok + n)); ACKED_TOTAL=$((ACKED_TOTAL + k))
     done
     NON_OK_TOTAL=$((NON_OK_TOTAL + nonok))
-    ROWS+=("| $name | $conns | $(printf '%s\n' "${rps[@]}" | median) | $(printf '%s\n' "${p50[@]}" | median) | $(printf '%s\n' "${p99[@]}" | median) | $errs | $nonok |")
+    ROWS+=("| $name | $conns | $(printf '%s\n' "${rps[@]}" | median) | $(printf '%s\n' "${p50[@]}" | median) | $(printf '%s\n' "${p99[@]}" | median) | $errs | $nonok | ${rps[*]} |")
 }
 
 start_server
@@ -167,8 +167,8 @@ REPORT=$(cat <<MD
 Machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(free -g | awk '/Mem:/ { print $2 }') GiB; wrk on the same machine.
 Command: \`$([ "$PROFILE" = release ] || echo "PROFILE=$PROFILE ")COMMENTS=$COMMENTS DURATION=$DURATION RUNS=$RUNS${DATABASE:+ DATABASE=…} bench/run.sh\` — medians of $RUNS runs of ${DURATION} s, \`wrk -t2 --latency\`.
 
-| scenario | connections | requests/s | p50 ms | p99 ms | socket errors | non-2xx/3xx |
-|---|---|---|---|---|---|---|
+| scenario | connections | requests/s | p50 ms | p99 ms | socket errors | non-2xx/3xx | requests/s, each run |
+|---|---|---|---|---|---|---|---|
 $(printf '%s\n' "${ROWS[@]}")
 
 - start-up to ready with $SEEDED comments stored: ${FIRST_STARTUP_MS} ms (after the writes: ${STARTUP_MS} ms)
