@@ -1,5 +1,5 @@
 -- The statements one held submission ran on PostgreSQL before BENCHMARKS.md's
--- items 28, 33 and 34 folded them into five round trips. In order, each its own
+-- items 28 and 33–35 folded them into four round trips. In order, each its own
 -- round trip (pgbench -M prepared): the pool's check on checkout, the rules
 -- version, the post, the sender's advisory locks, the duplicate and flood
 -- checks, the comment, its audit row, its moderator e-mail.

@@ -1,8 +1,8 @@
 -- The same work in four round trips: every check in one SELECT and the three
--- inserts in one data-modifying WITH (PostgreSQL only). A bound on what fewer
--- round trips could give. Replydesk writes its inserts this way (item 34), but
--- reads in two statements after a BEGIN that takes the locks (item 33), since
--- checks in the same statement as the locks could miss what they waited for.
+-- inserts in one data-modifying WITH (PostgreSQL only). Replydesk runs this
+-- shape since BENCHMARKS.md's item 35, with one difference: it sends the
+-- locks with BEGIN (item 33), since checks in the same statement as the locks
+-- could miss what they waited for; here they stay in the SELECT.
 \set n random(1, 2000000000)
 \set p random(0, 99)
 \set a random(1, 16000000)
