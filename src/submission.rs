@@ -52,13 +52,14 @@ pub async fn submit(
         .and_then(|token| form_token::rendered_at(state.secret.expose(), token))
         .map(|at| at.naive_utc());
     let live = Arc::clone(&state.rules);
-    let ip = sender.ip.map(|ip| ip.to_string()).unwrap_or_default();
-    let senders = vec![ip, draft.email.clone()];
+    let ip = sender.ip.map(|ip| ip.to_string());
+    let senders = vec![ip.clone().unwrap_or_default(), draft.email.clone()];
     let accepted = state
         .db
         .write_as(senders, move |conn| {
             let now = db::now();
-            let (rules, found) = arriving(conn, &live, &draft, &sender, page_allowed, now)?;
+            let ip = ip.as_deref();
+            let (rules, found) = arriving(conn, &live, &draft, ip, page_allowed, now)?;
             store(conn, &draft, &sender, &rules, found, now, rendered_at)
         })
         .await?;
@@ -100,18 +101,17 @@ fn arriving(
     conn: &mut AnyConnection,
     live: &LiveRules,
     draft: &CommentDraft,
-    sender: &Sender,
+    ip: Option<&str>,
     page_allowed: bool,
     now: chrono::NaiveDateTime,
 ) -> Result<(Arc<RuleSettings>, Arriving), AppError> {
-    let ip = sender.ip.map(|ip| ip.to_string());
     let probe = |rules: &RuleSettings| Probe {
         post_key: &draft.post_key,
         parent_id: draft.parent_id,
         author: &draft.author,
         email: &draft.email,
         body: &draft.body,
-        ip: ip.as_deref(),
+        ip,
         since: (rules.flood_seconds > 0)
             .then(|| now - TimeDelta::seconds(i64::from(rules.flood_seconds))),
         trust_returning: rules.trust_returning,

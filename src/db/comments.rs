@@ -148,10 +148,9 @@ pub struct Arriving {
 /// - Flooding: the newest comment from the IP or the email since the window
 ///   opened, again one index per branch.
 ///
-/// A flood or duplicate branch that does not apply (no IP, no
-/// email, the rule off) compares its column with `NULL`, which matches nothing
-/// and costs one index probe that finds nothing, so submissions share one
-/// prepared statement.
+/// A flood or duplicate branch that does not apply (no IP, no email, the rule
+/// off) compares its column with `NULL`, which matches nothing and costs one
+/// index probe that finds nothing, so submissions share one prepared statement.
 pub fn arriving(conn: &mut AnyConnection, probe: &Probe<'_>) -> QueryResult<Option<Arriving>> {
     let email = Some(probe.email).filter(|e| !e.is_empty());
     let (flood_ip, flood_email) = match probe.since {
