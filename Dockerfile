@@ -1,7 +1,7 @@
 # syntax=docker/dockerfile:1
 
 # ---- build ----
-FROM rust:1-bookworm AS builder
+FROM rust:1.95-bookworm AS builder
 
 # The bundled libpq is compiled from C and links against the system OpenSSL.
 RUN apt-get update \
