@@ -186,6 +186,12 @@ fn run(listener: TcpListener, state: web::Data<AppState>) -> std::io::Result<Ser
             .wrap(actix_web::middleware::from_fn(
                 crate::telemetry::log_request,
             ))
+            .wrap(actix_web::middleware::from_fn(
+                routes::guards::known_methods_only,
+            ))
+            .wrap(actix_web::middleware::from_fn(
+                routes::guards::security_headers,
+            ))
             .configure(|cfg| routes::configure(cfg, state.settings.demo))
             .app_data(state)
     })

@@ -33,6 +33,14 @@ pub struct Mailer {
 
 impl Mailer {
     pub fn new(settings: &Settings) -> Result<Self, String> {
+        if let Some(url) = &settings.smtp_url
+            && sends_password_in_clear(url.expose())
+        {
+            tracing::warn!(
+                "REPLYDESK_SMTP_URL carries a user name and password over a connection without TLS; \
+                 anyone on the path can read them: use smtps:// or add ?tls=required"
+            );
+        }
         let transport = match &settings.smtp_url {
             Some(url) => Transport::Smtp(
                 AsyncSmtpTransport::<Tokio1Executor>::from_url(url.expose().as_str())
@@ -68,6 +76,17 @@ impl Mailer {
             }
         }
     }
+}
+
+/// Whether the SMTP URL logs in without TLS: `smtp://` with credentials and
+/// without `tls=required` (`tls=opportunistic` falls back to plain text when a
+/// man in the middle strips STARTTLS).
+fn sends_password_in_clear(url: &url::Url) -> bool {
+    let credentials = !url.username().is_empty() || url.password().is_some();
+    let tls_required = url
+        .query_pairs()
+        .any(|(key, value)| key == "tls" && value == "required");
+    url.scheme() == "smtp" && credentials && !tls_required
 }
 
 /// Where a sent message went.
@@ -130,5 +149,26 @@ mod tests {
             scrubbed("Key (email)=(ada@example.com) exists"),
             "Key (email)=(a***@example.com) exists"
         );
+    }
+
+    fn url(text: &str) -> url::Url {
+        text.parse().expect("a URL")
+    }
+
+    #[test]
+    fn only_credentials_over_plain_smtp_are_in_clear() {
+        assert!(sends_password_in_clear(&url(
+            "smtp://user:pass@mail.example:587"
+        )));
+        assert!(sends_password_in_clear(&url(
+            "smtp://user:pass@mail.example:587?tls=opportunistic"
+        )));
+        assert!(!sends_password_in_clear(&url(
+            "smtp://user:pass@mail.example:587?tls=required"
+        )));
+        assert!(!sends_password_in_clear(&url(
+            "smtps://user:pass@mail.example"
+        )));
+        assert!(!sends_password_in_clear(&url("smtp://mailpit:1025")));
     }
 }

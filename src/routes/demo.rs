@@ -31,10 +31,19 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     );
 }
 
+/// The demo pages run the widget from this server and keep their own inline
+/// styles; nothing else loads, and no other site may frame them.
+const DEMO_POLICY: &str = "default-src 'self'; style-src 'self' 'unsafe-inline'; \
+     img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
 fn page(body: String) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
         .insert_header((header::CACHE_CONTROL, "no-cache"))
+        .insert_header((header::CONTENT_SECURITY_POLICY, DEMO_POLICY))
+        // A blog page: a plain form's post relies on its Referer to find the
+        // way back, as on any blog (the browsers' own default).
+        .insert_header((header::REFERRER_POLICY, "strict-origin-when-cross-origin"))
         .body(body)
 }
 

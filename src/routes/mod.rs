@@ -2,6 +2,7 @@
 
 pub mod admin;
 mod demo;
+pub mod guards;
 pub mod openapi;
 mod ops;
 pub mod public;
