@@ -6,7 +6,7 @@ use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
 
-use super::view::{PublicComment, public};
+use super::view::{PublicComment, held, public};
 use super::{BODY_LIMIT, only_post, sender};
 use crate::domain::draft::{CommentDraft, FieldErrors, Submission};
 use crate::domain::status::Status;
@@ -151,10 +151,12 @@ async fn post_json(
     let require_hint = state.rules.cached().require_name_email;
     let draft = CommentDraft::parse_for_storage(&input, require_hint).map_err(AppError::Invalid)?;
     let accepted = submission::submit(&state, draft, sender(&req, &state.settings)).await?;
-    Ok(HttpResponse::Created().json(Created {
-        comment: public(&state, &accepted.comment),
-        status: accepted.status.as_told_to_author(),
-    }))
+    let status = accepted.status.as_told_to_author();
+    let comment = match status {
+        Status::Approved => public(&state, &accepted.comment),
+        _ => held(&accepted.comment),
+    };
+    Ok(HttpResponse::Created().json(Created { comment, status }))
 }
 
 /// Reads the JSON object leniently: numbers are accepted where text is expected

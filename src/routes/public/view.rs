@@ -19,8 +19,12 @@ pub struct PublicComment {
     pub author: String,
     /// The author's website.
     pub url: Option<String>,
-    /// An identicon's URL, keyed by an HMAC of the email, never a bare hash of it.
-    pub avatar: String,
+    /// An identicon's URL, keyed by an HMAC of the email, never a bare hash of
+    /// it. Only a published comment has one: the answer to a held comment
+    /// carries none, or anyone could post guesses at an address and compare
+    /// the key with a commenter's public one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub avatar: Option<String>,
     /// The text as safe HTML: paragraphs, line breaks, links with `rel="nofollow ugc"`.
     pub html: String,
     /// RFC 3339, UTC.
@@ -41,14 +45,23 @@ pub fn avatar_url(state: &AppState, key: &str) -> String {
     )
 }
 
+/// A published comment as readers see it.
 pub fn public(state: &AppState, row: &PublicRow) -> PublicComment {
     let key = avatar::key_for(state.secret.expose(), &row.email, &row.author);
+    PublicComment {
+        avatar: Some(avatar_url(state, &key)),
+        ..held(row)
+    }
+}
+
+/// A comment not (yet) published, as its author is told of it: no avatar key.
+pub fn held(row: &PublicRow) -> PublicComment {
     PublicComment {
         id: row.id,
         parent: row.parent_id,
         author: row.author.clone(),
         url: Some(row.url.clone()).filter(|u| !u.is_empty()),
-        avatar: avatar_url(state, &key),
+        avatar: None,
         html: render::comment_html(&row.body),
         created_at: timestamp(row.created_at),
         replies: Vec::new(),
