@@ -63,7 +63,7 @@ pub type FieldErrors = BTreeMap<String, String>;
 struct Fields<'a> {
     #[validate(
         length(min = 1, max = MAX_POST_KEY_CHARS, message = "The post identifier must be 1 to 255 characters long."),
-        custom(function = "plain_text")
+        custom(function = "visible_text")
     )]
     post: &'a str,
     #[validate(
@@ -78,7 +78,7 @@ struct Fields<'a> {
     post_url: Option<&'a str>,
     #[validate(
         length(max = MAX_AUTHOR_CHARS, message = "Your name can be at most 245 characters long."),
-        custom(function = "plain_text")
+        custom(function = "visible_text")
     )]
     author: &'a str,
     #[validate(
@@ -116,6 +116,45 @@ fn plain_text(text: &str) -> Result<(), ValidationError> {
     Ok(())
 }
 
+/// Characters that change how the text around them is shown without being
+/// seen themselves: bidirectional embeddings, overrides, isolates and marks,
+/// and zero-width spaces and word joiners. `Eve\u{202e}gnp.exe` shows as
+/// "Eveexe.png". The zero-width joiner and non-joiner are not among them: emoji
+/// sequences and Persian and Indic names need them.
+pub fn is_hidden_mark(c: char) -> bool {
+    matches!(
+        c,
+        '\u{061C}'
+            | '\u{180E}'
+            | '\u{200B}'
+            | '\u{200E}'
+            | '\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{2069}'
+            | '\u{FEFF}'
+    )
+}
+
+/// `text` without its hidden marks, for what cannot be refused (a post's
+/// title as its page gives it, a name in an import).
+pub fn without_hidden_marks(text: &str) -> String {
+    text.chars().filter(|c| !is_hidden_mark(*c)).collect()
+}
+
+/// Plain text that shows what it holds: names and post keys.
+fn visible_text(text: &str) -> Result<(), ValidationError> {
+    plain_text(text)?;
+    if text.chars().any(is_hidden_mark) {
+        return Err(refusal(
+            "hidden",
+            "This field cannot contain invisible characters that reverse or hide text \
+             (such as U+202E, the right-to-left override).",
+        ));
+    }
+    Ok(())
+}
+
 fn http_url(text: &str) -> Result<(), ValidationError> {
     match Url::parse(text) {
         Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => Ok(()),
@@ -140,6 +179,31 @@ fn comment_text(text: &str) -> Result<(), ValidationError> {
         ));
     }
     Ok(())
+}
+
+/// A post key from an address or a query string, held to the rules of the
+/// form's `post` field: a key no submission could have stored is refused in
+/// words rather than looked up.
+pub fn check_post_key(key: &str) -> Result<(), String> {
+    #[derive(Validate)]
+    struct Key<'a> {
+        #[validate(
+            length(min = 1, max = MAX_POST_KEY_CHARS, message = "The post identifier must be 1 to 255 characters long."),
+            custom(function = "visible_text")
+        )]
+        post: &'a str,
+    }
+    Key { post: key }.validate().map_err(|failures| {
+        failures
+            .field_errors()
+            .values()
+            .flat_map(|problems| problems.iter())
+            .find_map(|p| p.message.as_ref())
+            .map_or_else(
+                || "This post identifier is not valid.".to_owned(),
+                |m| m.to_string(),
+            )
+    })
 }
 
 fn non_empty(value: &Option<String>) -> Option<&str> {
@@ -244,7 +308,7 @@ impl CommentDraft {
         let email = email.map(str::to_lowercase).unwrap_or_default();
         Ok(CommentDraft {
             post_key: post.to_owned(),
-            post_title: fields.post_title.to_owned(),
+            post_title: without_hidden_marks(fields.post_title),
             post_url: fields.post_url.and_then(|u| Url::parse(u).ok()),
             parent_id,
             author: author.unwrap_or("Anonymous").to_owned(),
@@ -286,6 +350,24 @@ mod tests {
             comment: Some("  Nice post!  ".into()),
             ..Submission::default()
         }
+    }
+
+    #[test]
+    fn names_that_reverse_or_hide_text_are_refused_and_titles_cleaned() {
+        let mut input = valid();
+        input.author = Some("Eve \u{202e}gnp.exe".into());
+        let errors = CommentDraft::parse(&input, rules()).expect_err("refused");
+        assert!(errors["author"].contains("U+202E"), "{errors:?}");
+        input.author = Some("Zero\u{200b}Width".into());
+        assert!(CommentDraft::parse(&input, rules()).is_err());
+        input.author = Some("\u{0645}\u{06cc}\u{200c}\u{0631}\u{0648}\u{062f} 👩\u{200d}💻".into());
+        assert!(
+            CommentDraft::parse(&input, rules()).is_ok(),
+            "joiners are writing"
+        );
+        input.post_title = Some("Hello\u{2067} world\u{2069}".into());
+        let draft = CommentDraft::parse(&input, rules()).expect("valid");
+        assert_eq!(draft.post_title, "Hello world");
     }
 
     #[test]

@@ -5,8 +5,11 @@
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
+use url::Url;
+
 use super::{Comment, ImportError, Post, Summary};
 use crate::db::{self, AnyConnection, comments, posts};
+use crate::domain::draft::without_hidden_marks;
 
 /// How many placed comments are remembered (within one thread, or a whole
 /// Disqus file) before the memory is cleared; past that a parent is looked up
@@ -211,15 +214,29 @@ impl<'c> Sink<'c> {
         };
         let depth = parent.map_or(0, |(_, _, depth)| depth.saturating_add(1));
         let extra = &comment.extra;
+        let url = website(&comment.url);
+        if url.is_none() {
+            self.adjust(
+                "a website that is not an http(s) address (such as javascript:), dropped",
+                comment.at,
+            );
+        }
+        let author = without_hidden_marks(&comment.author);
+        if author != comment.author {
+            self.adjust(
+                "a name with invisible characters that reverse or hide text, cleaned",
+                comment.at,
+            );
+        }
         let id = comments::insert_imported(
             self.conn,
             &comments::ImportedComment {
                 post_id,
                 parent_id: parent.map(|(id, _, _)| id),
                 depth,
-                author: &comment.author,
+                author: &author,
                 email: &comment.email,
-                url: &comment.url,
+                url: url.as_deref().unwrap_or_default(),
                 body: &comment.body,
                 status: comment.status.as_str(),
                 previous_status: extra.previous_status.as_deref(),
@@ -249,5 +266,56 @@ impl<'c> Sink<'c> {
             self.placed.clear();
         }
         self.placed.insert(source_id.to_owned(), placed);
+    }
+}
+
+/// A commenter's website as it may be linked: an http(s) address, with
+/// `http://` added where the export has none (as WordPress's `esc_url` does);
+/// `Some("")` for none given, and `None` for anything else, such as a
+/// `javascript:` address that would run in readers' browsers.
+fn website(url: &str) -> Option<String> {
+    let url = url.trim();
+    if url.is_empty() {
+        return Some(String::new());
+    }
+    let web = |text: &str| {
+        Url::parse(text)
+            .ok()
+            .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
+    };
+    match Url::parse(url) {
+        Ok(_) => web(url).map(|_| url.to_owned()),
+        Err(url::ParseError::RelativeUrlWithoutBase) => {
+            let guessed = format!("http://{url}");
+            web(&guessed).map(|_| guessed)
+        }
+        Err(_) => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::website;
+
+    #[test]
+    fn only_web_addresses_are_kept_as_websites() {
+        assert_eq!(
+            website("https://ada.example/").as_deref(),
+            Some("https://ada.example/")
+        );
+        assert_eq!(
+            website("ada.example").as_deref(),
+            Some("http://ada.example")
+        );
+        assert_eq!(website("").as_deref(), Some(""));
+        for bad in [
+            "javascript:alert(1)",
+            "JavaScript:alert(1)",
+            "data:text/html,x",
+            "mailto:a@b.c",
+            "http://",
+        ] {
+            assert_eq!(website(bad), None, "{bad}");
+        }
     }
 }

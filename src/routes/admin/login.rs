@@ -66,7 +66,7 @@ async fn login_form(req: HttpRequest) -> HttpResponse {
 }
 
 async fn log_in(req: HttpRequest, state: web::Data<AppState>, body: web::Bytes) -> Answer {
-    let form = Form::parse(&body);
+    let form = Form::parse(&body)?;
     let expected = req
         .cookie(LOGIN_COOKIE)
         .map(|c| c.value().to_owned())
@@ -130,7 +130,7 @@ async fn log_out(
     moderator: Moderator,
     body: web::Bytes,
 ) -> Answer {
-    moderator.check(&Form::parse(&body))?;
+    moderator.check(&Form::parse(&body)?)?;
     if let Some(cookie) = req.cookie(SESSION_COOKIE) {
         let key = login::session_key(cookie.value());
         state
@@ -172,7 +172,7 @@ async fn change_password(
     moderator: Moderator,
     body: web::Bytes,
 ) -> Answer {
-    let form = Form::parse(&body);
+    let form = Form::parse(&body)?;
     moderator.check(&form)?;
     let shared = state.clone();
     let id = moderator.id;

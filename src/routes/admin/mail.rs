@@ -74,7 +74,7 @@ async fn show(
 }
 
 async fn send_test(state: web::Data<AppState>, moderator: Moderator, body: web::Bytes) -> Answer {
-    moderator.check(&Form::parse(&body))?;
+    moderator.check(&Form::parse(&body)?)?;
     let to = moderator.email.clone();
     state
         .db
@@ -92,7 +92,7 @@ async fn retry(
     id: web::Path<i64>,
     body: web::Bytes,
 ) -> Answer {
-    moderator.check(&Form::parse(&body))?;
+    moderator.check(&Form::parse(&body)?)?;
     let id = *id;
     let revived = state
         .db

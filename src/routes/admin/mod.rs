@@ -145,12 +145,22 @@ fn see_other(location: &str) -> Answer {
 pub struct Form(Vec<(String, String)>);
 
 impl Form {
-    pub fn parse(body: &[u8]) -> Form {
-        Form(
-            url::form_urlencoded::parse(body)
-                .map(|(k, v)| (k.into_owned(), v.into_owned()))
-                .collect(),
-        )
+    /// Reads a posted form; one carrying a NUL character is refused whole, as
+    /// nothing a moderator types can hold one and PostgreSQL cannot store it.
+    pub fn parse(body: &[u8]) -> Result<Form, AdminError> {
+        let pairs: Vec<(String, String)> = url::form_urlencoded::parse(body)
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
+        if pairs
+            .iter()
+            .any(|(k, v)| k.contains('\0') || v.contains('\0'))
+        {
+            return Err(AppError::BadRequest(
+                "The form contains a NUL character, which no field can hold.".into(),
+            )
+            .into());
+        }
+        Ok(Form(pairs))
     }
 
     pub fn get(&self, name: &str) -> Option<&str> {

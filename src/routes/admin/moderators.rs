@@ -82,7 +82,7 @@ async fn show(
 }
 
 async fn add(state: web::Data<AppState>, moderator: Moderator, body: web::Bytes) -> Answer {
-    let form = Form::parse(&body);
+    let form = Form::parse(&body)?;
     moderator.check(&form)?;
     let email = form.text("email").trim().to_lowercase();
     let password_given = form.text("password");
@@ -142,7 +142,7 @@ async fn remove(
     id: web::Path<i64>,
     body: web::Bytes,
 ) -> Answer {
-    moderator.check(&Form::parse(&body))?;
+    moderator.check(&Form::parse(&body)?)?;
     let id = *id;
     if id == moderator.id {
         return Err(AppError::Conflict(

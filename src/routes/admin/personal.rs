@@ -42,7 +42,7 @@ fn address(form: &Form) -> Result<String, AppError> {
 }
 
 async fn export(state: web::Data<AppState>, moderator: Moderator, body: web::Bytes) -> Answer {
-    let form = Form::parse(&body);
+    let form = Form::parse(&body)?;
     moderator.check(&form)?;
     let email = address(&form)?;
     let found = state
@@ -61,7 +61,7 @@ async fn export(state: web::Data<AppState>, moderator: Moderator, body: web::Byt
 }
 
 async fn forget(state: web::Data<AppState>, moderator: Moderator, body: web::Bytes) -> Answer {
-    let form = Form::parse(&body);
+    let form = Form::parse(&body)?;
     moderator.check(&form)?;
     let email = address(&form)?;
     if !form.checked("sure") {

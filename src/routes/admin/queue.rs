@@ -162,6 +162,12 @@ async fn queue_page(
     view: web::Query<View>,
 ) -> Answer {
     let view = view.into_inner();
+    if view.search().contains('\0') {
+        return Err(AppError::BadRequest(
+            "The search contains a NUL character, which no comment can hold.".into(),
+        )
+        .into());
+    }
     let status = view.status();
     let filter = queue::Filter {
         status: status.as_str().to_owned(),
@@ -335,7 +341,7 @@ fn chosen(form: &Form) -> Result<(Action, Vec<i64>), AppError> {
 }
 
 async fn act(state: web::Data<AppState>, moderator: Moderator, body: web::Bytes) -> Answer {
-    let form = Form::parse(&body);
+    let form = Form::parse(&body)?;
     moderator.check(&form)?;
     let (action, ids) = chosen(&form)?;
     let view = back_to(&form);

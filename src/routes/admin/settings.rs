@@ -170,7 +170,7 @@ fn posted(form: &Form, name: &str, kind: &Kind) -> Option<String> {
 }
 
 async fn save(state: web::Data<AppState>, moderator: Moderator, body: web::Bytes) -> Answer {
-    let form = Form::parse(&body);
+    let form = Form::parse(&body)?;
     moderator.check(&form)?;
     let wanted: Vec<(&'static str, String)> = FIELDS
         .iter()

@@ -59,7 +59,7 @@ async fn save_edit(
     id: web::Path<i64>,
     body: web::Bytes,
 ) -> Answer {
-    let form = Form::parse(&body);
+    let form = Form::parse(&body)?;
     moderator.check(&form)?;
     let id = *id;
     let fields = Correction {
@@ -131,7 +131,7 @@ async fn send_reply(
     id: web::Path<i64>,
     body: web::Bytes,
 ) -> Answer {
-    let form = Form::parse(&body);
+    let form = Form::parse(&body)?;
     moderator.check(&form)?;
     let parent_id = *id;
     let name = form.text("author");

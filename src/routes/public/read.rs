@@ -11,6 +11,7 @@ use super::cache::PageKey;
 use super::view::{PublicComment, threads};
 use crate::db::comments;
 use crate::domain::avatar;
+use crate::domain::draft::check_post_key;
 use crate::error::{AppError, ErrorBody};
 use crate::routes::only;
 use crate::startup::AppState;
@@ -82,8 +83,9 @@ pub struct CommentPage {
         (status = 200, description = "The page of threads (empty for an unknown post)",
             body = CommentPage, headers(("ETag" = String), ("Cache-Control" = String))),
         (status = 304, description = "Unchanged since the ETag given"),
-        (status = 400, description = "A malformed page or per_page", body = ErrorBody),
-        (status = 404, description = "No post key in the address", body = ErrorBody),
+        (status = 400, description = "A malformed post key, page or per_page", body = ErrorBody),
+        (status = 404, description = "No post key in the address, or a page past the last",
+            body = ErrorBody),
         (status = 503, description = "The database is busy", body = ErrorBody),
     ))]
 async fn list(
@@ -105,7 +107,23 @@ async fn list(
             "per_page must be between 1 and {MAX_PER_PAGE}."
         )));
     }
+    check_post_key(&key).map_err(AppError::BadRequest)?;
     let post = state.db.post(key.clone()).await?;
+    // Threads are never more than approved comments, so a page past these is
+    // refused without loading any: no one can make the server read and cache
+    // a post's comments for every page number there is.
+    let approved = post.as_ref().map_or(0, |p| p.approved_count);
+    let last_page = usize::try_from(approved)
+        .unwrap_or(usize::MAX)
+        .div_ceil(per_page)
+        .max(1);
+    if page > last_page {
+        return Err(AppError::NotFound(format!(
+            "There is no page {page}: this post's comments fill at most {last_page} \
+             page{} of {per_page}.",
+            if last_page == 1 { "" } else { "s" }
+        )));
+    }
     // The post's version changes with every change to its public comments, on
     // any instance, so it can answer revalidations without reading the comments.
     let (post_id, version) = post.as_ref().map_or((0, 0), |p| (p.id, p.version));
@@ -185,7 +203,7 @@ pub struct Counts {
         style = Form, explode)),
     responses(
         (status = 200, description = "The counts", body = Counts),
-        (status = 422, description = "No post named, or too many", body = ErrorBody),
+        (status = 422, description = "No post named, too many, or a malformed key", body = ErrorBody),
         (status = 503, description = "The database is busy", body = ErrorBody),
     ))]
 async fn counts(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
@@ -198,6 +216,9 @@ async fn counts(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResp
             "post",
             "Name at least one post, as ?post=KEY&post=OTHER.",
         ));
+    }
+    if let Some(problem) = keys.iter().find_map(|key| check_post_key(key).err()) {
+        return Err(AppError::field("post", problem));
     }
     if keys.len() > MAX_COUNTED_POSTS {
         return Err(AppError::field(
