@@ -8,6 +8,7 @@
 #   DATABASE=postgres://postgres@127.0.0.1/postgres bench/run.sh   # on PostgreSQL
 #   DURATION=3 RUNS=1 bench/run.sh       # a quick smoke
 #   PROFILE=dev DURATION=2 RUNS=1 CONNECTIONS=32 bench/run.sh   # CI's smoke: keeps the script working, proves no speed
+#   BURST_LIMIT=0 bench/run.sh           # without the per-address burst limiter (default 20 a minute)
 #
 # Needs wrk (Debian: apt-get install wrk) and python3 (SQLite seeding) or psql.
 set -euo pipefail
@@ -49,6 +50,9 @@ export REPLYDESK_DATABASE_URL=$URL
 export REPLYDESK_BIND=127.0.0.1:$PORT
 export REPLYDESK_ALLOWED_ORIGINS=http://localhost
 export REPLYDESK_TRUSTED_PROXIES=127.0.0.1
+# The burst limiter at its default; BURST_LIMIT=0 measures without it. Every
+# request comes from a /64 of its own, so it never refuses one.
+export REPLYDESK_BURST_LIMIT=${BURST_LIMIT:-20}
 export REPLYDESK_HOLD_ALL=true
 
 count_comments() {
@@ -165,7 +169,7 @@ REPORT=$(cat <<MD
 ### $BACKEND, $COMMENTS comments stored, $(date -u +%Y-%m-%d)
 
 Machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(free -g | awk '/Mem:/ { print $2 }') GiB; wrk on the same machine.
-Command: \`$([ "$PROFILE" = release ] || echo "PROFILE=$PROFILE ")COMMENTS=$COMMENTS DURATION=$DURATION RUNS=$RUNS${DATABASE:+ DATABASE=…} bench/run.sh\` — medians of $RUNS runs of ${DURATION} s, \`wrk -t2 --latency\`.
+Command: \`$([ "$PROFILE" = release ] || echo "PROFILE=$PROFILE ")COMMENTS=$COMMENTS DURATION=$DURATION RUNS=$RUNS BURST_LIMIT=$REPLYDESK_BURST_LIMIT${DATABASE:+ DATABASE=…} bench/run.sh\` — medians of $RUNS runs of ${DURATION} s, \`wrk -t2 --latency\`.
 
 | scenario | connections | requests/s | p50 ms | p99 ms | socket errors | non-2xx/3xx | requests/s, each run |
 |---|---|---|---|---|---|---|---|

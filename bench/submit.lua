@@ -26,13 +26,15 @@ request = function()
   counter = counter + 1
   local n = id * 100000000 + counter
   local post = "bench-post-" .. (n % 100)
-  -- Each request has an address no other request ever had: the run's salt,
-  -- the thread and the request's number, under IPv6's documentation prefix.
-  -- IPv4 addresses had to be reused, and one reused within the flood rule's
-  -- 15 s got its request refused.
-  local ip = string.format("2001:db8:%x:%x:%x:%x:%x:%x",
+  -- Each request has an address no other request ever had, under IPv6's
+  -- documentation prefix: the thread and the request's number make its /64
+  -- (the burst limiter counts IPv6 clients by their /64, so each request is a
+  -- client of its own), and the run's salt the rest. IPv4 addresses had to be
+  -- reused, and one reused within the flood rule's 15 s got its request refused.
+  local ip = string.format("2001:db8:%x:%x:%x:%x:%x::1",
+    id * 256 + math.floor(counter / 65536) % 256, counter % 65536,
     math.floor(salt_number / 4294967296) % 65536, math.floor(salt_number / 65536) % 65536,
-    salt_number % 65536, id, math.floor(counter / 65536) % 65536, counter % 65536)
+    salt_number % 65536)
   local text = "Benchmark reply " .. salt .. "-" .. n .. " with some ordinary words in it."
   local email = "reader" .. salt .. "-" .. n .. "@example.com"
   local headers = { ["X-Forwarded-For"] = ip, ["Origin"] = "http://localhost" }

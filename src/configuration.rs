@@ -31,6 +31,7 @@ const SETTINGS: &[(&str, &str)] = &[
     ("MAIL_RETRY_SECONDS", "30"),
     ("SESSION_HOURS", "12"),
     ("LOGIN_LOCK_AFTER", "10"),
+    ("BURST_LIMIT", "20"),
     ("DEMO", "false"),
 ];
 
@@ -66,6 +67,9 @@ pub struct Settings {
     /// Wrong passwords for one account (three times as many for one IP)
     /// before logins are locked for a while.
     pub login_lock_after: u32,
+    /// Public POSTs (and logins) one address (IPv6: one /64) may send a
+    /// minute, as a burst; 0 turns the limiter off.
+    pub burst_limit: u32,
     /// Serve the demo blog under `/demo/` and allow it to post (`serve --demo`).
     pub demo: bool,
 }
@@ -178,6 +182,7 @@ impl Settings {
             mail_retry_seconds: value("MAIL_RETRY_SECONDS").positive("seconds")?,
             session_hours: value("SESSION_HOURS").positive("hours")?,
             login_lock_after: value("LOGIN_LOCK_AFTER").positive("failed logins")?,
+            burst_limit: value("BURST_LIMIT").parse_with("a whole number of requests a minute")?,
             demo: value("DEMO").parse_with("true or false")?,
         })
     }

@@ -12,6 +12,7 @@ use tokio::sync::Notify;
 
 use url::Url;
 
+use crate::burst::BurstLimiter;
 use crate::configuration::{Secret, Settings};
 use crate::db::{self, Database};
 use crate::domain::origin::AllowedOrigin;
@@ -37,6 +38,8 @@ pub struct AppState {
     pub pages: PageCache,
     /// Tells this instance's mail worker that something was queued.
     pub mail_wake: Arc<Notify>,
+    /// Counts public POSTs and logins per address, in this instance's memory.
+    pub burst: Arc<BurstLimiter>,
 }
 
 /// A bound, ready server.
@@ -108,6 +111,7 @@ impl Application {
             rules: Arc::new(LiveRules::new(settings.rules.clone())),
             pages: PageCache::default(),
             mail_wake: Arc::new(Notify::new()),
+            burst: Arc::new(BurstLimiter::new(settings.burst_limit)),
             settings,
             secret: Secret::new(secret),
             metrics,
@@ -122,6 +126,7 @@ impl Application {
             wake: Arc::clone(&state.mail_wake),
         }
         .spawn();
+        spawn_forgetting(Arc::clone(&state.burst));
         crate::retention::spawn(
             state.db.clone(),
             state.settings.ip_retention_days,
@@ -163,6 +168,17 @@ impl Application {
         self.mail_worker.stop().await;
         served
     }
+}
+
+/// Lets the burst limiter forget addresses whose burst has refilled, once a minute.
+fn spawn_forgetting(burst: Arc<BurstLimiter>) {
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(std::time::Duration::from_secs(60));
+        loop {
+            ticks.tick().await;
+            burst.forget_idle();
+        }
+    });
 }
 
 /// Where this server can be reached when no public URL is configured.

@@ -126,8 +126,9 @@ pub struct TestApp {
 /// The origin test blog pages live on; allowed by default.
 pub const BLOG: &str = "http://localhost:4000";
 
-/// Starts the server with the given settings over test defaults (flood rule off,
-/// so that tests may post quickly unless they test flooding).
+/// Starts the server with the given settings over test defaults (the flood
+/// rule and the burst limiter off, so that tests may post quickly unless they
+/// test flooding).
 pub async fn spawn_app(backend: Backend, overrides: &[(&str, &str)]) -> TestApp {
     start(Arc::new(TestDatabase::new(&backend)), overrides).await
 }
@@ -137,6 +138,7 @@ async fn start(db: Arc<TestDatabase>, overrides: &[(&str, &str)]) -> TestApp {
         ("DATABASE_URL", &db.url),
         ("BIND", "127.0.0.1:0"),
         ("FLOOD_SECONDS", "0"),
+        ("BURST_LIMIT", "0"),
         ("ALLOWED_ORIGINS", "http://localhost"),
     ];
     pairs.retain(|(key, _)| !overrides.iter().any(|(k, _)| k == key));

@@ -6,7 +6,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use url::Url;
 use utoipa::ToSchema;
 
-use super::{BODY_LIMIT, only_post, page, sender};
+use super::{BODY_LIMIT, burst, only_post, page, sender};
 use crate::domain::draft::{CommentDraft, Submission};
 use crate::domain::origin::OriginPolicy;
 use crate::domain::status::Status;
@@ -126,7 +126,8 @@ pub struct WordPressForm {
         (status = 413, description = "The form is too large", body = String, content_type = "text/html"),
         (status = 415, description = "Not a urlencoded form", body = String, content_type = "text/html"),
         (status = 422, description = "A page naming each field's problem", body = String, content_type = "text/html"),
-        (status = 429, description = "Too soon after the last comment", body = String, content_type = "text/html",
+        (status = 429, description = "Too soon after the last comment, or too many requests from one \
+            address", body = String, content_type = "text/html",
             headers(("Retry-After" = u64))),
         (status = 503, description = "The database is busy", body = String, content_type = "text/html"),
     ))]
@@ -147,7 +148,8 @@ async fn post_form(req: HttpRequest, state: web::Data<AppState>, form: Pairs) ->
         (status = 413, description = "The form is too large", body = String, content_type = "text/html"),
         (status = 415, description = "Not a urlencoded form", body = String, content_type = "text/html"),
         (status = 422, description = "A page naming each field's problem", body = String, content_type = "text/html"),
-        (status = 429, description = "Too soon after the last comment", body = String, content_type = "text/html",
+        (status = 429, description = "Too soon after the last comment, or too many requests from one \
+            address", body = String, content_type = "text/html",
             headers(("Retry-After" = u64))),
         (status = 503, description = "The database is busy", body = String, content_type = "text/html"),
     ))]
@@ -228,6 +230,12 @@ async fn handle(req: &HttpRequest, state: &AppState, mut fields: FormFields) -> 
         .flatten()
         .find_map(|u| allowed_url(policy, u));
     let comment = fields.submission.comment.as_deref();
+    if let Err(retry_after_seconds) = burst(req, state) {
+        let refused = AppError::TooFast {
+            retry_after_seconds,
+        };
+        return page::form_error(&refused, comment, back.as_deref());
+    }
     let require_hint = state.rules.cached().require_name_email;
     let draft = match CommentDraft::parse_for_storage(&fields.submission, require_hint) {
         Ok(draft) => draft,

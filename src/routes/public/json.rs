@@ -7,7 +7,7 @@ use serde_json::Value;
 use utoipa::ToSchema;
 
 use super::view::{PublicComment, held, public};
-use super::{BODY_LIMIT, only_post, sender};
+use super::{BODY_LIMIT, burst, only_post, sender};
 use crate::domain::draft::{CommentDraft, FieldErrors, Submission};
 use crate::domain::status::Status;
 use crate::error::{AppError, ErrorBody};
@@ -138,7 +138,8 @@ impl Serialize for Status {
         (status = 413, description = "The body is too large", body = ErrorBody),
         (status = 415, description = "Not sent as application/json", body = ErrorBody),
         (status = 422, description = "Fields need attention; `fields` names each", body = ErrorBody),
-        (status = 429, description = "Too soon after the same sender's last comment", body = ErrorBody,
+        (status = 429, description = "Too soon after the same sender's last comment, or too many \
+            requests from one address", body = ErrorBody,
             headers(("Retry-After" = u64, description = "Seconds to wait"))),
         (status = 503, description = "The database is busy", body = ErrorBody),
     ))]
@@ -147,6 +148,9 @@ async fn post_json(
     state: web::Data<AppState>,
     body: web::Json<Value>,
 ) -> Result<HttpResponse, AppError> {
+    burst(&req, &state).map_err(|retry_after_seconds| AppError::TooFast {
+        retry_after_seconds,
+    })?;
     let input = read_fields(body.into_inner())?;
     let require_hint = state.rules.cached().require_name_email;
     let draft = CommentDraft::parse_for_storage(&input, require_hint).map_err(AppError::Invalid)?;

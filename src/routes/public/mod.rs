@@ -17,6 +17,7 @@ use actix_web::{HttpRequest, web};
 use utoipa::OpenApi;
 
 use crate::configuration::Settings;
+use crate::startup::AppState;
 use crate::submission::Sender;
 
 /// Request bodies are capped at the largest comment plus room for the other
@@ -76,6 +77,12 @@ fn sender(req: &HttpRequest, settings: &Settings) -> Sender {
             .unwrap_or_default(),
         page: text(header::ORIGIN).or_else(|| text(header::REFERER)),
     }
+}
+
+/// Counts one POST from the client against its address's burst; `Err` holds
+/// the seconds it must wait.
+pub(crate) fn burst(req: &HttpRequest, state: &AppState) -> Result<(), u64> {
+    state.burst.check(client_ip(req, &state.settings))
 }
 
 pub(crate) fn client_ip(req: &HttpRequest, settings: &Settings) -> Option<IpAddr> {
