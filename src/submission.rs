@@ -36,6 +36,9 @@ pub struct Accepted {
     pub comment: comments::PublicRow,
     pub status: Status,
     pub post_url: String,
+    /// `false` for spam that named a post with no comments yet: it is answered
+    /// like any held comment, but neither it nor the post is stored.
+    pub stored: bool,
 }
 
 /// Checks, judges and stores a reply, under the rules in force when it is stored.
@@ -59,12 +62,23 @@ pub async fn submit(
         .write_as(senders, move |conn| {
             let now = db::now();
             let ip = ip.as_deref();
-            let (rules, found) = arriving(conn, &live, &draft, ip, page_allowed, now)?;
-            store(conn, &draft, &sender, &rules, found, now, rendered_at)
+            let (rules, found, opened) = arriving(conn, &live, &draft, ip, page_allowed, now)?;
+            let arrival = Arrival {
+                draft: &draft,
+                sender: &sender,
+                now,
+                form_rendered_at: rendered_at,
+                opened_post: opened,
+            };
+            store(conn, &arrival, &rules, found)
         })
         .await?;
     // Logged here rather than in the write, which runs on SQLite's one writer thread.
-    tracing::info!(comment.id = accepted.comment.id, post = %accepted.post_url, status = %accepted.status, "comment stored");
+    if accepted.stored {
+        tracing::info!(comment.id = accepted.comment.id, post = %accepted.post_url, status = %accepted.status, "comment stored");
+    } else {
+        tracing::info!(status = %accepted.status, "spam for a post with no comments discarded unstored");
+    }
     // Whatever it queued goes out now rather than at the worker's next look.
     state.mail_wake.notify_one();
     Ok(accepted)
@@ -94,9 +108,9 @@ fn check_origins(
     Ok(sender.page.is_some() || draft.post_url.is_some())
 }
 
-/// The post (opened if this is its first comment), the rules in force and the
-/// sender's history, read in one statement when the post exists and the
-/// rules are as this instance last saw them.
+/// The post (opened if this is its first comment, and then `true`), the
+/// rules in force and the sender's history, read in one statement when the
+/// post exists and the rules are as this instance last saw them.
 fn arriving(
     conn: &mut AnyConnection,
     live: &LiveRules,
@@ -104,7 +118,7 @@ fn arriving(
     ip: Option<&str>,
     page_allowed: bool,
     now: chrono::NaiveDateTime,
-) -> Result<(Arc<RuleSettings>, Arriving), AppError> {
+) -> Result<(Arc<RuleSettings>, Arriving, bool), AppError> {
     let probe = |rules: &RuleSettings| Probe {
         post_key: &draft.post_key,
         parent_id: draft.parent_id,
@@ -137,25 +151,41 @@ fn arriving(
     if !missing.is_empty() {
         return Err(AppError::Invalid(missing));
     }
-    let found = match found {
-        Some(found) => found,
+    let (found, opened) = match found {
+        Some(found) => (found, false),
         None => {
-            create_post(conn, draft, page_allowed, now)?;
-            comments::arriving(conn, &probe(&rules))?.ok_or(diesel::result::Error::NotFound)?
+            let opened = create_post(conn, draft, page_allowed, now)?;
+            let found =
+                comments::arriving(conn, &probe(&rules))?.ok_or(diesel::result::Error::NotFound)?;
+            (found, opened)
         }
     };
-    Ok((rules, found))
+    Ok((rules, found, opened))
+}
+
+/// What the request brought, beside what the database knows.
+struct Arrival<'a> {
+    draft: &'a CommentDraft,
+    sender: &'a Sender,
+    now: chrono::NaiveDateTime,
+    form_rendered_at: Option<chrono::NaiveDateTime>,
+    /// This submission opened the post.
+    opened_post: bool,
 }
 
 fn store(
     conn: &mut AnyConnection,
-    draft: &CommentDraft,
-    sender: &Sender,
+    arrival: &Arrival<'_>,
     settings: &RuleSettings,
     Arriving { post, history, .. }: Arriving,
-    now: chrono::NaiveDateTime,
-    form_rendered_at: Option<chrono::NaiveDateTime>,
 ) -> Result<Accepted, AppError> {
+    let Arrival {
+        draft,
+        sender,
+        now,
+        form_rendered_at,
+        opened_post,
+    } = *arrival;
     let depth = reply_depth(conn, draft.parent_id, &post, settings)?;
     let facts = Facts {
         now,
@@ -170,6 +200,27 @@ fn store(
         form_rendered_at,
     };
     let verdict = rules::judge(draft, &facts, settings).map_err(refusal_error)?;
+    let public = |id| comments::PublicRow {
+        id,
+        parent_id: draft.parent_id,
+        author: draft.author.clone(),
+        email: draft.email.clone(),
+        url: draft.url.clone(),
+        body: draft.body.clone(),
+        created_at: now,
+    };
+    if opened_post && matches!(verdict.status, Status::Spam | Status::Trash) {
+        // Spam may not open posts: a robot naming a new post each time would
+        // fill the posts table. The post opened for it goes again, and the
+        // answer is the one any held comment gets.
+        posts::delete(conn, post.id)?;
+        return Ok(Accepted {
+            comment: public(comments::reserve_id(conn)?),
+            status: verdict.status,
+            post_url: post.url,
+            stored: false,
+        });
+    }
     let reasons = verdict.reasons.join("\n");
     let ip = sender.ip.map(|ip| ip.to_string());
     let id = arrival::insert(
@@ -197,27 +248,21 @@ fn store(
         notifications::comment_published(conn, id, settings.notify_approved)?;
     }
     Ok(Accepted {
-        comment: comments::PublicRow {
-            id,
-            parent_id: draft.parent_id,
-            author: draft.author.clone(),
-            email: draft.email.clone(),
-            url: draft.url.clone(),
-            body: draft.body.clone(),
-            created_at: now,
-        },
+        comment: public(id),
         status: verdict.status,
         post_url: post.url,
+        stored: true,
     })
 }
 
-/// Opens the post a first comment is for, unless another submission just did.
+/// Opens the post a first comment is for, unless another submission just
+/// did; says whether this one opened it.
 fn create_post(
     conn: &mut AnyConnection,
     draft: &CommentDraft,
     page_allowed: bool,
     now: chrono::NaiveDateTime,
-) -> Result<(), AppError> {
+) -> Result<bool, AppError> {
     if !page_allowed {
         return Err(AppError::Forbidden(
             "This post has no comments yet. Its first comment must come from the blog's own page \
@@ -234,11 +279,11 @@ fn create_post(
     // A savepoint, so that losing a race with another instance creating the same
     // post leaves the outer transaction usable on PostgreSQL.
     match conn.transaction(|c| posts::insert(c, &new)) {
-        Ok(_)
-        | Err(diesel::result::Error::DatabaseError(
+        Ok(()) => Ok(true),
+        Err(diesel::result::Error::DatabaseError(
             diesel::result::DatabaseErrorKind::UniqueViolation,
             _,
-        )) => Ok(()),
+        )) => Ok(false),
         Err(e) => Err(e.into()),
     }
 }

@@ -85,6 +85,40 @@ pub fn insert(conn: &mut AnyConnection, comment: &NewComment<'_>) -> QueryResult
         .get_result(c))
 }
 
+/// Takes the id the next stored comment would have had, so that no comment
+/// ever gets it: the answer to spam that is discarded without being stored
+/// then looks like the answer to any held comment, with an id no one else
+/// holds, and the spammer cannot tell which of their submissions were kept.
+pub fn reserve_id(conn: &mut AnyConnection) -> QueryResult<i64> {
+    #[derive(QueryableByName)]
+    struct Reserved {
+        #[diesel(sql_type = BigInt)]
+        id: i64,
+    }
+    let reserved: Reserved = match conn {
+        AnyConnection::Postgresql(c) => {
+            diesel::sql_query("SELECT nextval(pg_get_serial_sequence('comments', 'id')) AS id")
+                .get_result(c)?
+        }
+        // With AUTOINCREMENT, SQLite never hands out an id at or below the
+        // table's counter, whatever rows exist. The counter's row appears with
+        // the first comment; before that, no id has been given yet.
+        AnyConnection::Sqlite(c) => {
+            diesel::sql_query(
+                "INSERT INTO sqlite_sequence (name, seq) SELECT 'comments', 0 \
+                 WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'comments')",
+            )
+            .execute(c)?;
+            diesel::sql_query(
+                "UPDATE sqlite_sequence SET seq = max(seq, (SELECT coalesce(max(id), 0) FROM comments)) + 1 \
+                 WHERE name = 'comments' RETURNING seq AS id",
+            )
+            .get_result(c)?
+        }
+    };
+    Ok(reserved.id)
+}
+
 /// The parent a reply names, with just what the reply rules need.
 pub fn find_parent(conn: &mut AnyConnection, id: i64) -> QueryResult<Option<(i64, String, i32)>> {
     native!(conn, c => comments::table

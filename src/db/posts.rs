@@ -44,6 +44,14 @@ pub fn insert(conn: &mut AnyConnection, post: &NewPost<'_>) -> QueryResult<()> {
         .map(drop)
 }
 
+/// Removes a post that has no comments, such as one opened by spam that was
+/// then not stored.
+pub fn delete(conn: &mut AnyConnection, id: i64) -> QueryResult<()> {
+    diesel::delete(posts::table.find(id))
+        .execute(conn)
+        .map(drop)
+}
+
 /// Marks the post's public comments as changed, so cached copies and ETags expire
 /// on every instance that shares the database, and recounts its approved comments.
 pub fn bump_version(conn: &mut AnyConnection, post_id: i64) -> QueryResult<()> {

@@ -207,6 +207,11 @@ const RULES: &[Rule] = &[
 ];
 
 /// Runs the rules in order; the first refusal or spam verdict ends the run.
+///
+/// A spam verdict still answers to the flood rule: every submission counts
+/// towards its sender's limits, so a robot filling the honeypot or tripping a
+/// disallowed key is slowed down like anyone else rather than let through to
+/// fill the spam folder at full speed.
 pub fn judge(
     draft: &CommentDraft,
     facts: &Facts,
@@ -228,6 +233,9 @@ pub fn judge(
             }
             Step::Approve(reason) => reasons.push(reason),
             Step::Discard(status, reason) => {
+                if let Step::Refuse(refusal) = flood(&subject) {
+                    return Err(refusal);
+                }
                 reasons.push(reason);
                 return Ok(Verdict { status, reasons });
             }
@@ -486,6 +494,29 @@ mod tests {
                 .status,
             Status::Spam
         );
+    }
+
+    #[test]
+    fn spam_inside_the_flood_window_is_refused_like_any_comment() {
+        let now = facts();
+        let recent = Facts {
+            last_from_same_sender: Some(now.now - TimeDelta::seconds(5)),
+            ..now
+        };
+        let mut d = draft("hi");
+        d.honeypot_filled = true;
+        assert_eq!(
+            judge(&d, &recent, &RuleSettings::default()),
+            Err(Refusal::TooFast {
+                retry_after_seconds: 10
+            })
+        );
+        let mut settings = RuleSettings::default();
+        settings.set("disallowed_keys", "casino").expect("set");
+        assert!(matches!(
+            judge(&draft("casino"), &recent, &settings),
+            Err(Refusal::TooFast { .. })
+        ));
     }
 
     #[test]

@@ -236,6 +236,15 @@ impl TestApp {
         done.unwrap_or_else(|e| panic!("{sql}: {e}"));
     }
 
+    /// A post that already has a thread, as most posts spam lands on do (spam
+    /// cannot open a post of its own).
+    pub fn open_post(&self, key: &str) {
+        self.execute_sql(&format!(
+            "INSERT INTO posts (post_key, title, url, created_at) \
+             VALUES ('{key}', 'Hello world', '{BLOG}/{key}/', '2026-01-01 00:00:00')"
+        ));
+    }
+
     /// A number read straight from the test's database (`SELECT … AS n`).
     pub fn query_number(&self, sql: &str) -> i64 {
         #[derive(diesel::QueryableByName)]

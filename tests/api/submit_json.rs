@@ -193,6 +193,7 @@ on_both_backends! {
 
     async fn a_filled_honeypot_is_answered_as_held_and_never_shown(backend: Backend) {
         let app = spawn_app(backend, &[("HOLD_ALL", "false")]).await;
+        app.open_post("hello");
         let mut body = reply("hello", "Buy cheap watches");
         body["hp"] = json!("http://spam.example");
         let created: Value = app.post_json(&body).await.json().await.unwrap();

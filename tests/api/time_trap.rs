@@ -40,6 +40,7 @@ async fn post_with_token(app: &TestApp, text: &str, token: &str) -> Value {
 on_both_backends! {
     async fn a_form_sent_back_at_once_is_spam_but_told_it_is_held(backend: Backend) {
         let app = spawn_app(backend, &[]).await;
+        app.open_post("trap");
         let token = fresh_token(&app).await;
         let created = post_with_token(&app, "Posted by a quick robot.", &token).await;
         assert_eq!(created["status"], "pending");
@@ -49,6 +50,7 @@ on_both_backends! {
 
     async fn the_plain_form_with_a_fresh_token_is_trapped_too(backend: Backend) {
         let app = spawn_app(backend, &[]).await;
+        app.open_post("trap");
         let token = fresh_token(&app).await;
         let response = app
             .post_form("/comments", &[

@@ -175,6 +175,7 @@ async fn a_reply_moves_the_form_under_its_comment_and_appears_in_place() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_bad_email_is_shown_beside_its_field_and_a_quick_robot_is_trapped() {
     let (app, browser) = demo(&[("MIN_SUBMIT_SECONDS", "30")]).await;
+    app.open_post("hello-world");
     browser.goto(&app.url("/demo/")).await;
     browser.find(".rd-form").await;
     write_comment(&browser, "My address is wrong.", "not-an-address").await;
