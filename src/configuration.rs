@@ -32,6 +32,7 @@ const SETTINGS: &[(&str, &str)] = &[
     ("SESSION_HOURS", "12"),
     ("LOGIN_LOCK_AFTER", "10"),
     ("BURST_LIMIT", "20"),
+    ("EMPTY_SPAM_DAYS", "30"),
     ("DEMO", "false"),
 ];
 
@@ -70,6 +71,8 @@ pub struct Settings {
     /// Public POSTs (and logins) one address (IPv6: one /64) may send a
     /// minute, as a burst; 0 turns the limiter off.
     pub burst_limit: u32,
+    /// Spam and trash older than this many days are deleted; 0 keeps them.
+    pub empty_spam_days: u32,
     /// Serve the demo blog under `/demo/` and allow it to post (`serve --demo`).
     pub demo: bool,
 }
@@ -183,6 +186,7 @@ impl Settings {
             session_hours: value("SESSION_HOURS").positive("hours")?,
             login_lock_after: value("LOGIN_LOCK_AFTER").positive("failed logins")?,
             burst_limit: value("BURST_LIMIT").parse_with("a whole number of requests a minute")?,
+            empty_spam_days: value("EMPTY_SPAM_DAYS").parse_with("a whole number of days")?,
             demo: value("DEMO").parse_with("true or false")?,
         })
     }

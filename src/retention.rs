@@ -1,13 +1,17 @@
 //! The periodic sweep: IP addresses are forgotten after the retention period,
-//! and pending comments nobody moderated are purged when the rules say so.
+//! spam and trash are emptied (as WordPress's `EMPTY_TRASH_DAYS`), pending
+//! comments nobody moderated are purged when the rules say so, and the login
+//! throttle forgets what it no longer needs.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::TimeDelta;
 
-use crate::db::{self, Database, comments};
+use crate::db::comments::{self, Comment};
+use crate::db::{self, AnyConnection, Database, throttle};
 use crate::domain::moderation::Action;
+use crate::domain::rules::RuleSettings;
 use crate::error::AppError;
 use crate::live_rules::LiveRules;
 use crate::moderation;
@@ -19,6 +23,20 @@ const EVERY: Duration = Duration::from_secs(60 * 60);
 pub struct Swept {
     pub ips_erased: usize,
     pub pending_purged: usize,
+    pub discarded_emptied: usize,
+    pub throttle_forgotten: usize,
+}
+
+/// How long a login-throttle record is kept after its last failure, its lock
+/// over: the throttle forgets failures after fifteen minutes anyway, and an
+/// address's record holds the address.
+const THROTTLE_KEPT: TimeDelta = TimeDelta::hours(1);
+
+/// How long each kind of thing is kept; 0 days keeps spam and trash for ever.
+#[derive(Debug, Clone, Copy)]
+pub struct Keeping {
+    pub ip_retention_days: u32,
+    pub empty_spam_days: u32,
 }
 
 /// How many comments one step of a sweep handles. Each step is a write of its
@@ -31,13 +49,13 @@ const STEP: i64 = 200;
 /// One sweep, in steps of at most `STEP` comments.
 pub async fn sweep(
     db: &Database,
-    ip_retention_days: u32,
+    keeping: Keeping,
     live: Arc<LiveRules>,
 ) -> Result<Swept, AppError> {
     let rules = db.run(move |conn| live.current(conn)).await?;
     let now = db::now();
     let mut swept = Swept::default();
-    let ips_before = now - TimeDelta::days(i64::from(ip_retention_days));
+    let ips_before = now - TimeDelta::days(i64::from(keeping.ip_retention_days));
     loop {
         let erased = db
             .write(move |conn| Ok(comments::erase_ips_before(conn, ips_before, STEP)?))
@@ -49,44 +67,78 @@ pub async fn sweep(
     }
     if rules.purge_pending_days > 0 {
         let before = now - TimeDelta::days(i64::from(rules.purge_pending_days));
-        loop {
-            let rules = Arc::clone(&rules);
-            let purged = db
-                .write(move |conn| {
-                    let due = comments::pending_before(conn, before, STEP)?;
-                    for comment in &due {
-                        moderation::apply(
-                            conn,
-                            comment.id,
-                            Action::Delete,
-                            "retention",
-                            "pending for longer than the purge period",
-                            &rules,
-                        )?;
-                    }
-                    Ok(due.len())
-                })
-                .await?;
-            swept.pending_purged += purged;
-            if purged < STEP as usize {
-                break;
-            }
-        }
+        swept.pending_purged = delete_due(
+            db,
+            &rules,
+            "pending for longer than the purge period",
+            move |conn| Ok(comments::pending_before(conn, before, STEP)?),
+        )
+        .await?;
     }
+    if keeping.empty_spam_days > 0 {
+        let before = now - TimeDelta::days(i64::from(keeping.empty_spam_days));
+        swept.discarded_emptied = delete_due(
+            db,
+            &rules,
+            "in spam or trash for longer than REPLYDESK_EMPTY_SPAM_DAYS",
+            move |conn| Ok(comments::discarded_before(conn, before, STEP)?),
+        )
+        .await?;
+    }
+    swept.throttle_forgotten = db
+        .write(move |conn| Ok(throttle::sweep(conn, now - THROTTLE_KEPT, now)?))
+        .await?;
     Ok(swept)
 }
 
+/// Deletes the comments `due` finds, a step at a time, each deletion through
+/// the moderation service so the audit log records it.
+async fn delete_due(
+    db: &Database,
+    rules: &Arc<RuleSettings>,
+    reason: &'static str,
+    due: impl Fn(&mut AnyConnection) -> Result<Vec<Comment>, AppError> + Clone + Send + 'static,
+) -> Result<usize, AppError> {
+    let mut deleted = 0;
+    loop {
+        let rules = Arc::clone(rules);
+        let due = due.clone();
+        let step = db
+            .write(move |conn| {
+                let found = due(conn)?;
+                for comment in &found {
+                    moderation::apply(
+                        conn,
+                        comment.id,
+                        Action::Delete,
+                        "retention",
+                        reason,
+                        &rules,
+                    )?;
+                }
+                Ok(found.len())
+            })
+            .await?;
+        deleted += step;
+        if step < STEP as usize {
+            return Ok(deleted);
+        }
+    }
+}
+
 /// Sweeps at start and then every hour, for as long as the server runs.
-pub fn spawn(db: Database, ip_retention_days: u32, live: Arc<LiveRules>) {
+pub fn spawn(db: Database, keeping: Keeping, live: Arc<LiveRules>) {
     tokio::spawn(async move {
         let mut ticks = tokio::time::interval(EVERY);
         loop {
             ticks.tick().await;
-            match sweep(&db, ip_retention_days, Arc::clone(&live)).await {
+            match sweep(&db, keeping, Arc::clone(&live)).await {
                 Ok(swept) if swept != Swept::default() => {
                     tracing::info!(
                         ips_erased = swept.ips_erased,
                         pending_purged = swept.pending_purged,
+                        discarded_emptied = swept.discarded_emptied,
+                        throttle_forgotten = swept.throttle_forgotten,
                         "retention sweep"
                     )
                 }

@@ -129,7 +129,10 @@ impl Application {
         spawn_forgetting(Arc::clone(&state.burst));
         crate::retention::spawn(
             state.db.clone(),
-            state.settings.ip_retention_days,
+            crate::retention::Keeping {
+                ip_retention_days: state.settings.ip_retention_days,
+                empty_spam_days: state.settings.empty_spam_days,
+            },
             Arc::clone(&state.rules),
         );
         let server = run(listener, state.clone()).map_err(|cause| StartError::Bind {

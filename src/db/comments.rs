@@ -356,6 +356,23 @@ pub fn pending_before(
         .load(conn)
 }
 
+/// At most `limit` spam and trash comments that have been there since before
+/// `before`, for emptying them: `updated_at` is when they were moved there
+/// (or stored there by the rules).
+pub fn discarded_before(
+    conn: &mut AnyConnection,
+    before: NaiveDateTime,
+    limit: i64,
+) -> QueryResult<Vec<Comment>> {
+    comments::table
+        .filter(comments::status.eq_any(["spam", "trash"]))
+        .filter(comments::updated_at.lt(before))
+        .order(comments::id.asc())
+        .limit(limit)
+        .select(Comment::as_select())
+        .load(conn)
+}
+
 /// Switches reply notifications off for every comment by the author of
 /// `comment_id`: "unsubscribe" means no more of these e-mails at all.
 pub fn unsubscribe_author_of(conn: &mut AnyConnection, comment_id: i64) -> QueryResult<usize> {

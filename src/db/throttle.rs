@@ -63,3 +63,22 @@ pub fn clear(conn: &mut AnyConnection, key: &str) -> QueryResult<()> {
         .execute(conn)
         .map(drop)
 }
+
+/// Deletes the records last touched before `before` whose lock, if any, is
+/// over: the throttle has forgotten them anyway, and IP keys hold addresses.
+pub fn sweep(
+    conn: &mut AnyConnection,
+    before: NaiveDateTime,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::delete(
+        login_throttle::table
+            .filter(login_throttle::last_failure_at.lt(before))
+            .filter(
+                login_throttle::locked_until
+                    .is_null()
+                    .or(login_throttle::locked_until.le(now)),
+            ),
+    )
+    .execute(conn)
+}
