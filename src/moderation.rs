@@ -3,10 +3,11 @@
 //! change in the audit log.
 
 use crate::db::comments::{self, Comment};
-use crate::db::{self, AnyConnection, audit, posts, write_transaction};
+use crate::db::{self, AnyConnection, audit, moderators, posts, write_transaction};
 use crate::domain::moderation::{Action, Move, plan};
 use crate::domain::rules::RuleSettings;
 use crate::domain::status::Status;
+use crate::domain::token::Seen;
 use crate::error::AppError;
 use crate::notifications;
 
@@ -114,5 +115,67 @@ pub fn apply_all(
         ids.iter()
             .map(|id| apply(conn, *id, action, actor, reason, rules))
             .collect()
+    })
+}
+
+/// A one-click link from a moderation e-mail, as its token names it.
+#[derive(Debug, Clone, Copy)]
+pub struct Link {
+    pub comment_id: i64,
+    pub action: Action,
+    pub moderator_id: i64,
+    pub seen: Seen,
+}
+
+/// Where a link's comment and moderator stand now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LinkState {
+    /// As the e-mail showed it: the link may act.
+    Unchanged { moderator: String },
+    /// Moved on, but to where the action leads anyway: nothing to do.
+    AlreadyDone(Status),
+    /// Moved on elsewhere since the e-mail was written: the link no longer acts.
+    Changed(Status),
+    /// The moderator the e-mail went to no longer is one.
+    ModeratorGone,
+    /// The comment no longer exists.
+    Gone,
+}
+
+/// Reads where a link stands, for its confirmation page and before it acts.
+pub fn link_state(conn: &mut AnyConnection, link: &Link) -> Result<LinkState, AppError> {
+    let Some(moderator) = moderators::email_of(conn, link.moderator_id)? else {
+        return Ok(LinkState::ModeratorGone);
+    };
+    let Some(comment) = comments::find(conn, link.comment_id)? else {
+        return Ok(LinkState::Gone);
+    };
+    let (current, previous) = status_of(&comment)?;
+    if Seen::of(current, comment.updated_at) == link.seen {
+        return Ok(LinkState::Unchanged { moderator });
+    }
+    Ok(match plan(current, previous, link.action) {
+        Ok(Move::Stay) => LinkState::AlreadyDone(current),
+        _ => LinkState::Changed(current),
+    })
+}
+
+/// Acts on a link if, in the same transaction, it still stands as its e-mail
+/// showed it; otherwise says where it stands and changes nothing. So an
+/// approve link opened again after the comment was trashed does not publish
+/// it again, and a removed moderator's e-mails act on nothing.
+pub fn apply_link(
+    conn: &mut AnyConnection,
+    link: &Link,
+    rules: &RuleSettings,
+) -> Result<(LinkState, Option<Applied>), AppError> {
+    write_transaction(conn, |conn| {
+        let state = link_state(conn, link)?;
+        let LinkState::Unchanged { moderator } = &state else {
+            return Ok((state, None));
+        };
+        let actor = format!("moderator {moderator} (e-mail link)");
+        let applied = apply(conn, link.comment_id, link.action, &actor, "", rules)?;
+        Ok((state, Some(applied)))
     })
 }

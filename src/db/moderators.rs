@@ -109,6 +109,14 @@ pub fn all(conn: &mut AnyConnection) -> QueryResult<Vec<Listed>> {
         .load(conn)
 }
 
+pub fn email_of(conn: &mut AnyConnection, id: i64) -> QueryResult<Option<String>> {
+    moderators::table
+        .find(id)
+        .select(moderators::email)
+        .get_result(conn)
+        .optional()
+}
+
 pub fn id_of(conn: &mut AnyConnection, email: &str) -> QueryResult<Option<i64>> {
     moderators::table
         .filter(moderators::email.eq(email))

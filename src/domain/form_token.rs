@@ -61,6 +61,11 @@ mod tests {
             Grant::Moderate {
                 comment_id: 1,
                 action: Action::Approve,
+                moderator_id: 1,
+                seen: token::Seen {
+                    status: crate::domain::status::Status::Pending,
+                    changed_at: 0,
+                },
             },
             now,
         );

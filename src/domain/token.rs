@@ -1,12 +1,18 @@
 //! Signed, expiring tokens for the links in e-mails: one names a comment and a
 //! moderation action, another a subscription to switch off. Signed with the
 //! instance secret, so nobody can forge a link to act on another comment.
+//!
+//! A moderation link is also bound to the moderator it was sent to and to the
+//! comment as that moderator saw it, so it acts once on what the e-mail
+//! showed: not again after someone else moved the comment on, and not at all
+//! once its moderator is gone.
 
 use chrono::{DateTime, TimeDelta, Utc};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
 use crate::domain::moderation::Action;
+use crate::domain::status::Status;
 
 /// How long a moderation link works.
 pub const MODERATION_LIFETIME: TimeDelta = TimeDelta::days(7);
@@ -16,8 +22,35 @@ pub const UNSUBSCRIBE_LIFETIME: TimeDelta = TimeDelta::days(365);
 /// What a valid token allows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Grant {
-    Moderate { comment_id: i64, action: Action },
-    Unsubscribe { comment_id: i64 },
+    Moderate {
+        comment_id: i64,
+        action: Action,
+        /// The moderator the e-mail went to.
+        moderator_id: i64,
+        /// The comment as the e-mail showed it.
+        seen: Seen,
+    },
+    Unsubscribe {
+        comment_id: i64,
+    },
+}
+
+/// A comment's state when an e-mail about it was written: its status and the
+/// moment of its last change, which every move and edit renews.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Seen {
+    pub status: Status,
+    /// `updated_at` in microseconds, the precision both databases keep.
+    pub changed_at: i64,
+}
+
+impl Seen {
+    pub fn of(status: Status, updated_at: chrono::NaiveDateTime) -> Seen {
+        Seen {
+            status,
+            changed_at: updated_at.and_utc().timestamp_micros(),
+        }
+    }
 }
 
 /// Why a token was refused, in words for the page that says so.
@@ -45,10 +78,17 @@ pub(crate) fn signature(secret: &[u8], payload: &str) -> String {
 /// A token for `grant`, valid until `now + lifetime`.
 pub fn issue(secret: &[u8], grant: Grant, now: DateTime<Utc>) -> String {
     let payload = match grant {
-        Grant::Moderate { comment_id, action } => format!(
-            "m.{comment_id}.{}.{}",
+        Grant::Moderate {
+            comment_id,
+            action,
+            moderator_id,
+            seen,
+        } => format!(
+            "m.{comment_id}.{}.{}.{moderator_id}.{}.{}",
             action.as_str(),
-            (now + MODERATION_LIFETIME).timestamp()
+            (now + MODERATION_LIFETIME).timestamp(),
+            seen.status.as_str(),
+            seen.changed_at
         ),
         Grant::Unsubscribe { comment_id } => {
             format!(
@@ -78,21 +118,27 @@ pub(crate) fn verified_payload<'t>(secret: &[u8], token: &'t str) -> Option<&'t 
 /// Checks a token's signature and age; a bad token is told apart from an old one.
 pub fn check(secret: &[u8], token: &str, now: DateTime<Utc>) -> Result<Grant, Refused> {
     let payload = verified_payload(secret, token).ok_or(Refused::Invalid)?;
+    let number = |text: &str| text.parse::<i64>().map_err(|_| Refused::Invalid);
     let parts: Vec<&str> = payload.split('.').collect();
-    let [purpose, id, action, expires] = parts[..] else {
-        return Err(Refused::Invalid);
+    let (purpose, id, action, expires, bound) = match parts[..] {
+        [purpose, id, action, expires, ref bound @ ..] => (purpose, id, action, expires, bound),
+        _ => return Err(Refused::Invalid),
     };
-    let comment_id: i64 = id.parse().map_err(|_| Refused::Invalid)?;
-    let expires: i64 = expires.parse().map_err(|_| Refused::Invalid)?;
-    if now.timestamp() > expires {
+    let comment_id = number(id)?;
+    if now.timestamp() > number(expires)? {
         return Err(Refused::Expired);
     }
-    match (purpose, action) {
-        ("m", action) => Ok(Grant::Moderate {
+    match (purpose, action, bound) {
+        ("m", action, [moderator, status, changed_at]) => Ok(Grant::Moderate {
             comment_id,
             action: action.parse().map_err(|_| Refused::Invalid)?,
+            moderator_id: number(moderator)?,
+            seen: Seen {
+                status: status.parse().map_err(|_| Refused::Invalid)?,
+                changed_at: number(changed_at)?,
+            },
         }),
-        ("u", "off") => Ok(Grant::Unsubscribe { comment_id }),
+        ("u", "off", []) => Ok(Grant::Unsubscribe { comment_id }),
         _ => Err(Refused::Invalid),
     }
 }
@@ -103,12 +149,21 @@ mod tests {
 
     const SECRET: &[u8] = b"an instance secret of some length";
 
+    fn seen() -> Seen {
+        Seen {
+            status: Status::Pending,
+            changed_at: 1_800_000_000_123_456,
+        }
+    }
+
     #[test]
     fn a_token_grants_what_it_names() {
         let now = Utc::now();
         let grant = Grant::Moderate {
             comment_id: 42,
             action: Action::Approve,
+            moderator_id: 3,
+            seen: seen(),
         };
         assert_eq!(check(SECRET, &issue(SECRET, grant, now), now), Ok(grant));
         let off = Grant::Unsubscribe { comment_id: 7 };
@@ -123,12 +178,21 @@ mod tests {
             Grant::Moderate {
                 comment_id: 42,
                 action: Action::Spam,
+                moderator_id: 3,
+                seen: seen(),
             },
             now,
         );
         let forged = token.replacen("m.42.", "m.43.", 1);
         assert_eq!(check(SECRET, &forged, now), Err(Refused::Invalid));
+        let rebound = token.replacen(".3.pending.", ".4.pending.", 1);
+        assert_ne!(rebound, token);
+        assert_eq!(check(SECRET, &rebound, now), Err(Refused::Invalid));
         assert_eq!(check(b"another secret", &token, now), Err(Refused::Invalid));
+        // A link of the form before links were bound, signed all the same.
+        let unbound = format!("m.1.approve.{}", now.timestamp() + 60);
+        let unbound = format!("{unbound}.{}", signature(SECRET, &unbound));
+        assert_eq!(check(SECRET, &unbound, now), Err(Refused::Invalid));
         for junk in ["", ".", "m.1.approve.9", "x.y.z.w.v", &"a".repeat(5000)] {
             assert_eq!(check(SECRET, junk, now), Err(Refused::Invalid), "{junk}");
         }
@@ -142,6 +206,8 @@ mod tests {
             Grant::Moderate {
                 comment_id: 1,
                 action: Action::Trash,
+                moderator_id: 3,
+                seen: seen(),
             },
             then,
         );

@@ -19,10 +19,10 @@ use super::{Delivered, Mailer, masked, messages, scrubbed};
 use crate::db::comments::Comment;
 use crate::db::outbox::{self, Claimed};
 use crate::db::posts::{self, Post};
-use crate::db::{self, Database, comments};
+use crate::db::{self, Database, comments, moderators};
 use crate::domain::moderation::Action;
 use crate::domain::status::Status;
-use crate::domain::token::{self, Grant};
+use crate::domain::token::{self, Grant, Seen};
 use crate::error::AppError;
 
 /// How often the worker looks for rows other instances queued.
@@ -251,12 +251,19 @@ impl Worker {
                 _ => Ok(None),
             };
         };
+        let moderator = (row.kind == "moderate").then(|| row.recipient.clone());
         let loaded = self
             .db
-            .run(move |conn| load(conn, comment_id))
+            .run(move |conn| load(conn, comment_id, moderator.as_deref()))
             .await
             .map_err(|e| e.to_string())?;
-        let Some((comment, post, parent)) = loaded else {
+        let Some(Loaded {
+            comment,
+            post,
+            parent,
+            moderator_id,
+        }) = loaded
+        else {
             return Ok(None);
         };
         let title = if post.title.is_empty() {
@@ -279,10 +286,21 @@ impl Worker {
         let from = &self.mailer.from;
         let message = match (row.kind.as_str(), status) {
             ("moderate", Some(Status::Pending)) => {
+                // A moderator removed since the comment came in gets nothing.
+                let Some(moderator_id) = moderator_id else {
+                    return Ok(None);
+                };
+                let seen = Seen::of(Status::Pending, comment.updated_at);
                 let act = |action| {
+                    let grant = Grant::Moderate {
+                        comment_id,
+                        action,
+                        moderator_id,
+                        seen,
+                    };
                     self.link(&format!(
                         "moderate/{}",
-                        token::issue(&self.secret, Grant::Moderate { comment_id, action }, now)
+                        token::issue(&self.secret, grant, now)
                     ))
                 };
                 messages::moderate(
@@ -343,10 +361,20 @@ impl Worker {
     }
 }
 
+/// What a message about a comment is written from.
+struct Loaded {
+    comment: Comment,
+    post: Post,
+    parent: Option<Comment>,
+    /// The moderator a moderation e-mail goes to, if they still are one.
+    moderator_id: Option<i64>,
+}
+
 fn load(
     conn: &mut db::AnyConnection,
     comment_id: i64,
-) -> Result<Option<(Comment, Post, Option<Comment>)>, AppError> {
+    moderator: Option<&str>,
+) -> Result<Option<Loaded>, AppError> {
     let Some(comment) = comments::find(conn, comment_id)? else {
         return Ok(None);
     };
@@ -355,7 +383,16 @@ fn load(
         Some(parent) => comments::find(conn, parent)?,
         None => None,
     };
-    Ok(Some((comment, post, parent)))
+    let moderator_id = match moderator {
+        Some(email) => moderators::id_of(conn, email)?,
+        None => None,
+    };
+    Ok(Some(Loaded {
+        comment,
+        post,
+        parent,
+        moderator_id,
+    }))
 }
 
 fn urlencode(text: &str) -> String {

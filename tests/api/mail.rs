@@ -230,7 +230,7 @@ on_both_backends! {
         let done = app.client.post(spam).send().await.unwrap().text().await.unwrap();
         assert!(done.contains("now spam"), "{done}");
         let shown = app.cli_ok(&["comment", "show", &created["id"].to_string()]);
-        assert!(shown.contains("e-mail link pending -> spam"), "{shown}");
+        assert!(shown.contains("moderator moderator@example.com (e-mail link) pending -> spam"), "{shown}");
         assert_eq!(app.thread("links").await["total"], 0);
     }
 
@@ -293,12 +293,19 @@ async fn bad_and_expired_links_get_a_clear_page() {
     let grant = Grant::Moderate {
         comment_id: 1,
         action: Action::Approve,
+        moderator_id: 1,
+        seen: token::Seen {
+            status: replydesk::domain::status::Status::Pending,
+            changed_at: 0,
+        },
     };
     let old = token::issue(secret.as_bytes(), grant, week_ago);
     let response = app.get(&format!("/moderate/{old}")).await;
     assert_eq!(response.status(), 410);
     assert!(response.text().await.unwrap().contains("expired"));
 
+    // Moderator 1 exists; comment 1 does not.
+    app.add_moderator("moderator@example.com");
     let fresh = token::issue(secret.as_bytes(), grant, chrono::Utc::now());
     let missing = app
         .client

@@ -4,17 +4,18 @@
 
 use std::sync::Arc;
 
-use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, web};
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::Utc;
 
 use super::page::{self, Shown};
+use super::{burst, burst_message};
 use crate::db::{comments, posts};
 use crate::domain::moderation::Action;
 use crate::domain::status::Status;
 use crate::domain::token::{self, Grant, Refused};
 use crate::error::AppError;
-use crate::moderation;
+use crate::moderation::{self, Link, LinkState};
 use crate::startup::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -63,20 +64,63 @@ fn grant(state: &AppState, token: &str) -> Result<Grant, Refused> {
     token::check(state.secret.expose(), token, Utc::now())
 }
 
-/// The comment and action a moderation link names, or why it names none.
-fn moderation_grant(state: &AppState, token: &str) -> Result<(i64, Action), Refused> {
+/// The link a moderation token names, or why it names none.
+fn moderation_link(state: &AppState, token: &str) -> Result<Link, Refused> {
     match grant(state, token)? {
-        Grant::Moderate { comment_id, action } => Ok((comment_id, action)),
+        Grant::Moderate {
+            comment_id,
+            action,
+            moderator_id,
+            seen,
+        } => Ok(Link {
+            comment_id,
+            action,
+            moderator_id,
+            seen,
+        }),
         Grant::Unsubscribe { .. } => Err(Refused::Invalid),
     }
 }
 
-async fn shown(state: &AppState, comment_id: i64) -> Result<Option<Shown>, AppError> {
+/// The page for a link that will not act, saying why; `None` when it may.
+fn will_not_act(state: &LinkState) -> Option<HttpResponse> {
+    Some(match state {
+        LinkState::Unchanged { .. } => return None,
+        LinkState::Gone => gone(),
+        LinkState::AlreadyDone(now) => page::message(
+            StatusCode::OK,
+            "Nothing to do",
+            &format!("Nothing to do: the comment is already {now}."),
+            None,
+        ),
+        LinkState::Changed(now) => page::message(
+            StatusCode::CONFLICT,
+            "This link no longer works",
+            &format!(
+                "The comment has changed since this e-mail was written: it is now {now}. \
+                 Open the admin page to act on it."
+            ),
+            None,
+        ),
+        LinkState::ModeratorGone => page::message(
+            StatusCode::FORBIDDEN,
+            "This link no longer works",
+            "It was sent to a moderator who has since been removed.",
+            None,
+        ),
+    })
+}
+
+async fn shown(state: &AppState, link: Link) -> Result<Result<Shown, LinkState>, AppError> {
     state
         .db
         .run(move |conn| {
-            let Some(comment) = comments::find(conn, comment_id)? else {
-                return Ok(None);
+            let standing = moderation::link_state(conn, &link)?;
+            if !matches!(standing, LinkState::Unchanged { .. }) {
+                return Ok(Err(standing));
+            }
+            let Some(comment) = comments::find(conn, link.comment_id)? else {
+                return Ok(Err(LinkState::Gone));
             };
             let post = posts::find(conn, comment.post_id)?;
             let post_title = if post.title.is_empty() {
@@ -84,7 +128,7 @@ async fn shown(state: &AppState, comment_id: i64) -> Result<Option<Shown>, AppEr
             } else {
                 post.title
             };
-            Ok(Some(Shown {
+            Ok(Ok(Shown {
                 author: comment.author,
                 post_title,
                 body: comment.body,
@@ -97,42 +141,60 @@ async fn shown(state: &AppState, comment_id: i64) -> Result<Option<Shown>, AppEr
 #[utoipa::path(get, path = "/moderate/{token}", tag = "e-mail links",
     params(("token" = String, Path, description = "The signed token from the e-mail")),
     responses(
-        (status = 200, description = "A page asking to confirm, showing the comment", body = String, content_type = "text/html"),
+        (status = 200, description = "A page asking to confirm, showing the comment, or saying \
+            there is nothing to do", body = String, content_type = "text/html"),
         (status = 400, description = "The link is not valid", body = String, content_type = "text/html"),
+        (status = 403, description = "The moderator it was sent to was removed", body = String,
+            content_type = "text/html"),
         (status = 404, description = "The comment no longer exists", body = String, content_type = "text/html"),
+        (status = 409, description = "The comment changed since the e-mail was written", body = String,
+            content_type = "text/html"),
         (status = 410, description = "The link has expired", body = String, content_type = "text/html"),
         (status = 503, description = "The database is busy", body = String, content_type = "text/html"),
     ))]
 async fn confirm_moderation(state: web::Data<AppState>, token: web::Path<String>) -> HttpResponse {
-    let (comment_id, action) = match moderation_grant(&state, &token) {
-        Ok(granted) => granted,
+    let link = match moderation_link(&state, &token) {
+        Ok(link) => link,
         Err(why) => return refused(why),
     };
-    match shown(&state, comment_id).await {
-        Ok(Some(comment)) => page::confirm(
-            action.label(),
-            &format!("{} this comment?", action.label()),
-            action.label(),
+    match shown(&state, link).await {
+        Ok(Ok(comment)) => page::confirm(
+            link.action.label(),
+            &format!("{} this comment?", link.action.label()),
+            link.action.label(),
             Some(comment),
         ),
-        Ok(None) => gone(),
+        Ok(Err(standing)) => will_not_act(&standing).unwrap_or_else(gone),
         Err(e) => failed(&e),
     }
 }
 
-/// Acts on a one-click moderation link.
+/// Acts on a one-click moderation link, once, on the comment its e-mail showed.
 #[utoipa::path(post, path = "/moderate/{token}", tag = "e-mail links",
     params(("token" = String, Path, description = "The signed token from the e-mail")),
     responses(
         (status = 200, description = "Done, or nothing to do; the page says which", body = String, content_type = "text/html"),
         (status = 400, description = "The link is not valid", body = String, content_type = "text/html"),
+        (status = 403, description = "The moderator it was sent to was removed", body = String,
+            content_type = "text/html"),
         (status = 404, description = "The comment no longer exists", body = String, content_type = "text/html"),
+        (status = 409, description = "The comment changed since the e-mail was written", body = String,
+            content_type = "text/html"),
         (status = 410, description = "The link has expired", body = String, content_type = "text/html"),
+        (status = 429, description = "Too many requests from one address", body = String,
+            content_type = "text/html", headers(("Retry-After" = u64))),
         (status = 503, description = "The database is busy", body = String, content_type = "text/html"),
     ))]
-async fn moderate(state: web::Data<AppState>, token: web::Path<String>) -> HttpResponse {
-    let (comment_id, action) = match moderation_grant(&state, &token) {
-        Ok(granted) => granted,
+async fn moderate(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    token: web::Path<String>,
+) -> HttpResponse {
+    if let Err(seconds) = burst(&req, &state) {
+        return too_many(seconds);
+    }
+    let link = match moderation_link(&state, &token) {
+        Ok(link) => link,
         Err(why) => return refused(why),
     };
     let live = Arc::clone(&state.rules);
@@ -140,24 +202,38 @@ async fn moderate(state: web::Data<AppState>, token: web::Path<String>) -> HttpR
         .db
         .run(move |conn| {
             let rules = live.current(conn)?;
-            moderation::apply_all(conn, &[comment_id], action, "e-mail link", "", &rules)
+            moderation::apply_link(conn, &link, &rules)
         })
         .await;
     state.mail_wake.notify_one();
-    match applied.map(|mut all| all.pop()) {
-        Ok(Some(done)) => {
+    match applied {
+        Ok((_, Some(done))) => {
             let now = done.to.map_or("deleted", Status::as_str);
             let message = if done.changed {
                 format!("Done: the comment is now {now}.")
             } else {
                 format!("Nothing to do: the comment was already {now}.")
             };
-            page::message(StatusCode::OK, past_tense(action), &message, None)
+            page::message(StatusCode::OK, past_tense(link.action), &message, None)
         }
-        Ok(None) => gone(),
+        Ok((standing, None)) => will_not_act(&standing).unwrap_or_else(gone),
         Err(AppError::NotFound(_)) => gone(),
         Err(e) => failed(&e),
     }
+}
+
+/// The page for an address that used up its burst of requests.
+fn too_many(seconds: u64) -> HttpResponse {
+    let mut response = page::message(
+        StatusCode::TOO_MANY_REQUESTS,
+        "Too many requests",
+        &burst_message(seconds),
+        None,
+    );
+    if let Ok(value) = header::HeaderValue::from_str(&seconds.to_string()) {
+        response.headers_mut().insert(header::RETRY_AFTER, value);
+    }
+    response
 }
 
 fn past_tense(action: Action) -> &'static str {
@@ -197,9 +273,18 @@ async fn confirm_unsubscribe(state: web::Data<AppState>, token: web::Path<String
         (status = 200, description = "Unsubscribed (also when already)", body = String, content_type = "text/html"),
         (status = 400, description = "The link is not valid", body = String, content_type = "text/html"),
         (status = 410, description = "The link has expired", body = String, content_type = "text/html"),
+        (status = 429, description = "Too many requests from one address", body = String,
+            content_type = "text/html", headers(("Retry-After" = u64))),
         (status = 503, description = "The database is busy", body = String, content_type = "text/html"),
     ))]
-async fn unsubscribe(state: web::Data<AppState>, token: web::Path<String>) -> HttpResponse {
+async fn unsubscribe(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    token: web::Path<String>,
+) -> HttpResponse {
+    if let Err(seconds) = burst(&req, &state) {
+        return too_many(seconds);
+    }
     let comment_id = match grant(&state, &token) {
         Ok(Grant::Unsubscribe { comment_id }) => comment_id,
         Ok(_) => return refused(Refused::Invalid),

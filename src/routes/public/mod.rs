@@ -85,6 +85,13 @@ pub(crate) fn burst(req: &HttpRequest, state: &AppState) -> Result<(), u64> {
     state.burst.check(client_ip(req, &state.settings))
 }
 
+/// The words for a client that used up its burst.
+pub(crate) fn burst_message(seconds: u64) -> String {
+    format!(
+        "Too many requests from your network in a short while. Please wait {seconds} seconds and try again."
+    )
+}
+
 pub(crate) fn client_ip(req: &HttpRequest, settings: &Settings) -> Option<IpAddr> {
     let peer = req.peer_addr()?.ip();
     let trusted = |ip: &IpAddr| settings.trusted_proxies.iter().any(|net| net.contains(ip));
