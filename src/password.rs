@@ -3,6 +3,8 @@
 use argon2::password_hash::rand_core::OsRng;
 use std::sync::OnceLock;
 
+use tokio::sync::Semaphore;
+
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
 
@@ -28,22 +30,72 @@ pub fn hash(password: &str) -> Result<String, String> {
         .map_err(|e| e.to_string())
 }
 
-/// Whether `password` opens `stored`. With no stored hash (an unknown address)
-/// a stand-in hash is checked all the same, so a wrong address takes as long
-/// to refuse as a wrong password and the timing says nothing about who exists.
+/// Whether `password` opens `stored`. With no usable stored hash (an unknown
+/// address, or a moderator imported without a password) a stand-in hash is
+/// checked all the same, so every refusal costs one argon2 verification and
+/// the timing says nothing about who exists or how their account was made.
 pub fn verify(stored: Option<&str>, password: &str) -> bool {
     static STAND_IN: OnceLock<String> = OnceLock::new();
-    let phc = match stored {
-        Some(phc) => phc,
-        None => STAND_IN.get_or_init(|| hash("a stand-in that opens nothing").unwrap_or_default()),
-    };
-    let Ok(parsed) = PasswordHash::new(phc) else {
-        return false;
+    let own = stored.and_then(|phc| PasswordHash::new(phc).ok());
+    let stand_in;
+    let parsed = match &own {
+        Some(parsed) => parsed,
+        None => {
+            let phc =
+                STAND_IN.get_or_init(|| hash("a stand-in that opens nothing").unwrap_or_default());
+            match PasswordHash::new(phc) {
+                Ok(parsed) => {
+                    stand_in = parsed;
+                    &stand_in
+                }
+                Err(_) => return false,
+            }
+        }
     };
     let matched = Argon2::default()
-        .verify_password(password.as_bytes(), &parsed)
+        .verify_password(password.as_bytes(), parsed)
         .is_ok();
-    matched && stored.is_some()
+    matched && own.is_some()
+}
+
+/// How many argon2 computations run at once. Each takes 19 MiB and a core for
+/// tens of milliseconds; a flood of logins then queues here, holding neither a
+/// database connection nor an async worker, instead of taking every core.
+const AT_ONCE: usize = 2;
+
+/// Argon2 off the async workers, a few at a time.
+pub struct Hashing {
+    permits: Semaphore,
+}
+
+impl Default for Hashing {
+    fn default() -> Self {
+        Self {
+            permits: Semaphore::new(AT_ONCE),
+        }
+    }
+}
+
+impl Hashing {
+    /// [`verify`], on a blocking thread once a permit is free.
+    pub async fn verify(&self, stored: Option<String>, password: String) -> Result<bool, String> {
+        self.run(move || verify(stored.as_deref(), &password)).await
+    }
+
+    /// [`hash`], on a blocking thread once a permit is free.
+    pub async fn hash(&self, password: String) -> Result<String, String> {
+        self.run(move || hash(&password)).await?
+    }
+
+    async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, String> {
+        let _permit = self.permits.acquire().await.map_err(|e| e.to_string())?;
+        tokio::task::spawn_blocking(work)
+            .await
+            .map_err(|e| format!("password hashing failed: {e}"))
+    }
 }
 
 #[cfg(test)]
@@ -68,5 +120,9 @@ mod tests {
         assert!(verify(Some(&phc), "correct horse battery staple"));
         assert!(!verify(Some(&phc), "correct horse battery stapler"));
         assert!(!verify(None, "a stand-in that opens nothing"));
+        assert!(!verify(
+            Some("!imported without a password"),
+            "a stand-in that opens nothing"
+        ));
     }
 }

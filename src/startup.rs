@@ -20,6 +20,7 @@ use crate::error::AppError;
 use crate::live_rules::LiveRules;
 use crate::mail::Mailer;
 use crate::mail::worker::{Stopper, Worker};
+use crate::password::Hashing;
 use crate::routes;
 use crate::routes::public::cache::PageCache;
 use crate::telemetry::Metrics;
@@ -40,6 +41,8 @@ pub struct AppState {
     pub mail_wake: Arc<Notify>,
     /// Counts public POSTs and logins per address, in this instance's memory.
     pub burst: Arc<BurstLimiter>,
+    /// Checks and hashes passwords a few at a time.
+    pub passwords: Hashing,
 }
 
 /// A bound, ready server.
@@ -112,6 +115,7 @@ impl Application {
             pages: PageCache::default(),
             mail_wake: Arc::new(Notify::new()),
             burst: Arc::new(BurstLimiter::new(settings.burst_limit)),
+            passwords: Hashing::default(),
             settings,
             secret: Secret::new(secret),
             metrics,

@@ -7,7 +7,7 @@ use validator::ValidateEmail;
 
 use crate::db::{self, Database, moderators};
 use crate::error::AppError;
-use crate::password;
+use crate::{login, password};
 
 #[derive(Debug, Subcommand)]
 pub enum ModeratorCommand {
@@ -60,8 +60,12 @@ pub fn run(database: &Database, command: ModeratorCommand) -> Result<(), String>
                 return Err(format!("there is no moderator {email}"));
             }
             let hash = password::hash(&read_new_password()?)?;
-            in_db(&|conn| Ok(moderators::set_password(conn, &email, &hash)?))?;
-            println!("Password changed for {email}.");
+            if !in_db(&|conn| Ok(login::reset_password(conn, &email, &hash)?.is_some()))? {
+                return Err(format!("there is no moderator {email}"));
+            }
+            println!(
+                "Password changed for {email}; their sessions have ended and failed logins are forgotten."
+            );
         }
     }
     Ok(())

@@ -34,18 +34,6 @@ pub fn delete(conn: &mut AnyConnection, email: &str) -> QueryResult<bool> {
     Ok(removed > 0)
 }
 
-/// Replaces a moderator's password; returns whether the moderator exists.
-pub fn set_password(
-    conn: &mut AnyConnection,
-    email: &str,
-    password_hash: &str,
-) -> QueryResult<bool> {
-    let changed = diesel::update(moderators::table.filter(moderators::email.eq(email)))
-        .set(moderators::password_hash.eq(password_hash))
-        .execute(conn)?;
-    Ok(changed > 0)
-}
-
 pub fn count(conn: &mut AnyConnection) -> QueryResult<i64> {
     moderators::table.count().get_result(conn)
 }

@@ -57,7 +57,8 @@ fn filtered(filter: &Filter) -> comments::BoxedQuery<'static, Backend> {
     query
 }
 
-fn escape_like(text: &str) -> String {
+/// `text` as a literal inside a `LIKE … ESCAPE '\\'` pattern.
+pub(super) fn escape_like(text: &str) -> String {
     let mut escaped = String::with_capacity(text.len());
     for c in text.chars() {
         if matches!(c, '%' | '_' | '\\') {

@@ -4,6 +4,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::AnyConnection;
+use super::queue::escape_like;
 use super::schema::login_throttle;
 use crate::domain::throttle::Record;
 
@@ -62,6 +63,24 @@ pub fn clear(conn: &mut AnyConnection, key: &str) -> QueryResult<()> {
     diesel::delete(login_throttle::table.find(key))
         .execute(conn)
         .map(drop)
+}
+
+/// Forgets a moderator's account key and every device key of theirs, as
+/// after a password reset: the new password starts with a clean slate.
+pub fn clear_for_moderator(
+    conn: &mut AnyConnection,
+    account_key: &str,
+    device_prefix: &str,
+) -> QueryResult<()> {
+    diesel::delete(
+        login_throttle::table.filter(
+            login_throttle::key.eq(account_key).or(login_throttle::key
+                .like(format!("{}%", escape_like(device_prefix)))
+                .escape('\\')),
+        ),
+    )
+    .execute(conn)
+    .map(drop)
 }
 
 /// Deletes the records last touched before `before` whose lock, if any, is

@@ -92,6 +92,18 @@ impl Policy {
         }
     }
 
+    /// The record once an attempt counted in advance turns out to have had
+    /// the right password: that one failure is taken back (and the lock it may
+    /// have set with it); `None` when nothing is left to remember.
+    pub fn refund(&self, record: &Record) -> Option<Record> {
+        let failures = record.failures - 1;
+        (failures > 0).then(|| Record {
+            failures,
+            last_failure_at: record.last_failure_at,
+            locked_until: record.locked_until.filter(|_| failures >= self.lock_after),
+        })
+    }
+
     fn forgotten(&self, record: &Record, now: NaiveDateTime) -> bool {
         let lock_over = record.locked_until.is_some_and(|until| until <= now);
         lock_over || now - record.last_failure_at > self.window
@@ -146,6 +158,18 @@ mod tests {
         assert_eq!(policy.judge(record.as_ref(), at(300 + 900)), Verdict::Allow);
         let next = policy.after_failure(record.as_ref(), at(300 + 900));
         assert_eq!(next.failures, 1);
+    }
+
+    #[test]
+    fn a_refund_takes_back_one_failure_and_the_lock_it_set() {
+        let policy = Policy::account(4);
+        let four = fail(&policy, 4, 0).expect("record");
+        assert!(four.locked_until.is_some());
+        let three = policy.refund(&four).expect("three left");
+        assert_eq!(three.failures, 3);
+        assert_eq!(three.locked_until, None);
+        let one = fail(&policy, 1, 0).expect("record");
+        assert_eq!(policy.refund(&one), None);
     }
 
     #[test]

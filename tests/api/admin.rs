@@ -469,21 +469,21 @@ on_both_backends! {
 
     async fn moderators_are_added_and_removed_from_the_page(backend: Backend) {
         let (app, desk) = ready(backend, &[]).await;
-        let added = desk.post("/admin/moderators", &[("email", "New@Example.com"), ("password", PASSWORD)]).await;
+        let added = desk.post("/admin/moderators", &[("email", "New@Example.com"), ("password", PASSWORD), ("your_password", PASSWORD)]).await;
         assert_eq!(added.status(), 303);
         let newcomer = Desk::new(&app).login("new@example.com").await;
         assert!(desk.text("/admin/moderators").await.contains("new@example.com"));
 
-        let again = desk.post("/admin/moderators", &[("email", "new@example.com"), ("password", PASSWORD)]).await;
+        let again = desk.post("/admin/moderators", &[("email", "new@example.com"), ("password", PASSWORD), ("your_password", PASSWORD)]).await;
         assert_eq!(again.status(), 422);
-        let short = desk.post("/admin/moderators", &[("email", "x@example.com"), ("password", "short")]).await;
+        let short = desk.post("/admin/moderators", &[("email", "x@example.com"), ("password", "short"), ("your_password", PASSWORD)]).await;
         assert_eq!(short.status(), 422);
         assert!(short.text().await.unwrap().contains("at least 8 characters"));
 
         let new_id = app.query_number("SELECT id AS n FROM moderators WHERE email = 'new@example.com'");
         let own_id = app.query_number("SELECT id AS n FROM moderators WHERE email = 'admin@example.com'");
         assert_eq!(desk.post(&format!("/admin/moderators/{own_id}/remove"), &[]).await.status(), 409);
-        assert_eq!(desk.post(&format!("/admin/moderators/{new_id}/remove"), &[]).await.status(), 303);
+        assert_eq!(desk.post(&format!("/admin/moderators/{new_id}/remove"), &[("your_password", PASSWORD)]).await.status(), 303);
         assert_eq!(newcomer.get("/admin").await.status(), 303, "a removed moderator's session ends");
     }
 
@@ -582,9 +582,13 @@ async fn a_secure_cookie_when_the_public_address_is_https() {
         .get_all(SET_COOKIE)
         .iter()
         .map(|v| v.to_str().unwrap().to_owned())
-        .find(|c| c.starts_with("replydesk_admin="))
-        .expect("a session cookie");
-    assert!(cookie.contains("Secure"), "{cookie}");
+        .find(|c| c.starts_with("__Host-replydesk_admin="))
+        .expect("a session cookie, with the __Host- prefix");
+    let attributes: Vec<&str> = cookie.split("; ").collect();
+    assert!(
+        attributes.contains(&"Secure") && attributes.contains(&"Path=/"),
+        "{cookie}"
+    );
 }
 
 #[tokio::test]

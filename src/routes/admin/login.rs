@@ -1,20 +1,19 @@
 //! Logging in and out, and changing one's own password.
 
-use actix_web::cookie::{Cookie, SameSite};
+use actix_web::cookie::{SameSite, time::Duration};
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
 use askama::Template;
+use chrono::Utc;
 
-use super::session::{SESSION_COOKIE, expired_cookie, session_cookie};
+use super::session::{DEVICE, LOGIN, SESSION, session_cookie};
 use super::{AdminError, Answer, Chrome, Form, Moderator, html, page};
 use crate::db::sessions;
 use crate::error::AppError;
-use crate::login::{self, Refused};
-use crate::routes::public::client_ip;
+use crate::login::{self, Attempt, Device, Refused};
+use crate::password;
+use crate::routes::public::{burst, burst_message, client_ip};
 use crate::startup::AppState;
-
-/// The login form's own CSRF token lives in a cookie until the session exists.
-const LOGIN_COOKIE: &str = "replydesk_login";
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/login", web::get().to(login_form))
@@ -34,6 +33,7 @@ struct LoginPage<'a> {
 }
 
 fn login_page(
+    state: &AppState,
     status: StatusCode,
     email: &str,
     message: Option<String>,
@@ -50,9 +50,8 @@ fn login_page(
         }
         .render(),
     );
-    let cookie = Cookie::build(LOGIN_COOKIE, csrf)
-        .path("/admin/login")
-        .http_only(true)
+    let cookie = LOGIN
+        .build(state, csrf)
         .same_site(SameSite::Strict)
         .finish();
     if response.add_cookie(&cookie).is_err() {
@@ -61,67 +60,113 @@ fn login_page(
     response
 }
 
-async fn login_form(req: HttpRequest) -> HttpResponse {
-    login_page(StatusCode::OK, "", None, req.query_string() == "out")
+/// The login page again, saying why the attempt was refused.
+fn refused_page(
+    state: &AppState,
+    email: &str,
+    message: String,
+    retry_after: Option<i64>,
+) -> HttpResponse {
+    let status = if retry_after.is_some() {
+        StatusCode::TOO_MANY_REQUESTS
+    } else {
+        StatusCode::UNAUTHORIZED
+    };
+    let mut response = login_page(state, status, email, Some(message), false);
+    if let Some(seconds) = retry_after
+        && let Ok(value) = header::HeaderValue::from_str(&seconds.to_string())
+    {
+        response.headers_mut().insert(header::RETRY_AFTER, value);
+    }
+    response
+}
+
+async fn login_form(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+    login_page(
+        &state,
+        StatusCode::OK,
+        "",
+        None,
+        req.query_string() == "out",
+    )
 }
 
 async fn log_in(req: HttpRequest, state: web::Data<AppState>, body: web::Bytes) -> Answer {
     let form = Form::parse(&body)?;
-    let expected = req
-        .cookie(LOGIN_COOKIE)
-        .map(|c| c.value().to_owned())
-        .unwrap_or_default();
+    let expected = LOGIN.read(&req, &state).unwrap_or_default();
     if !login::same_token(form.get("csrf").unwrap_or_default(), &expected) {
         return Err(AdminError::Csrf);
     }
     let email = form.text("email");
-    let password = form.text("password");
+    if let Err(seconds) = burst(&req, &state) {
+        let wait = i64::try_from(seconds).unwrap_or(i64::MAX);
+        return Ok(refused_page(
+            &state,
+            &email,
+            burst_message(seconds),
+            Some(wait),
+        ));
+    }
+    let secret = state.secret.expose();
+    let device = DEVICE
+        .read(&req, &state)
+        .and_then(|cookie| Device::read(secret, &cookie, Utc::now()));
     let ip = client_ip(&req, &state.settings).map(|ip| ip.to_string());
-    let replacing = req.cookie(SESSION_COOKIE).map(|c| c.value().to_owned());
+    let attempt = Attempt::new(&email, ip, device);
     let shared = state.clone();
-    let typed = email.clone();
-    let outcome = state
+    let counted = attempt.clone();
+    let admitted = state
         .db
-        .run(move |conn| {
-            login::log_in(
-                conn,
-                &shared.settings,
-                &typed,
-                &password,
-                ip.as_deref(),
-                replacing.as_deref(),
-            )
+        .write_as(attempt.lock_keys(), move |conn| {
+            login::admit(conn, &shared.settings, &counted)
         })
         .await?;
-    match outcome {
-        Ok(opened) => {
-            let mut response = HttpResponse::SeeOther()
-                .insert_header((header::LOCATION, "/admin"))
-                .finish();
-            let mut spent = Cookie::build(LOGIN_COOKIE, "")
-                .path("/admin/login")
-                .finish();
-            spent.make_removal();
-            response
-                .add_cookie(&session_cookie(&state, opened.cookie))
-                .and_then(|()| response.add_cookie(&spent))
-                .map_err(|e| AppError::internal("setting the session cookie", e))?;
-            Ok(response)
-        }
+    let admitted = match admitted {
+        Ok(admitted) => admitted,
         Err(refused) => {
-            let status = match refused {
-                Refused::Wrong => StatusCode::UNAUTHORIZED,
-                Refused::SlowDown(_) | Refused::Locked(_) => StatusCode::TOO_MANY_REQUESTS,
-            };
-            let mut response = login_page(status, &email, Some(refused.to_string()), false);
-            if let Some(seconds) = refused.retry_after()
-                && let Ok(value) = header::HeaderValue::from_str(&seconds.to_string())
-            {
-                response.headers_mut().insert(header::RETRY_AFTER, value);
-            }
-            Ok(response)
+            return Ok(refused_page(
+                &state,
+                &email,
+                refused.to_string(),
+                refused.retry_after(),
+            ));
         }
-    }
+    };
+    let right = state
+        .passwords
+        .verify(admitted.password_hash(), form.text("password"))
+        .await
+        .map_err(|e| AppError::internal("checking a password", e))?;
+    let Some(moderator_id) = admitted.moderator_id().filter(|_| right) else {
+        tracing::info!("admin login refused");
+        return Ok(refused_page(
+            &state,
+            &email,
+            Refused::Wrong.to_string(),
+            None,
+        ));
+    };
+    let replacing = SESSION.read(&req, &state);
+    let shared = state.clone();
+    let opened = state
+        .db
+        .write(move |conn| login::succeed(conn, &shared.settings, &admitted, replacing.as_deref()))
+        .await?;
+    tracing::info!(moderator.id = moderator_id, "admin login");
+    let device = DEVICE
+        .build(&state, Device::issue(secret, moderator_id, Utc::now()))
+        .same_site(SameSite::Strict)
+        .max_age(Duration::seconds(login::DEVICE_LIFETIME.num_seconds()))
+        .finish();
+    let mut response = HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, "/admin"))
+        .finish();
+    response
+        .add_cookie(&session_cookie(&state, opened.cookie))
+        .and_then(|()| response.add_cookie(&LOGIN.removal(&state)))
+        .and_then(|()| response.add_cookie(&device))
+        .map_err(|e| AppError::internal("setting the session cookie", e))?;
+    Ok(response)
 }
 
 async fn log_out(
@@ -131,8 +176,8 @@ async fn log_out(
     body: web::Bytes,
 ) -> Answer {
     moderator.check(&Form::parse(&body)?)?;
-    if let Some(cookie) = req.cookie(SESSION_COOKIE) {
-        let key = login::session_key(cookie.value());
+    if let Some(cookie) = SESSION.read(&req, &state) {
+        let key = login::session_key(&cookie);
         state
             .db
             .run(move |conn| Ok(sessions::delete(conn, &key)?))
@@ -142,7 +187,7 @@ async fn log_out(
         .insert_header((header::LOCATION, "/admin/login?out"))
         .finish();
     response
-        .add_cookie(&expired_cookie(&state))
+        .add_cookie(&SESSION.removal(&state))
         .map_err(|e| AppError::internal("clearing the session cookie", e))?;
     Ok(response)
 }
@@ -168,45 +213,61 @@ async fn password_form(
 }
 
 async fn change_password(
+    req: HttpRequest,
     state: web::Data<AppState>,
     moderator: Moderator,
     body: web::Bytes,
 ) -> Answer {
     let form = Form::parse(&body)?;
     moderator.check(&form)?;
-    let shared = state.clone();
-    let id = moderator.id;
-    let changed = state
-        .db
-        .run(move |conn| {
-            login::change_password(
-                conn,
-                &shared.settings,
-                id,
-                &form.text("current"),
-                &form.text("new"),
-                &form.text("repeat"),
-            )
-        })
-        .await;
-    match changed {
-        Ok(opened) => {
-            let mut response = HttpResponse::SeeOther()
-                .insert_header((header::LOCATION, "/admin/password?changed"))
-                .finish();
-            response
-                .add_cookie(&session_cookie(&state, opened.cookie))
-                .map_err(|e| AppError::internal("setting the session cookie", e))?;
-            Ok(response)
-        }
-        Err(AppError::Invalid(fields)) => {
-            let template = PasswordPage {
-                chrome: moderator.chrome(&state, "password").await?,
-                problems: fields.into_iter().collect(),
-                done: false,
-            };
-            Ok(html(StatusCode::UNPROCESSABLE_ENTITY, template.render()))
-        }
-        Err(other) => Err(other.into()),
+    let mut problems = Vec::new();
+    if let Err(problem) = moderator.prove(&state, &req, form.text("current")).await? {
+        problems.push(("current".to_owned(), problem));
     }
+    let new = form.text("new");
+    if new.chars().count() < password::MIN_LENGTH {
+        problems.push((
+            "new".to_owned(),
+            format!(
+                "Choose a password of at least {} characters.",
+                password::MIN_LENGTH
+            ),
+        ));
+    }
+    if new != form.text("repeat") {
+        problems.push((
+            "repeat".to_owned(),
+            "The two new passwords are not the same.".to_owned(),
+        ));
+    }
+    if !problems.is_empty() {
+        let template = PasswordPage {
+            chrome: moderator.chrome(&state, "password").await?,
+            problems,
+            done: false,
+        };
+        return Ok(html(StatusCode::UNPROCESSABLE_ENTITY, template.render()));
+    }
+    let hash = state
+        .passwords
+        .hash(new)
+        .await
+        .map_err(|e| AppError::internal("hashing a password", e))?;
+    let shared = state.clone();
+    let (id, email) = (moderator.id, moderator.email.clone());
+    // Every session ends, this one too; this browser gets a new one.
+    let opened = state
+        .db
+        .write(move |conn| {
+            login::reset_password(conn, &email, &hash)?;
+            login::open(conn, id, &shared.settings)
+        })
+        .await?;
+    let mut response = HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, "/admin/password?changed"))
+        .finish();
+    response
+        .add_cookie(&session_cookie(&state, opened.cookie))
+        .map_err(|e| AppError::internal("setting the session cookie", e))?;
+    Ok(response)
 }

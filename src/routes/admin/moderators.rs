@@ -1,7 +1,7 @@
 //! Adding and removing the people who work the queue.
 
 use actix_web::http::StatusCode;
-use actix_web::web;
+use actix_web::{HttpRequest, web};
 use askama::Template;
 use validator::ValidateEmail;
 
@@ -15,6 +15,7 @@ use crate::startup::AppState;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/moderators", web::get().to(show))
         .route("/moderators", web::post().to(add))
+        .route("/moderators/{id}/remove", web::get().to(confirm_removal))
         .route("/moderators/{id}/remove", web::post().to(remove));
 }
 
@@ -81,7 +82,12 @@ async fn show(
     render(&state, &moderator, String::new(), Vec::new(), notice).await
 }
 
-async fn add(state: web::Data<AppState>, moderator: Moderator, body: web::Bytes) -> Answer {
+async fn add(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    moderator: Moderator,
+    body: web::Bytes,
+) -> Answer {
     let form = Form::parse(&body)?;
     moderator.check(&form)?;
     let email = form.text("email").trim().to_lowercase();
@@ -102,8 +108,18 @@ async fn add(state: web::Data<AppState>, moderator: Moderator, body: web::Bytes)
             ),
         ));
     }
+    if problems.is_empty()
+        && let Err(problem) = moderator
+            .prove(&state, &req, form.text("your_password"))
+            .await?
+    {
+        problems.push(("your_password".to_owned(), problem));
+    }
     if problems.is_empty() {
-        let hash = password::hash(&password_given)
+        let hash = state
+            .passwords
+            .hash(password_given)
+            .await
             .map_err(|e| AppError::internal("hashing a password", e))?;
         let address = email.clone();
         let added = state
@@ -136,19 +152,76 @@ async fn add(state: web::Data<AppState>, moderator: Moderator, body: web::Bytes)
     render(&state, &moderator, email, problems, None).await
 }
 
+#[derive(Template)]
+#[template(path = "admin/remove_moderator.html")]
+struct RemovePage {
+    chrome: Chrome,
+    id: i64,
+    email: String,
+    problem: Option<String>,
+}
+
+/// The page that asks for the acting moderator's password before a removal.
+async fn remove_page(
+    state: &AppState,
+    moderator: &Moderator,
+    id: i64,
+    problem: Option<String>,
+) -> Answer {
+    if id == moderator.id {
+        return Err(AppError::Conflict(
+            "You cannot remove yourself; ask another moderator to do it.".into(),
+        )
+        .into());
+    }
+    let email = state
+        .db
+        .run(move |conn| Ok(moderators::email_of(conn, id)?))
+        .await?
+        .ok_or_else(|| AppError::NotFound("That moderator was removed already.".into()))?;
+    let status = if problem.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    let template = RemovePage {
+        chrome: moderator.chrome(state, "moderators").await?,
+        id,
+        email,
+        problem,
+    };
+    Ok(html(status, template.render()))
+}
+
+async fn confirm_removal(
+    state: web::Data<AppState>,
+    moderator: Moderator,
+    id: web::Path<i64>,
+) -> Answer {
+    remove_page(&state, &moderator, *id, None).await
+}
+
 async fn remove(
+    req: HttpRequest,
     state: web::Data<AppState>,
     moderator: Moderator,
     id: web::Path<i64>,
     body: web::Bytes,
 ) -> Answer {
-    moderator.check(&Form::parse(&body)?)?;
+    let form = Form::parse(&body)?;
+    moderator.check(&form)?;
     let id = *id;
     if id == moderator.id {
         return Err(AppError::Conflict(
             "You cannot remove yourself; ask another moderator to do it.".into(),
         )
         .into());
+    }
+    if let Err(problem) = moderator
+        .prove(&state, &req, form.text("your_password"))
+        .await?
+    {
+        return remove_page(&state, &moderator, id, Some(problem)).await;
     }
     let removed = state
         .db

@@ -4,15 +4,77 @@
 use std::future::Future;
 use std::pin::Pin;
 
-use actix_web::cookie::{Cookie, SameSite, time::Duration};
+use actix_web::cookie::{Cookie, CookieBuilder, SameSite, time::Duration};
 use actix_web::{FromRequest, HttpRequest, web};
+use chrono::Utc;
 
 use super::{AdminError, Chrome, Form};
 use crate::db::{self, sessions, stats};
-use crate::login;
+use crate::error::AppError;
+use crate::login::{self, Attempt, Device};
+use crate::routes::public::client_ip;
 use crate::startup::AppState;
 
-pub const SESSION_COOKIE: &str = "replydesk_admin";
+/// One of the admin page's cookies. Behind https each takes the `__Host-`
+/// prefix, which makes the browser keep it only if it came over TLS from this
+/// very host for every path, so no sibling subdomain can set or overwrite it;
+/// the prefix demands the path `/`.
+pub struct AdminCookie {
+    name: &'static str,
+    path: &'static str,
+}
+
+/// The session of a logged-in moderator.
+pub const SESSION: AdminCookie = AdminCookie {
+    name: "replydesk_admin",
+    path: "/admin",
+};
+/// The login form's own CSRF token, until the session exists.
+pub const LOGIN: AdminCookie = AdminCookie {
+    name: "replydesk_login",
+    path: "/admin/login",
+};
+/// A browser that logged in before (see `login::Device`).
+pub const DEVICE: AdminCookie = AdminCookie {
+    name: "replydesk_device",
+    path: "/admin/login",
+};
+
+impl AdminCookie {
+    fn https(state: &AppState) -> bool {
+        state.public_url.scheme() == "https"
+    }
+
+    pub fn name(&self, state: &AppState) -> String {
+        if Self::https(state) {
+            format!("__Host-{}", self.name)
+        } else {
+            self.name.to_owned()
+        }
+    }
+
+    /// The value the browser sent, if any.
+    pub fn read(&self, req: &HttpRequest, state: &AppState) -> Option<String> {
+        req.cookie(&self.name(state)).map(|c| c.value().to_owned())
+    }
+
+    /// The cookie with its name, path and flags set: never readable by
+    /// scripts, sent over TLS only when the public address is https.
+    pub fn build(&self, state: &AppState, value: String) -> CookieBuilder<'static> {
+        let https = Self::https(state);
+        Cookie::build(self.name(state), value)
+            .path(if https { "/" } else { self.path })
+            .http_only(true)
+            .secure(https)
+    }
+
+    /// Tells the browser to forget this cookie.
+    pub fn removal(&self, state: &AppState) -> Cookie<'static> {
+        let mut cookie = self.build(state, String::new()).finish();
+        cookie.make_removal();
+        cookie
+    }
+}
 
 /// A logged-in moderator; taking this as an argument makes a handler private.
 #[derive(Debug, Clone)]
@@ -59,6 +121,48 @@ impl Moderator {
     pub fn actor(&self) -> String {
         format!("moderator {}", self.email)
     }
+
+    /// Asks for this moderator's password again before a change that matters
+    /// (a new password, adding or removing a moderator), so that a session
+    /// left open is not enough. A wrong answer counts against the login
+    /// throttle like a wrong login; `Err` holds what to tell the moderator.
+    pub async fn prove(
+        &self,
+        state: &web::Data<AppState>,
+        req: &HttpRequest,
+        password: String,
+    ) -> Result<Result<(), String>, AdminError> {
+        let device = DEVICE
+            .read(req, state)
+            .and_then(|cookie| Device::read(state.secret.expose(), &cookie, Utc::now()));
+        let ip = client_ip(req, &state.settings).map(|ip| ip.to_string());
+        let attempt = Attempt::new(&self.email, ip, device);
+        let shared = state.clone();
+        let counted = attempt.clone();
+        let admitted = state
+            .db
+            .write_as(attempt.lock_keys(), move |conn| {
+                login::admit(conn, &shared.settings, &counted)
+            })
+            .await?;
+        let admitted = match admitted {
+            Ok(admitted) => admitted,
+            Err(refused) => return Ok(Err(refused.to_string())),
+        };
+        let right = state
+            .passwords
+            .verify(admitted.password_hash(), password)
+            .await
+            .map_err(|e| AppError::internal("checking a password", e))?;
+        if !right || admitted.moderator_id() != Some(self.id) {
+            return Ok(Err("That is not your current password.".into()));
+        }
+        state
+            .db
+            .write(move |conn| login::settle(conn, &admitted))
+            .await?;
+        Ok(Ok(()))
+    }
 }
 
 impl FromRequest for Moderator {
@@ -66,8 +170,8 @@ impl FromRequest for Moderator {
     type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
 
     fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
-        let cookie = req.cookie(SESSION_COOKIE).map(|c| c.value().to_owned());
         let state = req.app_data::<web::Data<AppState>>().cloned();
+        let cookie = state.as_ref().and_then(|state| SESSION.read(req, state));
         Box::pin(async move {
             let (Some(cookie), Some(state)) = (cookie, state) else {
                 return Err(AdminError::LoginNeeded);
@@ -87,21 +191,11 @@ impl FromRequest for Moderator {
     }
 }
 
-/// The session cookie: unreadable by scripts, not sent on cross-site posts,
-/// only over TLS when the public address is https.
+/// The session cookie: not sent on cross-site posts, gone when the session is.
 pub fn session_cookie(state: &AppState, value: String) -> Cookie<'static> {
-    Cookie::build(SESSION_COOKIE, value)
-        .path("/admin")
-        .http_only(true)
+    SESSION
+        .build(state, value)
         .same_site(SameSite::Lax)
-        .secure(state.public_url.scheme() == "https")
         .max_age(Duration::hours(i64::from(state.settings.session_hours)))
         .finish()
-}
-
-/// Tells the browser to forget the session.
-pub fn expired_cookie(state: &AppState) -> Cookie<'static> {
-    let mut cookie = session_cookie(state, String::new());
-    cookie.make_removal();
-    cookie
 }
