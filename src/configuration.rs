@@ -33,6 +33,7 @@ const SETTINGS: &[(&str, &str)] = &[
     ("LOGIN_LOCK_AFTER", "10"),
     ("BURST_LIMIT", "20"),
     ("EMPTY_SPAM_DAYS", "30"),
+    ("METRICS_TOKEN", ""),
     ("DEMO", "false"),
 ];
 
@@ -73,6 +74,8 @@ pub struct Settings {
     pub burst_limit: u32,
     /// Spam and trash older than this many days are deleted; 0 keeps them.
     pub empty_spam_days: u32,
+    /// When set, `/metrics` answers only `Authorization: Bearer <token>`.
+    pub metrics_token: Option<Secret<String>>,
     /// Serve the demo blog under `/demo/` and allow it to post (`serve --demo`).
     pub demo: bool,
 }
@@ -187,6 +190,7 @@ impl Settings {
             login_lock_after: value("LOGIN_LOCK_AFTER").positive("failed logins")?,
             burst_limit: value("BURST_LIMIT").parse_with("a whole number of requests a minute")?,
             empty_spam_days: value("EMPTY_SPAM_DAYS").parse_with("a whole number of days")?,
+            metrics_token: value("METRICS_TOKEN").metrics_token()?,
             demo: value("DEMO").parse_with("true or false")?,
         })
     }
@@ -296,6 +300,19 @@ impl Raw {
         }
         if text.len() < 32 {
             return Err(self.fail("must be at least 32 characters long"));
+        }
+        Ok(Some(Secret::new(text.to_owned())))
+    }
+
+    fn metrics_token(&self) -> Result<Option<Secret<String>>, ConfigError> {
+        let text = self.trimmed();
+        if text.is_empty() {
+            return Ok(None);
+        }
+        if text.len() < 16 || !text.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(self.fail(
+                "must be at least 16 printable characters without spaces, as a bearer token is",
+            ));
         }
         Ok(Some(Secret::new(text.to_owned())))
     }

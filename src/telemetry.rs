@@ -1,7 +1,8 @@
 //! Logs and metrics: structured request lines and the Prometheus registry.
 
 use std::io::IsTerminal;
-use std::time::Instant;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -76,7 +77,15 @@ pub struct Metrics {
     comments: IntGaugeVec,
     outbox_waiting: IntGauge,
     outbox_dead: IntGauge,
+    /// When the comments were last counted by status.
+    counted_at: Arc<Mutex<Option<Instant>>>,
 }
+
+/// How long a count of comments by status is shown before it is taken again.
+/// Counting reads every comment's index entry; a scraper every few seconds,
+/// or anyone requesting `/metrics` in a loop, would make that the server's
+/// main work on a large table.
+pub const COUNTS_FRESH_FOR: Duration = Duration::from_secs(60);
 
 impl Metrics {
     pub fn new() -> Result<Self, String> {
@@ -112,27 +121,47 @@ impl Metrics {
             comments,
             outbox_waiting,
             outbox_dead,
+            counted_at: Arc::new(Mutex::new(None)),
         })
+    }
+
+    /// Whether the comments must be counted again for this scrape. The first
+    /// caller after the count went stale takes the job; others meanwhile show
+    /// the last count.
+    pub fn comments_stale(&self) -> bool {
+        let Ok(mut counted_at) = self.counted_at.lock() else {
+            return true;
+        };
+        match *counted_at {
+            Some(at) if at.elapsed() < COUNTS_FRESH_FOR => false,
+            _ => {
+                *counted_at = Some(Instant::now());
+                true
+            }
+        }
     }
 
     pub fn middleware(&self) -> PrometheusMetrics {
         self.requests.clone()
     }
 
-    /// The Prometheus text page, with the database counts just read.
+    /// The Prometheus text page, with the outbox depth just read and the
+    /// comments by status when they were counted again (see `comments_stale`).
     pub fn render(
         &self,
-        by_status: &[(String, i64)],
+        by_status: Option<&[(String, i64)]>,
         outbox: (i64, i64),
     ) -> Result<String, String> {
-        for status in Status::ALL {
-            let count = by_status
-                .iter()
-                .find(|(s, _)| s == status.as_str())
-                .map_or(0, |(_, n)| *n);
-            self.comments
-                .with_label_values(&[status.as_str()])
-                .set(count);
+        if let Some(by_status) = by_status {
+            for status in Status::ALL {
+                let count = by_status
+                    .iter()
+                    .find(|(s, _)| s == status.as_str())
+                    .map_or(0, |(_, n)| *n);
+                self.comments
+                    .with_label_values(&[status.as_str()])
+                    .set(count);
+            }
         }
         self.outbox_waiting.set(outbox.0);
         self.outbox_dead.set(outbox.1);

@@ -12,6 +12,15 @@ pub fn comments_by_status(conn: &mut AnyConnection) -> QueryResult<Vec<(String, 
         .load(conn)
 }
 
+/// The comments waiting for a moderator, for every admin page's title: one
+/// range of the status index, where counting every status reads them all.
+pub fn pending(conn: &mut AnyConnection) -> QueryResult<i64> {
+    comments::table
+        .filter(comments::status.eq("pending"))
+        .count()
+        .get_result(conn)
+}
+
 /// E-mails waiting to be sent, and those given up on, each counted over its
 /// own partial index: the conditions are written as the indexes' are, without
 /// bound values, or SQLite would count every e-mail ever sent.

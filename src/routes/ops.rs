@@ -1,12 +1,14 @@
 //! Liveness, readiness and metrics for operators and their load balancers.
 
-use actix_web::{HttpResponse, web};
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Serialize;
 use utoipa::{OpenApi, ToSchema};
 
 use super::only;
 use crate::db::stats;
 use crate::error::AppError;
+use crate::login;
 use crate::startup::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -76,19 +78,51 @@ async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     }
 }
 
-/// Prometheus metrics: requests, comments by status, the mail outbox.
-#[utoipa::path(get, path = "/metrics", tag = "operations", responses(
-    (status = 200, description = "Prometheus text exposition format", body = String,
-        content_type = "text/plain"),
-    (status = 503, description = "The database is busy", body = crate::error::ErrorBody)))]
-async fn metrics(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+/// Prometheus metrics: requests, comments by status (counted at most once a
+/// minute), the mail outbox. With `REPLYDESK_METRICS_TOKEN` set, only for
+/// `Authorization: Bearer <token>`.
+#[utoipa::path(get, path = "/metrics", tag = "operations",
+    params(("Authorization" = Option<String>, Header,
+        description = "`Bearer <token>` when REPLYDESK_METRICS_TOKEN is set")),
+    responses(
+        (status = 200, description = "Prometheus text exposition format", body = String,
+            content_type = "text/plain"),
+        (status = 401, description = "A metrics token is set and this request did not carry it",
+            body = crate::error::ErrorBody,
+            headers(("WWW-Authenticate" = String, description = "Bearer"))),
+        (status = 503, description = "The database is busy", body = crate::error::ErrorBody)))]
+async fn metrics(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+    if let Some(token) = &state.settings.metrics_token {
+        let given = req
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .unwrap_or_default();
+        if !login::same_token(given.trim(), token.expose()) {
+            return Ok(HttpResponse::Unauthorized()
+                .insert_header((header::WWW_AUTHENTICATE, "Bearer realm=\"metrics\""))
+                .json(serde_json::json!({
+                    "error": "The metrics need the token set in REPLYDESK_METRICS_TOKEN, \
+                              sent as Authorization: Bearer <token>."
+                })));
+        }
+    }
+    let recount = state.metrics.comments_stale();
     let (by_status, outbox) = state
         .db
-        .run(|conn| Ok((stats::comments_by_status(conn)?, stats::outbox_depth(conn)?)))
+        .run(move |conn| {
+            let by_status = if recount {
+                Some(stats::comments_by_status(conn)?)
+            } else {
+                None
+            };
+            Ok((by_status, stats::outbox_depth(conn)?))
+        })
         .await?;
     let text = state
         .metrics
-        .render(&by_status, outbox)
+        .render(by_status.as_deref(), outbox)
         .map_err(|e| AppError::internal("metrics", e))?;
     Ok(HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")

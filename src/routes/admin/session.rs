@@ -102,12 +102,7 @@ impl Moderator {
     ) -> Result<Chrome, AdminError> {
         let pending = state
             .db
-            .run(|conn| {
-                Ok(stats::comments_by_status(conn)?
-                    .into_iter()
-                    .find(|(status, _)| status == "pending")
-                    .map_or(0, |(_, n)| n))
-            })
+            .run(|conn| Ok(stats::pending(conn)?))
             .await?;
         Ok(Chrome {
             email: self.email.clone(),
