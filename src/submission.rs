@@ -52,7 +52,7 @@ pub async fn submit(
     let rendered_at = draft
         .form_token
         .as_deref()
-        .and_then(|token| form_token::rendered_at(state.secret.expose(), token))
+        .and_then(|token| form_token::rendered_at(state.secret.expose(), token, chrono::Utc::now()))
         .map(|at| at.naive_utc());
     let live = Arc::clone(&state.rules);
     let ip = sender.ip.map(|ip| ip.to_string());

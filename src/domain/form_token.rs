@@ -8,12 +8,18 @@
 //! exactly as for a plain form without JavaScript, so a broken token never
 //! costs a person their comment.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 
 use crate::domain::token::{signature, verified_payload};
 
 /// Longer input is not a token of ours; refused before any hashing.
 const MAX_TOKEN_CHARS: usize = 200;
+
+/// How long a token vouches for its render time. A robot that fetched one
+/// token cannot keep sending it back to look like a reader who took their
+/// time; a person who left the page open longer than this is judged as a
+/// plain form is, by the other rules.
+pub const MAX_AGE: TimeDelta = TimeDelta::hours(24);
 
 /// A token saying "the form was shown at `now`".
 pub fn issue(secret: &[u8], now: DateTime<Utc>) -> String {
@@ -22,14 +28,15 @@ pub fn issue(secret: &[u8], now: DateTime<Utc>) -> String {
     format!("{payload}.{sig}")
 }
 
-/// When the form was shown, if `token` is one of ours; `None` for anything else.
-pub fn rendered_at(secret: &[u8], token: &str) -> Option<DateTime<Utc>> {
+/// When the form was shown, if `token` is one of ours and younger than
+/// `MAX_AGE` at `now`; `None` for anything else.
+pub fn rendered_at(secret: &[u8], token: &str, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
     if token.len() > MAX_TOKEN_CHARS {
         return None;
     }
     let payload = verified_payload(secret, token.trim())?;
     let millis: i64 = payload.strip_prefix("r.")?.parse().ok()?;
-    DateTime::from_timestamp_millis(millis)
+    DateTime::from_timestamp_millis(millis).filter(|at| now - *at <= MAX_AGE)
 }
 
 #[cfg(test)]
@@ -43,8 +50,16 @@ mod tests {
     #[test]
     fn a_token_gives_back_its_render_time_to_the_millisecond() {
         let now = Utc::now();
-        let at = rendered_at(SECRET, &issue(SECRET, now)).expect("ours");
+        let at = rendered_at(SECRET, &issue(SECRET, now), now).expect("ours");
         assert_eq!(at.timestamp_millis(), now.timestamp_millis());
+    }
+
+    #[test]
+    fn a_token_older_than_a_day_counts_as_none() {
+        let then = Utc::now() - MAX_AGE - TimeDelta::seconds(1);
+        let token = issue(SECRET, then);
+        assert_eq!(rendered_at(SECRET, &token, Utc::now()), None);
+        assert!(rendered_at(SECRET, &token, then + MAX_AGE - TimeDelta::seconds(1)).is_some());
     }
 
     #[test]
@@ -54,8 +69,8 @@ mod tests {
         let (payload, sig) = token.rsplit_once('.').expect("two parts");
         let backdated = format!("r.{}.{sig}", now.timestamp_millis() - 60_000);
         assert_ne!(payload, backdated);
-        assert_eq!(rendered_at(SECRET, &backdated), None);
-        assert_eq!(rendered_at(b"another secret", &token), None);
+        assert_eq!(rendered_at(SECRET, &backdated, now), None);
+        assert_eq!(rendered_at(b"another secret", &token, now), None);
         let moderation = token::issue(
             SECRET,
             Grant::Moderate {
@@ -69,9 +84,9 @@ mod tests {
             },
             now,
         );
-        assert_eq!(rendered_at(SECRET, &moderation), None);
+        assert_eq!(rendered_at(SECRET, &moderation, now), None);
         for junk in ["", ".", "r.1", "r.x.y", &"a".repeat(5000)] {
-            assert_eq!(rendered_at(SECRET, junk), None, "{junk}");
+            assert_eq!(rendered_at(SECRET, junk, now), None, "{junk}");
         }
     }
 }
