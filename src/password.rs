@@ -11,6 +11,16 @@ use argon2::{Algorithm, Argon2, Params, Version};
 /// The shortest password we accept; long passphrases are welcome.
 pub const MIN_LENGTH: usize = 8;
 
+/// Whether a new password is long enough; `Err` says what to choose instead.
+pub fn long_enough(password: &str) -> Result<(), String> {
+    if password.chars().count() < MIN_LENGTH {
+        return Err(format!(
+            "Choose a password of at least {MIN_LENGTH} characters."
+        ));
+    }
+    Ok(())
+}
+
 /// OWASP's first recommended configuration: m=19 MiB, t=2, p=1.
 fn hasher() -> Result<Argon2<'static>, argon2::Error> {
     Ok(Argon2::new(

@@ -61,10 +61,7 @@ pub type FieldErrors = BTreeMap<String, String>;
 
 #[derive(Validate)]
 struct Fields<'a> {
-    #[validate(
-        length(min = 1, max = MAX_POST_KEY_CHARS, message = "The post identifier must be 1 to 255 characters long."),
-        custom(function = "visible_text")
-    )]
+    #[validate(custom(function = "post_key"))]
     post: &'a str,
     #[validate(
         length(max = MAX_POST_TITLE_CHARS, message = "The post title can be at most 500 characters long."),
@@ -185,25 +182,23 @@ fn comment_text(text: &str) -> Result<(), ValidationError> {
 /// form's `post` field: a key no submission could have stored is refused in
 /// words rather than looked up.
 pub fn check_post_key(key: &str) -> Result<(), String> {
-    #[derive(Validate)]
-    struct Key<'a> {
-        #[validate(
-            length(min = 1, max = MAX_POST_KEY_CHARS, message = "The post identifier must be 1 to 255 characters long."),
-            custom(function = "visible_text")
-        )]
-        post: &'a str,
-    }
-    Key { post: key }.validate().map_err(|failures| {
-        failures
-            .field_errors()
-            .values()
-            .flat_map(|problems| problems.iter())
-            .find_map(|p| p.message.as_ref())
-            .map_or_else(
-                || "This post identifier is not valid.".to_owned(),
-                |m| m.to_string(),
-            )
+    post_key(key).map_err(|refused| {
+        refused.message.map_or_else(
+            || "This post identifier is not valid.".to_owned(),
+            |m| m.to_string(),
+        )
     })
+}
+
+fn post_key(text: &str) -> Result<(), ValidationError> {
+    let chars = u64::try_from(text.chars().count()).unwrap_or(u64::MAX);
+    if !(1..=MAX_POST_KEY_CHARS).contains(&chars) {
+        return Err(refusal(
+            "length",
+            "The post identifier must be 1 to 255 characters long.",
+        ));
+    }
+    visible_text(text)
 }
 
 fn non_empty(value: &Option<String>) -> Option<&str> {

@@ -6,13 +6,13 @@ use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
 use askama::Template;
 use chrono::Utc;
 
-use super::session::{DEVICE, LOGIN, SESSION, session_cookie};
+use super::session::{DEVICE, LOGIN, SESSION, check_password, session_cookie};
 use super::{AdminError, Answer, Chrome, Form, Moderator, html, page};
 use crate::db::sessions;
 use crate::error::AppError;
-use crate::login::{self, Attempt, Device, Refused};
+use crate::login::{self, Device, Refused};
 use crate::password;
-use crate::routes::public::{burst, burst_message, client_ip};
+use crate::routes::public::{burst, burst_message};
 use crate::startup::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -107,45 +107,17 @@ async fn log_in(req: HttpRequest, state: web::Data<AppState>, body: web::Bytes) 
             Some(wait),
         ));
     }
-    let secret = state.secret.expose();
-    let device = DEVICE
-        .read(&req, &state)
-        .and_then(|cookie| Device::read(secret, &cookie, Utc::now()));
-    let ip = client_ip(&req, &state.settings).map(|ip| ip.to_string());
-    let attempt = Attempt::new(&email, ip, device);
-    let shared = state.clone();
-    let counted = attempt.clone();
-    let admitted = state
-        .db
-        .write_as(attempt.lock_keys(), move |conn| {
-            login::admit(conn, &shared.settings, &counted)
-        })
-        .await?;
-    let admitted = match admitted {
-        Ok(admitted) => admitted,
-        Err(refused) => {
-            return Ok(refused_page(
-                &state,
-                &email,
-                refused.to_string(),
-                refused.retry_after(),
-            ));
-        }
-    };
-    let right = state
-        .passwords
-        .verify(admitted.password_hash(), form.text("password"))
-        .await
-        .map_err(|e| AppError::internal("checking a password", e))?;
-    let Some(moderator_id) = admitted.moderator_id().filter(|_| right) else {
-        tracing::info!("admin login refused");
-        return Ok(refused_page(
-            &state,
-            &email,
-            Refused::Wrong.to_string(),
-            None,
-        ));
-    };
+    let (admitted, moderator_id) =
+        match check_password(&state, &req, &email, form.text("password")).await? {
+            Ok(admitted) => admitted,
+            Err(refused) => {
+                if refused == Refused::Wrong {
+                    tracing::info!("admin login refused");
+                }
+                let page = refused_page(&state, &email, refused.to_string(), refused.retry_after());
+                return Ok(page);
+            }
+        };
     let replacing = SESSION.read(&req, &state);
     let shared = state.clone();
     let opened = state
@@ -154,7 +126,10 @@ async fn log_in(req: HttpRequest, state: web::Data<AppState>, body: web::Bytes) 
         .await?;
     tracing::info!(moderator.id = moderator_id, "admin login");
     let device = DEVICE
-        .build(&state, Device::issue(secret, moderator_id, Utc::now()))
+        .build(
+            &state,
+            Device::issue(state.secret.expose(), moderator_id, Utc::now()),
+        )
         .same_site(SameSite::Strict)
         .max_age(Duration::seconds(login::DEVICE_LIFETIME.num_seconds()))
         .finish();
@@ -225,14 +200,8 @@ async fn change_password(
         problems.push(("current".to_owned(), problem));
     }
     let new = form.text("new");
-    if new.chars().count() < password::MIN_LENGTH {
-        problems.push((
-            "new".to_owned(),
-            format!(
-                "Choose a password of at least {} characters.",
-                password::MIN_LENGTH
-            ),
-        ));
+    if let Err(problem) = password::long_enough(&new) {
+        problems.push(("new".to_owned(), problem));
     }
     if new != form.text("repeat") {
         problems.push((

@@ -99,14 +99,8 @@ async fn add(
             "Enter the new moderator's email address.".to_owned(),
         ));
     }
-    if password_given.chars().count() < password::MIN_LENGTH {
-        problems.push((
-            "password".to_owned(),
-            format!(
-                "Choose a password of at least {} characters.",
-                password::MIN_LENGTH
-            ),
-        ));
+    if let Err(problem) = password::long_enough(&password_given) {
+        problems.push(("password".to_owned(), problem));
     }
     if problems.is_empty()
         && let Err(problem) = moderator
@@ -168,12 +162,7 @@ async fn remove_page(
     id: i64,
     problem: Option<String>,
 ) -> Answer {
-    if id == moderator.id {
-        return Err(AppError::Conflict(
-            "You cannot remove yourself; ask another moderator to do it.".into(),
-        )
-        .into());
-    }
+    not_yourself(moderator, id)?;
     let email = state
         .db
         .run(move |conn| Ok(moderators::email_of(conn, id)?))
@@ -211,12 +200,7 @@ async fn remove(
     let form = Form::parse(&body)?;
     moderator.check(&form)?;
     let id = *id;
-    if id == moderator.id {
-        return Err(AppError::Conflict(
-            "You cannot remove yourself; ask another moderator to do it.".into(),
-        )
-        .into());
-    }
+    not_yourself(&moderator, id)?;
     if let Err(problem) = moderator
         .prove(&state, &req, form.text("your_password"))
         .await?
@@ -233,4 +217,14 @@ async fn remove(
         return Err(AppError::NotFound("That moderator was removed already.".into()).into());
     }
     see_other("/admin/moderators?removed")
+}
+
+/// A moderator cannot remove themselves: someone must be left to log in.
+fn not_yourself(moderator: &Moderator, id: i64) -> Result<(), AppError> {
+    if id == moderator.id {
+        return Err(AppError::Conflict(
+            "You cannot remove yourself; ask another moderator to do it.".into(),
+        ));
+    }
+    Ok(())
 }

@@ -11,7 +11,7 @@ use chrono::Utc;
 use super::{AdminError, Chrome, Form};
 use crate::db::{self, sessions, stats};
 use crate::error::AppError;
-use crate::login::{self, Attempt, Device};
+use crate::login::{self, Admitted, Attempt, Device, Refused};
 use crate::routes::public::client_ip;
 use crate::startup::AppState;
 
@@ -100,10 +100,7 @@ impl Moderator {
         state: &AppState,
         section: &'static str,
     ) -> Result<Chrome, AdminError> {
-        let pending = state
-            .db
-            .run(|conn| Ok(stats::pending(conn)?))
-            .await?;
+        let pending = state.db.run(|conn| Ok(stats::pending(conn)?)).await?;
         Ok(Chrome {
             email: self.email.clone(),
             csrf: self.csrf.clone(),
@@ -127,37 +124,56 @@ impl Moderator {
         req: &HttpRequest,
         password: String,
     ) -> Result<Result<(), String>, AdminError> {
-        let device = DEVICE
-            .read(req, state)
-            .and_then(|cookie| Device::read(state.secret.expose(), &cookie, Utc::now()));
-        let ip = client_ip(req, &state.settings).map(|ip| ip.to_string());
-        let attempt = Attempt::new(&self.email, ip, device);
-        let shared = state.clone();
-        let counted = attempt.clone();
-        let admitted = state
-            .db
-            .write_as(attempt.lock_keys(), move |conn| {
-                login::admit(conn, &shared.settings, &counted)
-            })
-            .await?;
-        let admitted = match admitted {
-            Ok(admitted) => admitted,
-            Err(refused) => return Ok(Err(refused.to_string())),
-        };
-        let right = state
-            .passwords
-            .verify(admitted.password_hash(), password)
-            .await
-            .map_err(|e| AppError::internal("checking a password", e))?;
-        if !right || admitted.moderator_id() != Some(self.id) {
-            return Ok(Err("That is not your current password.".into()));
+        match check_password(state, req, &self.email, password).await? {
+            Ok((admitted, id)) if id == self.id => {
+                state
+                    .db
+                    .write(move |conn| login::settle(conn, &admitted))
+                    .await?;
+                Ok(Ok(()))
+            }
+            Ok(_) | Err(Refused::Wrong) => Ok(Err("That is not your current password.".into())),
+            Err(refused) => Ok(Err(refused.to_string())),
         }
-        state
-            .db
-            .write(move |conn| login::settle(conn, &admitted))
-            .await?;
-        Ok(Ok(()))
     }
+}
+
+/// Checks a password for `email` as a login does: the attempt is judged and
+/// counted first, under the throttle (the browser's device cookie, else the
+/// account and the address), then argon2 runs, holding no connection. A right
+/// password gives the admitted attempt, still to be settled, and whose it is.
+pub async fn check_password(
+    state: &web::Data<AppState>,
+    req: &HttpRequest,
+    email: &str,
+    password: String,
+) -> Result<Result<(Admitted, i64), Refused>, AdminError> {
+    let device = DEVICE
+        .read(req, state)
+        .and_then(|cookie| Device::read(state.secret.expose(), &cookie, Utc::now()));
+    let ip = client_ip(req, &state.settings).map(|ip| ip.to_string());
+    let attempt = Attempt::new(email, ip, device);
+    let shared = state.clone();
+    let counted = attempt.clone();
+    let admitted = state
+        .db
+        .write_as(attempt.lock_keys(), move |conn| {
+            login::admit(conn, &shared.settings, &counted)
+        })
+        .await?;
+    let admitted = match admitted {
+        Ok(admitted) => admitted,
+        Err(refused) => return Ok(Err(refused)),
+    };
+    let right = state
+        .passwords
+        .verify(admitted.password_hash(), password)
+        .await
+        .map_err(|e| AppError::internal("checking a password", e))?;
+    Ok(match admitted.moderator_id().filter(|_| right) {
+        Some(id) => Ok((admitted, id)),
+        None => Err(Refused::Wrong),
+    })
 }
 
 impl FromRequest for Moderator {
