@@ -278,6 +278,21 @@ impl TestApp {
     }
 }
 
+/// Waits (up to thirty seconds) until a number read from the test's database
+/// is `expected`: for what the server does in the background.
+pub async fn wait_until(app: &TestApp, sql: &str, expected: i64) {
+    for _ in 0..600 {
+        if app.query_number(sql) == expected {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!(
+        "{sql} never became {expected} (is {})",
+        app.query_number(sql)
+    );
+}
+
 /// A complete, valid reply to `post` from the test blog.
 pub fn reply(post: &str, text: &str) -> Value {
     json!({

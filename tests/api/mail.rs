@@ -6,22 +6,9 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, reply, spawn_app};
+use crate::helpers::{TestApp, reply, spawn_app, wait_until};
 use crate::on_both_backends;
 use crate::smtp::SmtpServer;
-
-async fn wait_until(app: &TestApp, sql: &str, expected: i64) {
-    for _ in 0..600 {
-        if app.query_number(sql) == expected {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!(
-        "{sql} never became {expected} (is {})",
-        app.query_number(sql)
-    );
-}
 
 const UNSENT: &str = "SELECT COUNT(*) AS n FROM mail_outbox WHERE sent_at IS NULL";
 
@@ -193,7 +180,7 @@ async fn two_workers_on_one_postgresql_database_never_send_a_row_twice() {
 }
 
 /// Every distinct moderation link in a message, by the action its token names.
-fn moderation_links(mail: &crate::smtp::Received, app: &TestApp) -> Vec<(String, String)> {
+pub fn moderation_links(mail: &crate::smtp::Received, app: &TestApp) -> Vec<(String, String)> {
     let prefix = format!("{}/moderate/", app.address);
     let mut links: Vec<(String, String)> = mail
         .data

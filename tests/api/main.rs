@@ -2,6 +2,7 @@
 // A failed expectation in a test should stop it loudly.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod abuse;
 mod admin;
 mod admin_browser;
 mod browser;
