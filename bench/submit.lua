@@ -31,7 +31,7 @@ request = function()
   -- (the burst limiter counts IPv6 clients by their /64, so each request is a
   -- client of its own), and the run's salt the rest. IPv4 addresses had to be
   -- reused, and one reused within the flood rule's 15 s got its request refused.
-  local ip = string.format("2001:db8:%x:%x:%x:%x:%x::1",
+  local ip = string.format("2001:db8:%x:%x:%x:%x:%x:1",
     id * 256 + math.floor(counter / 65536) % 256, counter % 65536,
     math.floor(salt_number / 4294967296) % 65536, math.floor(salt_number / 65536) % 65536,
     salt_number % 65536)
