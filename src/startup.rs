@@ -177,10 +177,15 @@ impl Application {
     }
 }
 
-/// Lets the burst limiter forget addresses whose burst has refilled, once a minute.
+/// Lets the burst limiter forget addresses whose burst has refilled, every ten
+/// seconds. A flood from many addresses adds one entry each; swept once a
+/// minute, the map grew to some 400,000 entries in the benchmark and the
+/// submissions after the first minute ran 10-18 % slower, though the limiter
+/// itself took under 1 % of the CPU: a map that size crowds the caches the
+/// writer thread needs. Swept every ten seconds, no difference was measurable.
 fn spawn_forgetting(burst: Arc<BurstLimiter>) {
     tokio::spawn(async move {
-        let mut ticks = tokio::time::interval(std::time::Duration::from_secs(60));
+        let mut ticks = tokio::time::interval(std::time::Duration::from_secs(10));
         loop {
             ticks.tick().await;
             burst.forget_idle();
