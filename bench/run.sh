@@ -94,14 +94,24 @@ peak_rss_mb() { awk '/VmHWM/ { printf "%.1f", $2 / 1024 }' "/proc/$SERVER_PID/st
 
 median() { sort -n | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 
-# One wrk run; prints "rps p50_ms p99_ms errors non_ok".
+# The CPU time the server has used so far, in clock ticks (user + system).
+server_ticks() { awk '{ print $14 + $15 }' "/proc/$SERVER_PID/stat"; }
+
+# One wrk run; prints "rps p50_ms p99_ms errors non_ok acknowledged cpu_us".
+# cpu_us is the server's CPU time (all its threads) per request answered: it
+# moves with the work a request costs, not with how fast the disk syncs or what
+# else the shared machine runs, so it shows a small change that the rate,
+# which moves by ±15 % from run to run here, hides.
 wrk_run() {
-    local conns=$1 script=$2 out
+    local conns=$1 script=$2 out before after
+    before=$(server_ticks)
     out=$(SALT="$(date +%s%N)" wrk -t2 -c"$conns" -d"${DURATION}s" --latency -s "bench/$script" "$BASE" 2>&1)
+    after=$(server_ticks)
     echo "$out" >>"$WORK/wrk.log"
-    python3 - "$out" <<'PY'
+    python3 - "$out" "$((after - before))" "$(getconf CLK_TCK)" <<'PY'
 import re, sys
 out = sys.argv[1]
+ticks, per_second = int(sys.argv[2]), int(sys.argv[3])
 def ms(v):
     m = re.match(r"([\d.]+)(us|ms|s)", v)
     n, unit = float(m.group(1)), m.group(2)
@@ -114,7 +124,9 @@ bad = re.search(r"(?:REFUSED|BAD) (\d+)", out)
 other = re.search(r"OTHER (\d+)", out)
 acked = re.search(r"ACKNOWLEDGED (\d+)", out)
 non_ok = int(bad.group(1)) + (int(other.group(1)) if other else 0)
-print(f"{rps:.0f} {p50:.2f} {p99:.2f} {errors} {non_ok} {acked.group(1) if acked else 0}")
+answered = int(re.search(r"(\d+) requests in", out).group(1))
+cpu_us = ticks / per_second * 1e6 / max(answered, 1)
+print(f"{rps:.0f} {p50:.2f} {p99:.2f} {errors} {non_ok} {acked.group(1) if acked else 0} {cpu_us:.1f}")
 PY
 }
 
@@ -123,13 +135,13 @@ ACKED_TOTAL=0
 NON_OK_TOTAL=0
 scenario() {
     local name=$1 script=$2 conns=$3
-    local rps=() p50=() p99=() errs=0 nonok=0
+    local rps=() p50=() p99=() cpu=() errs=0 nonok=0
     for _ in $(seq "$RUNS"); do
-        read -r r a b e n k < <(wrk_run "$conns" "$script")
-        rps+=("$r"); p50+=("$a"); p99+=("$b"); errs=$((errs + e)); nonok=$((nonok + n)); ACKED_TOTAL=$((ACKED_TOTAL + k))
+        read -r r a b e n k u < <(wrk_run "$conns" "$script")
+        rps+=("$r"); p50+=("$a"); p99+=("$b"); cpu+=("$u"); errs=$((errs + e)); nonok=$((nonok + n)); ACKED_TOTAL=$((ACKED_TOTAL + k))
     done
     NON_OK_TOTAL=$((NON_OK_TOTAL + nonok))
-    ROWS+=("| $name | $conns | $(printf '%s\n' "${rps[@]}" | median) | $(printf '%s\n' "${p50[@]}" | median) | $(printf '%s\n' "${p99[@]}" | median) | $errs | $nonok | ${rps[*]} |")
+    ROWS+=("| $name | $conns | $(printf '%s\n' "${rps[@]}" | median) | $(printf '%s\n' "${p50[@]}" | median) | $(printf '%s\n' "${p99[@]}" | median) | $(printf '%s\n' "${cpu[@]}" | median) | $errs | $nonok | ${rps[*]} |")
 }
 
 start_server
@@ -171,8 +183,8 @@ REPORT=$(cat <<MD
 Machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(free -g | awk '/Mem:/ { print $2 }') GiB; wrk on the same machine.
 Command: \`$([ "$PROFILE" = release ] || echo "PROFILE=$PROFILE ")COMMENTS=$COMMENTS DURATION=$DURATION RUNS=$RUNS BURST_LIMIT=$REPLYDESK_BURST_LIMIT${DATABASE:+ DATABASE=…} bench/run.sh\` — medians of $RUNS runs of ${DURATION} s, \`wrk -t2 --latency\`.
 
-| scenario | connections | requests/s | p50 ms | p99 ms | socket errors | non-2xx/3xx | requests/s, each run |
-|---|---|---|---|---|---|---|---|
+| scenario | connections | requests/s | p50 ms | p99 ms | server CPU µs/request | socket errors | non-2xx/3xx | requests/s, each run |
+|---|---|---|---|---|---|---|---|---|
 $(printf '%s\n' "${ROWS[@]}")
 
 - start-up to ready with $SEEDED comments stored: ${FIRST_STARTUP_MS} ms (after the writes: ${STARTUP_MS} ms)
