@@ -45,7 +45,7 @@ pub struct CommentForm {
     #[schema(
         min_length = 1,
         max_length = 255,
-        pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f]*$"
+        pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f\\u061c\\u180e\\u200b\\u200e\\u200f\\u202a-\\u202e\\u2060-\\u2064\\u2066-\\u2069\\ufeff]*$"
     )]
     post: String,
     #[schema(max_length = 500, pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f]*$")]
@@ -57,7 +57,10 @@ pub struct CommentForm {
     #[schema(pattern = "^[0-9]*$")]
     parent: Option<String>,
     /// Required unless `require_name_email` is off.
-    #[schema(max_length = 245, pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f]*$")]
+    #[schema(
+        max_length = 245,
+        pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f\\u061c\\u180e\\u200b\\u200e\\u200f\\u202a-\\u202e\\u2060-\\u2064\\u2066-\\u2069\\ufeff]*$"
+    )]
     author: String,
     /// Required unless `require_name_email` is off; never shown to readers.
     #[schema(max_length = 100, format = Email)]
@@ -87,12 +90,15 @@ pub struct WordPressForm {
     #[schema(
         min_length = 1,
         max_length = 255,
-        pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f]*$"
+        pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f\\u061c\\u180e\\u200b\\u200e\\u200f\\u202a-\\u202e\\u2060-\\u2064\\u2066-\\u2069\\ufeff]*$"
     )]
     comment_post_id: String,
     #[schema(pattern = "^[0-9]*$")]
     comment_parent: Option<String>,
-    #[schema(max_length = 245, pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f]*$")]
+    #[schema(
+        max_length = 245,
+        pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f\\u061c\\u180e\\u200b\\u200e\\u200f\\u202a-\\u202e\\u2060-\\u2064\\u2066-\\u2069\\ufeff]*$"
+    )]
     author: String,
     #[schema(max_length = 100, format = Email)]
     email: String,

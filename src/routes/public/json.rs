@@ -49,7 +49,10 @@ pub struct CommentRequest {
     #[schema(value_type = Option<TextOrNumber>)]
     parent: Option<String>,
     /// The commenter's name (required unless `require_name_email` is off).
-    #[schema(max_length = 245, pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f]*$")]
+    #[schema(
+        max_length = 245,
+        pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f\\u061c\\u180e\\u200b\\u200e\\u200f\\u202a-\\u202e\\u2060-\\u2064\\u2066-\\u2069\\ufeff]*$"
+    )]
     author: String,
     /// Never shown to readers (required unless `require_name_email` is off).
     #[schema(max_length = 100, format = Email)]

@@ -4,6 +4,8 @@ use actix_web::http::header::{self, CacheControl, CacheDirective, ETag, EntityTa
 use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+use utoipa::openapi::RefOr;
+use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
 
 use actix_web::web::Bytes;
 
@@ -46,6 +48,27 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     );
 }
 
+/// A post's key as an address or a query names it, for the OpenAPI document:
+/// held to the rules of a submission's `post` field, 1–255 characters of
+/// visible text (no control characters, bidirectional overrides or zero-width
+/// spaces).
+pub struct PostKey;
+
+const VISIBLE_TEXT: &str = "^[^\\u0000-\\u001f\\u007f-\\u009f\\u061c\\u180e\\u200b\\u200e\\u200f\\u202a-\\u202e\\u2060-\\u2064\\u2066-\\u2069\\ufeff]*$";
+
+impl utoipa::PartialSchema for PostKey {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .min_length(Some(1))
+            .max_length(Some(255))
+            .pattern(Some(VISIBLE_TEXT))
+            .into()
+    }
+}
+
+impl ToSchema for PostKey {}
+
 #[derive(Deserialize)]
 struct Paging {
     page: Option<usize>,
@@ -72,7 +95,7 @@ pub struct CommentPage {
 /// The approved comments of a post as a tree, paged by top-level comment.
 #[utoipa::path(get, path = "/api/posts/{post}/comments", tag = "reading",
     params(
-        ("post" = String, Path, description = "The post's key (percent-encode a `/`)"),
+        ("post" = inline(PostKey), Path, description = "The post's key (percent-encode a `/`)"),
         ("page" = Option<u64>, Query, description = "Page of threads, from 1", minimum = 1,
             maximum = 1000000),
         ("per_page" = Option<u64>, Query, description = "Threads per page (default 50)",
@@ -199,7 +222,7 @@ pub struct Counts {
 
 /// Approved-comment counts for many posts in one request.
 #[utoipa::path(get, path = "/api/counts", tag = "reading",
-    params(("post" = Vec<String>, Query, description = "A post key; repeat for more (at most 200)",
+    params(("post" = inline(Vec<PostKey>), Query, description = "A post key; repeat for more (at most 200)",
         style = Form, explode)),
     responses(
         (status = 200, description = "The counts", body = Counts),
