@@ -10,6 +10,7 @@ use url::Url;
 use super::{Comment, ImportError, Post, Summary};
 use crate::db::{self, AnyConnection, comments, posts};
 use crate::domain::draft::without_hidden_marks;
+use crate::domain::status::Status;
 
 /// How many placed comments are remembered (within one thread, or a whole
 /// Disqus file) before the memory is cleared; past that a parent is looked up
@@ -247,7 +248,9 @@ impl<'c> Sink<'c> {
                 moderator_id: extra.moderator_id,
                 source_id: &comment.source_id,
                 created_at: comment.created_at,
-                updated_at: extra.updated_at.unwrap_or(comment.created_at),
+                updated_at: extra
+                    .updated_at
+                    .unwrap_or_else(|| changed_at(comment, self.now)),
             },
         )?;
         *self
@@ -266,6 +269,19 @@ impl<'c> Sink<'c> {
             self.placed.clear();
         }
         self.placed.insert(source_id.to_owned(), placed);
+    }
+}
+
+/// When a comment from another system last changed, as far as Replydesk can
+/// tell. Spam and trash are emptied by how long they have been there, which
+/// no other system's export says; their clock starts at the import, so the
+/// spam folder an import brings (to learn from, say) is not deleted at the
+/// next sweep. (WordPress's own importer brings no trash time either, and its
+/// trash is never emptied.) Anything else last changed when it was written.
+fn changed_at(comment: &Comment, imported_at: chrono::NaiveDateTime) -> chrono::NaiveDateTime {
+    match comment.status {
+        Status::Spam | Status::Trash => imported_at,
+        _ => comment.created_at,
     }
 }
 

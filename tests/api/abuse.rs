@@ -165,10 +165,17 @@ on_both_backends! {
             "UPDATE comments SET updated_at = '2000-01-01 00:00:00', created_at = '2000-01-01 00:00:00' \
              WHERE id IN ({old_spam}, {old_trash}, {kept})"
         ));
+        // Spam brought by an import, written years ago, has been in this
+        // instance's spam folder only since the import.
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("spam.xml");
+        std::fs::write(&file, wxr_of(&[("1", "Imported spammer", "", "spam")])).unwrap();
+        app.cli_ok(&["import", "wordpress", file.to_str().unwrap()]);
         // The sweep runs when an instance starts.
         let _second = app.another_instance(&[("EMPTY_SPAM_DAYS", "30")]).await;
         wait_until(&app, &format!("SELECT COUNT(*) AS n FROM comments WHERE id IN ({old_spam}, {old_trash})"), 0).await;
         assert_eq!(app.query_number(&format!("SELECT COUNT(*) AS n FROM comments WHERE id IN ({new_spam}, {kept})")), 2);
+        assert_eq!(app.query_number("SELECT COUNT(*) AS n FROM comments WHERE author = 'Imported spammer'"), 1);
         assert_eq!(
             app.query_number(&format!(
                 "SELECT COUNT(*) AS n FROM audit_log WHERE comment_id IN ({old_spam}, {old_trash}) \
@@ -656,17 +663,27 @@ on_both_backends! {
     }
 }
 
-/// A small WordPress export with one post and the given comments
+/// A small WordPress export with one post and the given approved comments
 /// (`(id, author, website)`).
 fn wxr_with(comments: &[(&str, &str, &str)]) -> String {
+    wxr_of(
+        &comments
+            .iter()
+            .map(|(id, author, url)| (*id, *author, *url, "1"))
+            .collect::<Vec<_>>(),
+    )
+}
+
+/// The same with each comment's `wp:comment_approved` (`1`, `0`, `spam`, `trash`).
+fn wxr_of(comments: &[(&str, &str, &str, &str)]) -> String {
     let comments: String = comments
         .iter()
-        .map(|(id, author, url)| {
+        .map(|(id, author, url, approved)| {
             format!(
                 "<wp:comment><wp:comment_id>{id}</wp:comment_id><wp:comment_author><![CDATA[{author}]]></wp:comment_author>\
                  <wp:comment_author_email>c{id}@example.com</wp:comment_author_email><wp:comment_author_url>{url}</wp:comment_author_url>\
                  <wp:comment_date_gmt>2024-01-0{id} 10:00:00</wp:comment_date_gmt><wp:comment_content><![CDATA[Comment {id}]]></wp:comment_content>\
-                 <wp:comment_approved>1</wp:comment_approved><wp:comment_type>comment</wp:comment_type><wp:comment_parent>0</wp:comment_parent></wp:comment>"
+                 <wp:comment_approved>{approved}</wp:comment_approved><wp:comment_type>comment</wp:comment_type><wp:comment_parent>0</wp:comment_parent></wp:comment>"
             )
         })
         .collect();
