@@ -30,6 +30,8 @@ pub struct Comment {
     pub source_id: Option<String>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// `comment`, or the `pingback` or `trackback` an import brought.
+    pub kind: String,
 }
 
 /// The fields a reader may see; the email is selected only to key the avatar.
@@ -475,6 +477,7 @@ pub struct ImportedComment<'a> {
     pub source_id: &'a str,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub kind: &'a str,
 }
 
 pub fn insert_imported(
@@ -495,6 +498,15 @@ pub fn find_by_source(
 ) -> QueryResult<Option<(i64, i64, i32)>> {
     comments::table
         .filter(comments::source_id.eq(source_id))
+        .select((comments::id, comments::post_id, comments::depth))
+        .get_result(conn)
+        .optional()
+}
+
+/// Where a comment stands by its id: `(id, post, depth)`.
+pub fn find_placed(conn: &mut AnyConnection, id: i64) -> QueryResult<Option<(i64, i64, i32)>> {
+    comments::table
+        .find(id)
         .select((comments::id, comments::post_id, comments::depth))
         .get_result(conn)
         .optional()

@@ -44,6 +44,7 @@ diesel::table! {
         source_id -> Nullable<Text>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        kind -> Text,
     }
 }
 

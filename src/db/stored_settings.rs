@@ -8,19 +8,35 @@ use super::schema::settings;
 use super::{AnyConnection, now};
 
 const SECRET_KEY: &str = "secret_key";
+const DATABASE_ID: &str = "database_id";
 
 /// The instance secret: made once, on first start, and shared by every instance
 /// on the same database so their tokens and avatar keys agree.
 pub fn secret_key(conn: &mut AnyConnection) -> QueryResult<String> {
-    if let Some(value) = read(conn, SECRET_KEY)? {
+    made_once(conn, SECRET_KEY, 32)
+}
+
+/// How this database's exports name a comment written in it: this prefix,
+/// then the comment's id. The prefix holds the database's own id, made once
+/// (a copy keeps it), so the file imported back into this database or a copy
+/// finds those comments, and into any other gives them an origin no other
+/// database's comments share.
+pub fn local_source_prefix(conn: &mut AnyConnection) -> QueryResult<String> {
+    Ok(format!("replydesk:{}:", made_once(conn, DATABASE_ID, 8)?))
+}
+
+/// A random value of `bytes` bytes, as hex, stored under `name` the first
+/// time it is asked for.
+fn made_once(conn: &mut AnyConnection, name: &str, bytes: usize) -> QueryResult<String> {
+    if let Some(value) = read(conn, name)? {
         return Ok(value);
     }
-    let mut bytes = [0u8; 32];
-    rand::rng().fill_bytes(&mut bytes);
+    let mut random = vec![0u8; bytes];
+    rand::rng().fill_bytes(&mut random);
     let inserted = diesel::insert_into(settings::table)
         .values((
-            settings::name.eq(SECRET_KEY),
-            settings::value.eq(hex::encode(bytes)),
+            settings::name.eq(name),
+            settings::value.eq(hex::encode(random)),
             settings::updated_at.eq(now()),
         ))
         .execute(conn);
@@ -30,7 +46,7 @@ pub fn secret_key(conn: &mut AnyConnection) -> QueryResult<String> {
         | Err(diesel::result::Error::DatabaseError(
             diesel::result::DatabaseErrorKind::UniqueViolation,
             _,
-        )) => read(conn, SECRET_KEY)?.ok_or(diesel::result::Error::NotFound),
+        )) => read(conn, name)?.ok_or(diesel::result::Error::NotFound),
         Err(e) => Err(e),
     }
 }
@@ -82,6 +98,16 @@ pub fn set_rule(conn: &mut AnyConnection, name: &str, value: &str) -> QueryResul
     write(conn, &format!("{RULE_PREFIX}{name}"), value)?;
     let next = rules_version(conn)? + 1;
     write(conn, RULES_VERSION, &next.to_string())
+}
+
+/// Forgets a rule's stored value, so configuration decides it again, and moves
+/// the version; call inside a write transaction. Says whether one was stored.
+pub fn reset_rule(conn: &mut AnyConnection, name: &str) -> QueryResult<bool> {
+    let removed =
+        diesel::delete(settings::table.find(format!("{RULE_PREFIX}{name}"))).execute(conn)?;
+    let next = rules_version(conn)? + 1;
+    write(conn, RULES_VERSION, &next.to_string())?;
+    Ok(removed > 0)
 }
 
 fn write(conn: &mut AnyConnection, name: &str, value: &str) -> QueryResult<()> {

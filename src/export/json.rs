@@ -42,6 +42,11 @@ fn yes() -> bool {
     true
 }
 
+/// The kind of a comment in a file written before kinds were kept.
+fn ordinary() -> String {
+    "comment".to_owned()
+}
+
 #[derive(Debug, Serialize, Deserialize)]
 pub struct CommentRecord {
     pub id: i64,
@@ -70,6 +75,10 @@ pub struct CommentRecord {
     /// Where it was imported from, if it was.
     #[serde(default)]
     pub source_id: Option<String>,
+    /// `comment`, `pingback` or `trackback` (files from before it was kept
+    /// hold only comments).
+    #[serde(default = "ordinary")]
+    pub kind: String,
     pub created_at: String,
     #[serde(default)]
     pub updated_at: Option<String>,
@@ -121,6 +130,7 @@ pub fn write(conn: &mut AnyConnection, out: &mut dyn Write) -> Result<Written, E
                     subscribed: c.subscribed,
                     moderator: c.moderator_id.and_then(|id| by_id.get(&id).cloned()),
                     source_id: c.source_id,
+                    kind: c.kind,
                     created_at: timestamp(c.created_at),
                     updated_at: Some(timestamp(c.updated_at)),
                 })

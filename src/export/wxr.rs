@@ -1,14 +1,18 @@
 //! The WXR (WordPress eXtended RSS 1.2) export: one `<item>` per post with its
-//! comments, as WordPress's own exporter writes them. Our post key travels in
-//! `<replydesk:post_key>`, which WordPress ignores and our importer honours,
-//! so a re-import keys every post as before.
+//! comments, as WordPress's own exporter writes them. What WordPress has no
+//! place for travels in our own elements, which WordPress ignores and our
+//! importer honours: each post's key (`<replydesk:post_key>`) and each
+//! comment's origin (`<replydesk:source_id>`: where it was imported from, or
+//! `replydesk:<this database's id>:<its id>`). So the file imported back, into
+//! this database or a copy of it, adds nothing, and a newer export adds only
+//! what is new.
 
 use std::io::Write;
 
 use quick_xml::escape::escape;
 
 use super::{ExportError, Written, for_each_post};
-use crate::db::AnyConnection;
+use crate::db::{AnyConnection, stored_settings};
 use crate::import::wordpress::REPLYDESK_NS;
 
 /// Text inside CDATA; a `]]>` in it is split across two sections.
@@ -29,7 +33,39 @@ fn approved(status: &str) -> &str {
     }
 }
 
+/// A post's `wp:post_name` as WordPress makes one (`sanitize_title`): the last
+/// segment of its address or key, lower-cased, with every run of anything but
+/// letters and digits a single hyphen.
+fn slug(url: &str, key: &str) -> String {
+    let path = url::Url::parse(url)
+        .map(|u| u.path().to_owned())
+        .unwrap_or_default();
+    let segment = |text: &str| {
+        text.split(['/', '?', '#'])
+            .rfind(|s| !s.trim().is_empty())
+            .map(str::to_owned)
+    };
+    let source = segment(&path)
+        .or_else(|| segment(key))
+        .unwrap_or_else(|| key.to_owned());
+    let mut slug = String::with_capacity(source.len());
+    for c in source.chars().flat_map(char::to_lowercase) {
+        if c.is_alphanumeric() {
+            slug.push(c);
+        } else if !slug.ends_with('-') {
+            slug.push('-');
+        }
+    }
+    let slug = slug.trim_matches('-');
+    if slug.is_empty() {
+        "post".to_owned()
+    } else {
+        slug.to_owned()
+    }
+}
+
 pub fn write(conn: &mut AnyConnection, out: &mut dyn Write) -> Result<Written, ExportError> {
+    let here = stored_settings::local_source_prefix(conn)?;
     let mut written = Written::default();
     write!(
         out,
@@ -65,7 +101,7 @@ pub fn write(conn: &mut AnyConnection, out: &mut dyn Write) -> Result<Written, E
             post.id,
             date(post.created_at),
             if post.comments_open { "open" } else { "closed" },
-            cdata(&post.post_key),
+            cdata(&slug(&post.url, &post.post_key)),
             cdata(&post.post_key),
         )?;
         for c in comments {
@@ -81,8 +117,9 @@ pub fn write(conn: &mut AnyConnection, out: &mut dyn Write) -> Result<Written, E
                  \t\t\t<wp:comment_date_gmt>{}</wp:comment_date_gmt>\n\
                  \t\t\t<wp:comment_content>{}</wp:comment_content>\n\
                  \t\t\t<wp:comment_approved>{}</wp:comment_approved>\n\
-                 \t\t\t<wp:comment_type></wp:comment_type>\n\
+                 \t\t\t<wp:comment_type>{}</wp:comment_type>\n\
                  \t\t\t<wp:comment_parent>{}</wp:comment_parent>\n\
+                 \t\t\t<replydesk:source_id>{}</replydesk:source_id>\n\
                  \t\t</wp:comment>\n",
                 c.id,
                 cdata(&c.author),
@@ -93,7 +130,13 @@ pub fn write(conn: &mut AnyConnection, out: &mut dyn Write) -> Result<Written, E
                 date(c.created_at),
                 cdata(&c.body),
                 approved(&c.status),
+                escape(c.kind.as_str()),
                 c.parent_id.unwrap_or(0),
+                cdata(
+                    &c.source_id
+                        .clone()
+                        .unwrap_or_else(|| format!("{here}{}", c.id))
+                ),
             )?;
         }
         out.write_all(b"\t</item>\n")?;

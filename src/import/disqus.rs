@@ -325,6 +325,7 @@ fn import_post(
             body: clean(&raw.message),
             status,
             created_at,
+            kind: "comment",
             extra: Extra::default(),
             at,
         },

@@ -164,6 +164,7 @@ fn import_row(row: Row, post_id: i64, sink: &mut Sink<'_>) -> Result<(), ImportE
             body: clean(row.text.as_deref().unwrap_or_default()),
             status,
             created_at,
+            kind: "comment",
             extra: Extra::default(),
             at: None,
         },

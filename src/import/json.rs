@@ -265,6 +265,7 @@ fn import_post(state: &mut State<'_, '_>, record: PostRecord) -> Result<(), Impo
                 body: c.body,
                 status,
                 created_at,
+                kind: super::kind(&c.kind),
                 extra: Extra {
                     previous_status: c.previous_status,
                     reasons: c.reasons,

@@ -50,6 +50,8 @@ pub struct Comment {
     pub body: String,
     pub status: Status,
     pub created_at: NaiveDateTime,
+    /// `comment`, `pingback` or `trackback`, as WordPress names them.
+    pub kind: &'static str,
     /// The columns only a Replydesk export carries; empty for other systems.
     pub extra: Extra,
     /// Where in the file the comment was read, for the summary's pointers.
@@ -65,6 +67,17 @@ pub struct Extra {
     pub subscribed: bool,
     pub moderator_id: Option<i64>,
     pub updated_at: Option<NaiveDateTime>,
+}
+
+/// A comment's kind as WordPress names it (`wp:comment_type`): a pingback, a
+/// trackback, or else an ordinary comment (WordPress writes `comment`, or
+/// nothing before 5.5).
+pub fn kind(wordpress_type: &str) -> &'static str {
+    match wordpress_type.trim() {
+        "pingback" => "pingback",
+        "trackback" => "trackback",
+        _ => "comment",
+    }
 }
 
 /// Why an import stopped; nothing of it was kept.
@@ -239,7 +252,8 @@ pub fn in_transaction(
     read: impl FnOnce(&mut Sink<'_>) -> Result<(), ImportError>,
 ) -> Result<Summary, ImportError> {
     write_transaction(conn, |conn| {
-        let mut sink = Sink::new(conn);
+        let here = crate::db::stored_settings::local_source_prefix(conn)?;
+        let mut sink = Sink::new(conn, here);
         read(&mut sink)?;
         sink.finish()
     })

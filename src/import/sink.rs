@@ -34,10 +34,15 @@ pub struct Sink<'c> {
     waiting: HashMap<String, Vec<Waiting>>,
     touched: BTreeSet<i64>,
     now: chrono::NaiveDateTime,
+    /// How this database's own exports name a comment written here (see
+    /// `stored_settings::local_source_prefix`), then its id.
+    own_prefix: String,
 }
 
 impl<'c> Sink<'c> {
-    pub fn new(conn: &'c mut AnyConnection) -> Self {
+    /// A sink writing into the database whose exports name their own
+    /// comments `own_prefix` and an id.
+    pub fn new(conn: &'c mut AnyConnection, own_prefix: String) -> Self {
         Sink {
             conn,
             summary: Summary::default(),
@@ -45,6 +50,7 @@ impl<'c> Sink<'c> {
             waiting: HashMap::new(),
             touched: BTreeSet::new(),
             now: db::now(),
+            own_prefix,
         }
     }
 
@@ -167,6 +173,19 @@ impl<'c> Sink<'c> {
         if let Some(found) = self.placed.get(source_id) {
             return Ok(Some(*found));
         }
+        self.stored(source_id)
+    }
+
+    /// The stored comment a source id names: one imported from there before,
+    /// or, for this database's own export, the comment written here.
+    fn stored(&mut self, source_id: &str) -> Result<Option<Placed>, ImportError> {
+        if let Some(id) = source_id
+            .strip_prefix(&self.own_prefix)
+            .and_then(|id| id.parse::<i64>().ok())
+            && let Some(here) = comments::find_placed(self.conn, id)?
+        {
+            return Ok(Some(here));
+        }
         Ok(comments::find_by_source(self.conn, source_id)?)
     }
 
@@ -194,7 +213,7 @@ impl<'c> Sink<'c> {
         comment: &Comment,
         parent: Option<Placed>,
     ) -> Result<Placed, ImportError> {
-        if let Some(existing) = comments::find_by_source(self.conn, &comment.source_id)? {
+        if let Some(existing) = self.stored(&comment.source_id)? {
             self.summary
                 .skipped
                 .entry("already imported")
@@ -251,6 +270,7 @@ impl<'c> Sink<'c> {
                 updated_at: extra
                     .updated_at
                     .unwrap_or_else(|| changed_at(comment, self.now)),
+                kind: comment.kind,
             },
         )?;
         *self

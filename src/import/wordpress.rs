@@ -9,7 +9,7 @@
 //! `--post-key id` uses `wp:post_id`, which is what a WordPress theme posting
 //! to `/wp-comments-post.php` sends as `comment_post_ID`.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use chrono::NaiveDateTime;
@@ -72,6 +72,7 @@ enum Field {
     Approved,
     Type,
     Parent,
+    ReplydeskSource,
 }
 
 #[derive(Default)]
@@ -103,6 +104,8 @@ struct RawComment {
     approved: Option<String>,
     kind: String,
     parent: String,
+    /// Where a Replydesk export says the comment came from.
+    replydesk_source: Option<String>,
 }
 
 /// Reads the export at `path` into the sink.
@@ -220,6 +223,9 @@ fn classify(parent: Option<Frame>, ns: &Namespace, local: &str) -> Frame {
             "post_key" if ours => Frame::Field(Field::ReplydeskKey),
             _ => Frame::Other,
         },
+        Some(Frame::Comment) if ours && local == "source_id" => {
+            Frame::Field(Field::ReplydeskSource)
+        }
         Some(Frame::Comment) if wp => match local {
             "comment_id" => Frame::Field(Field::Id),
             "comment_author" => Frame::Field(Field::Author),
@@ -252,6 +258,7 @@ fn is_comment_field(field: Field) -> bool {
             | Field::Approved
             | Field::Type
             | Field::Parent
+            | Field::ReplydeskSource
     )
 }
 
@@ -297,6 +304,13 @@ fn set_comment_field(comment: &mut RawComment, field: Field, value: String) {
         Field::Parent => &mut comment.parent,
         Field::Approved => {
             comment.approved.get_or_insert(value);
+            return;
+        }
+        Field::ReplydeskSource => {
+            let value = value.trim();
+            if !value.is_empty() {
+                comment.replydesk_source.get_or_insert(value.to_owned());
+            }
             return;
         }
         _ => return,
@@ -356,6 +370,13 @@ fn import_item(item: Item, options: Options, sink: &mut Sink<'_>) -> Result<(), 
         "" => format!("wordpress:{}", post.key),
         id => format!("wordpress:{id}"),
     };
+    // A Replydesk export says where each comment came from; a reply names
+    // its parent by the file's comment id, which is the parent's origin then.
+    let origins: HashMap<String, String> = item
+        .comments
+        .iter()
+        .filter_map(|c| Some((c.id.trim().to_owned(), c.replydesk_source.clone()?)))
+        .collect();
     let mut seen = HashSet::new();
     for raw in item.comments {
         let at = Some(raw.at);
@@ -400,13 +421,21 @@ fn import_item(item: Item, options: Options, sink: &mut Sink<'_>) -> Result<(), 
         };
         let parent = match raw.parent.trim() {
             "" | "0" => None,
-            parent => Some(format!("{origin}:{parent}")),
+            parent => Some(
+                origins
+                    .get(parent)
+                    .cloned()
+                    .unwrap_or_else(|| format!("{origin}:{parent}")),
+            ),
         };
         let ip = Some(raw.ip.trim().to_owned()).filter(|ip| !ip.is_empty());
         sink.comment(
             post_id,
             Comment {
-                source_id: format!("{origin}:{id}"),
+                source_id: raw
+                    .replydesk_source
+                    .clone()
+                    .unwrap_or_else(|| format!("{origin}:{id}")),
                 parent,
                 author: non_empty_author(author),
                 email: crate::personal::normalize(&raw.email),
@@ -415,6 +444,7 @@ fn import_item(item: Item, options: Options, sink: &mut Sink<'_>) -> Result<(), 
                 body: clean(&raw.content),
                 status,
                 created_at,
+                kind: super::kind(kind),
                 extra: Extra::default(),
                 at,
             },
