@@ -88,9 +88,27 @@ pub fn export(conn: &mut AnyConnection, email: &str) -> Result<Export, AppError>
     })
 }
 
-/// Anonymizes every comment by `email` (and removes its text when asked) and
-/// forgets the e-mails sent to it, in one transaction; returns the comment count.
-pub fn forget(conn: &mut AnyConnection, email: &str, delete_text: bool) -> Result<usize, AppError> {
+/// What stands in for a forgotten address wherever text quoted it.
+pub const FORGOTTEN_ADDRESS: &str = "[a forgotten address]";
+
+/// What `forget` touched.
+#[derive(Debug, Clone, Default)]
+pub struct Forgotten {
+    /// The comments anonymized, by id.
+    pub comments: Vec<i64>,
+    /// Rule reasons and audit entries that quoted the address (a moderation
+    /// or disallowed key, say), now without it.
+    pub texts_scrubbed: usize,
+}
+
+/// Anonymizes every comment by `email` (and removes its text when asked),
+/// takes the address out of every rule reason and audit entry that quotes it,
+/// and forgets the e-mails queued to it, in one transaction.
+pub fn forget(
+    conn: &mut AnyConnection,
+    email: &str,
+    delete_text: bool,
+) -> Result<Forgotten, AppError> {
     let email = normalize(email);
     if email.is_empty() {
         return Err(AppError::field("email", "Name the address to forget."));
@@ -123,6 +141,77 @@ pub fn forget(conn: &mut AnyConnection, email: &str, delete_text: bool) -> Resul
             posts::bump_version(conn, post)?;
         }
         outbox::delete_for_recipient(conn, &email)?;
-        Ok(found.len())
+        let texts_scrubbed = scrub(conn, &email)?;
+        Ok(Forgotten {
+            comments: found.iter().map(|c| c.id).collect(),
+            texts_scrubbed,
+        })
     })
+}
+
+/// Replaces the address, in any case, wherever a rule reason or an audit
+/// entry quotes it; says how many texts changed.
+fn scrub(conn: &mut AnyConnection, email: &str) -> Result<usize, AppError> {
+    let mut changed = 0;
+    for (id, reasons) in comments::reasons_mentioning(conn, email)? {
+        if let Some(clean) = without(&reasons, email) {
+            comments::set_reasons(conn, id, &clean)?;
+            changed += 1;
+        }
+    }
+    for (id, actor, reason) in audit::mentioning(conn, email)? {
+        let actor = without(&actor, email);
+        let reason = without(&reason, email);
+        if actor.is_some() || reason.is_some() {
+            audit::rewrite(conn, id, actor.as_deref(), reason.as_deref())?;
+            changed += 1;
+        }
+    }
+    Ok(changed)
+}
+
+/// `text` with every occurrence of `needle` (compared without case) replaced;
+/// `None` when there is none.
+fn without(text: &str, needle: &str) -> Option<String> {
+    let lower = text.to_lowercase();
+    // Lower-casing can change a text's length (a few letters outside ASCII);
+    // then the positions would not line up, and the whole text is replaced.
+    if lower.len() != text.len() {
+        return lower
+            .contains(needle)
+            .then(|| lower.replace(needle, FORGOTTEN_ADDRESS));
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = 0;
+    for (at, _) in lower.match_indices(needle) {
+        out.push_str(&text[rest..at]);
+        out.push_str(FORGOTTEN_ADDRESS);
+        rest = at + needle.len();
+    }
+    (rest > 0).then(|| {
+        out.push_str(&text[rest..]);
+        out
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_address_is_replaced_in_any_case_and_nothing_else_changes() {
+        assert_eq!(
+            without(
+                r#"it contains the moderation key "Leak@Example.com""#,
+                "leak@example.com"
+            )
+            .as_deref(),
+            Some(r#"it contains the moderation key "[a forgotten address]""#)
+        );
+        assert_eq!(without("every comment is held", "leak@example.com"), None);
+        assert_eq!(
+            without("a@b.c and A@B.C", "a@b.c").as_deref(),
+            Some("[a forgotten address] and [a forgotten address]")
+        );
+    }
 }

@@ -70,6 +70,10 @@ enum Command {
         /// Also replace the text of that person's comments.
         #[arg(long)]
         delete_text: bool,
+        /// Also delete the e-mails already written under ./mail-outbox/ (when no
+        /// SMTP server is set) that name the address or one of its comments.
+        #[arg(long)]
+        purge_outbox_files: bool,
     },
 }
 
@@ -95,9 +99,17 @@ pub fn run(cli: Cli) -> Result<(), String> {
         Command::ExportPersonal { email, file } => {
             personal::export(&open(&settings)?, &email, file)
         }
-        Command::Forget { email, delete_text } => {
-            personal::forget(&open(&settings)?, &email, delete_text)
-        }
+        Command::Forget {
+            email,
+            delete_text,
+            purge_outbox_files,
+        } => personal::forget(
+            &open(&settings)?,
+            &settings,
+            &email,
+            delete_text,
+            purge_outbox_files,
+        ),
         Command::Import(command) => import::run(&open(&settings)?, command),
         Command::Export { format, file } => import::export(&open(&settings)?, format, &file),
         Command::Settings(command) => settings::run(&open(&settings)?, &settings, command),

@@ -2,7 +2,10 @@
 
 use std::path::PathBuf;
 
+use crate::configuration::Settings;
 use crate::db::Database;
+use crate::domain::words::count_of;
+use crate::mail::{self, OUTBOX_FOLDER};
 use crate::personal;
 
 /// Writes everything stored about `email` as JSON, to `file` or standard output.
@@ -16,9 +19,9 @@ pub fn export(database: &Database, email: &str, file: Option<PathBuf>) -> Result
             std::fs::write(&path, json)
                 .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
             eprintln!(
-                "Wrote {} comments and {} e-mails about that address to {}.",
-                export.comments.len(),
-                export.emails.len(),
+                "Wrote {} and {} about that address to {}.",
+                count_of(export.comments.len(), "comment", "comments"),
+                count_of(export.emails.len(), "e-mail", "e-mails"),
                 path.display()
             );
         }
@@ -27,10 +30,57 @@ pub fn export(database: &Database, email: &str, file: Option<PathBuf>) -> Result
     Ok(())
 }
 
-pub fn forget(database: &Database, email: &str, delete_text: bool) -> Result<(), String> {
-    let count = database
+/// Erases the address, then says what it did and what it cannot reach.
+pub fn forget(
+    database: &Database,
+    settings: &Settings,
+    email: &str,
+    delete_text: bool,
+    purge_outbox_files: bool,
+) -> Result<(), String> {
+    let forgotten = database
         .run_here(|conn| personal::forget(conn, email, delete_text))
         .map_err(|e| e.to_string())?;
-    println!("Anonymized {count} comments; the e-mails sent to that address are forgotten.");
+    println!(
+        "Anonymized {}; deleted the e-mails still queued to that address; took it out of {}.",
+        count_of(forgotten.comments.len(), "comment", "comments"),
+        count_of(
+            forgotten.texts_scrubbed,
+            "rule reason or audit entry",
+            "rule reasons and audit entries"
+        ),
+    );
+    let folder = std::path::absolute(OUTBOX_FOLDER).unwrap_or_else(|_| OUTBOX_FOLDER.into());
+    if purge_outbox_files {
+        if settings.smtp_url.is_some() {
+            println!("REPLYDESK_SMTP_URL is set: e-mails went to the mail server, not to files.");
+        } else if folder.is_dir() {
+            let address = personal::normalize(email);
+            let deleted = mail::files::purge_mentioning(&folder, &address, &forgotten.comments)
+                .map_err(|e| format!("cannot clear {}: {e}", folder.display()))?;
+            println!(
+                "Deleted {} under {} that named the address or its comments.",
+                count_of(deleted, "e-mail file", "e-mail files"),
+                folder.display()
+            );
+        } else {
+            println!(
+                "There is no {} here: no e-mail file to delete.",
+                folder.display()
+            );
+        }
+    }
+    println!(
+        "Out of reach: e-mails already sent (in their recipients' mailboxes and the mail server's logs),"
+    );
+    if !purge_outbox_files && settings.smtp_url.is_none() {
+        println!(
+            "the e-mail files already written under {} (add --purge-outbox-files),",
+            folder.display()
+        );
+    }
+    println!(
+        "copies and backups of the database, and the moderators' word lists (see `replydesk settings show`)."
+    );
     Ok(())
 }

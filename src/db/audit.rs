@@ -41,6 +41,43 @@ pub fn record(conn: &mut AnyConnection, entry: &NewEntry<'_>) -> QueryResult<()>
     .map(drop)
 }
 
+/// The entries whose actor or reason may quote `text` (compared without
+/// case): `(id, actor, reason)`.
+pub fn mentioning(conn: &mut AnyConnection, text: &str) -> QueryResult<Vec<(i64, String, String)>> {
+    let pattern = format!("%{}%", super::queue::escape_like(text));
+    audit_log::table
+        .filter(
+            super::queue::lower(audit_log::reason)
+                .like(pattern.clone())
+                .escape('\\')
+                .or(super::queue::lower(audit_log::actor)
+                    .like(pattern)
+                    .escape('\\')),
+        )
+        .select((audit_log::id, audit_log::actor, audit_log::reason))
+        .load(conn)
+}
+
+/// Rewrites an entry's actor or reason, for `forget`.
+pub fn rewrite(
+    conn: &mut AnyConnection,
+    id: i64,
+    actor: Option<&str>,
+    reason: Option<&str>,
+) -> QueryResult<()> {
+    if let Some(actor) = actor {
+        diesel::update(audit_log::table.find(id))
+            .set(audit_log::actor.eq(actor))
+            .execute(conn)?;
+    }
+    if let Some(reason) = reason {
+        diesel::update(audit_log::table.find(id))
+            .set(audit_log::reason.eq(reason))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
 /// A comment's history, oldest first.
 pub fn for_comment(conn: &mut AnyConnection, comment_id: i64) -> QueryResult<Vec<Entry>> {
     audit_log::table

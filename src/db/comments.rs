@@ -401,6 +401,27 @@ pub fn by_email(conn: &mut AnyConnection, email: &str) -> QueryResult<Vec<Commen
         .load(conn)
 }
 
+/// The rule reasons that may quote `text` (compared without case, so
+/// ASCII letters at least), by comment id.
+pub fn reasons_mentioning(conn: &mut AnyConnection, text: &str) -> QueryResult<Vec<(i64, String)>> {
+    let pattern = format!("%{}%", super::queue::escape_like(text));
+    comments::table
+        .filter(
+            super::queue::lower(comments::reasons)
+                .like(pattern)
+                .escape('\\'),
+        )
+        .select((comments::id, comments::reasons))
+        .load(conn)
+}
+
+pub fn set_reasons(conn: &mut AnyConnection, id: i64, reasons: &str) -> QueryResult<()> {
+    diesel::update(comments::table.find(id))
+        .set(comments::reasons.eq(reasons))
+        .execute(conn)
+        .map(drop)
+}
+
 /// Clears what identifies the author of one comment, and optionally its text.
 pub fn anonymize(
     conn: &mut AnyConnection,

@@ -7,7 +7,10 @@ use super::AnyConnection;
 use super::comments::Comment;
 use super::schema::{comments, posts};
 
-diesel::define_sql_function!(fn lower(text: diesel::sql_types::Text) -> diesel::sql_types::Text);
+diesel::define_sql_function!(
+    /// SQL's `lower()`, on both backends.
+    fn lower(text: diesel::sql_types::Text) -> diesel::sql_types::Text
+);
 
 type Backend = <AnyConnection as Connection>::Backend;
 

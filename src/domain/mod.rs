@@ -12,3 +12,4 @@ pub mod rules;
 pub mod status;
 pub mod throttle;
 pub mod token;
+pub mod words;

@@ -2,6 +2,7 @@
 //! outbox rows and sent over SMTP, or, with no SMTP server configured, written
 //! as `.eml` files under `./mail-outbox/` so a first run needs no mail server.
 
+pub mod files;
 pub mod messages;
 pub mod worker;
 

@@ -538,7 +538,7 @@ on_both_backends! {
         assert_eq!(unsure.status(), 422);
         let erased = desk.post("/admin/personal/forget", &[("email", "ada@example.com"), ("sure", "1")]).await;
         assert_eq!(erased.status(), 200);
-        assert!(erased.text().await.unwrap().contains("Anonymized 1 comments"));
+        assert!(erased.text().await.unwrap().contains("Anonymized 1 comment;"));
         assert_eq!(app.query_number("SELECT COUNT(*) AS n FROM comments WHERE email = 'ada@example.com'"), 0);
     }
 }

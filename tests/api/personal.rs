@@ -49,7 +49,7 @@ on_both_backends! {
         let before = app.thread("forget").await;
 
         let said = app.cli_ok(&["forget", "Ada@Example.com"]);
-        assert!(said.contains("Anonymized 1 comments"), "{said}");
+        assert!(said.contains("Anonymized 1 comment;"), "{said}");
 
         let after = app.thread("forget").await;
         let comment = &after["comments"][0];

@@ -6,6 +6,7 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 
 use super::{Answer, Chrome, Form, Moderator, page};
+use crate::domain::words::count_of;
 use crate::error::AppError;
 use crate::personal;
 use crate::startup::AppState;
@@ -72,14 +73,17 @@ async fn forget(state: web::Data<AppState>, moderator: Moderator, body: web::Byt
         .into());
     }
     let delete_text = form.checked("delete_text");
-    let count = state
+    let forgotten = state
         .db
         .run(move |conn| personal::forget(conn, &email, delete_text))
         .await?;
     page(&PersonalPage {
         chrome: moderator.chrome(&state, "personal").await?,
         notice: Some(format!(
-            "Anonymized {count} comments; the e-mails sent to that address are forgotten."
+            "Anonymized {}; the e-mails queued to that address are deleted, and the address \
+             is gone from the rules' reasons and the audit trail. E-mails already sent are \
+             out of reach.",
+            count_of(forgotten.comments.len(), "comment", "comments")
         )),
     })
 }
