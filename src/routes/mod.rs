@@ -3,6 +3,7 @@
 pub mod admin;
 mod demo;
 pub mod guards;
+mod home;
 pub mod openapi;
 mod ops;
 pub mod public;
@@ -21,6 +22,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, demo: bool) {
     if demo {
         demo::configure(cfg);
     }
+    home::configure(cfg);
     ops::configure(cfg);
     admin::configure(cfg);
     public::configure(cfg);

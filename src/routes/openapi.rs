@@ -8,7 +8,7 @@ use actix_web::http::header::{CacheControl, CacheDirective};
 use actix_web::{HttpResponse, web};
 use utoipa::OpenApi;
 
-use super::{only, ops, public};
+use super::{home, only, ops, public};
 use crate::error::AppError;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -45,6 +45,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
     let mut doc = ApiDoc::openapi();
     doc.merge(public::PublicApi::openapi());
     doc.merge(ops::OpsApi::openapi());
+    doc.merge(home::HomeApi::openapi());
     doc
 }
 

@@ -69,7 +69,8 @@ fn label(field: &str) -> &'static str {
     }
 }
 
-fn html(status: StatusCode, rendered: Result<String, askama::Error>) -> HttpResponse {
+/// A rendered page, or the opaque 500 if it could not be rendered.
+pub fn html(status: StatusCode, rendered: Result<String, askama::Error>) -> HttpResponse {
     match rendered {
         Ok(body) => HttpResponse::build(status)
             .content_type("text/html; charset=utf-8")
