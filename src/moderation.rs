@@ -93,7 +93,6 @@ pub fn apply(
     if to == Some(Status::Approved) {
         notifications::comment_published(conn, id, rules.notify_approved)?;
     }
-    tracing::info!(comment.id = id, %action, from = %from, "comment moderated");
     Ok(Applied {
         comment_id: id,
         from,
@@ -111,11 +110,21 @@ pub fn apply_all(
     reason: &str,
     rules: &RuleSettings,
 ) -> Result<Vec<Applied>, AppError> {
-    write_transaction(conn, |conn| {
+    let applied: Vec<Applied> = write_transaction(conn, |conn| {
         ids.iter()
             .map(|id| apply(conn, *id, action, actor, reason, rules))
-            .collect()
-    })
+            .collect::<Result<_, AppError>>()
+    })?;
+    log_moves(&applied, action);
+    Ok(applied)
+}
+
+/// One line per comment that moved, written once the move is committed: a
+/// batch that rolled back (one id of many missing) logs nothing.
+fn log_moves(applied: &[Applied], action: Action) {
+    for done in applied.iter().filter(|done| done.changed) {
+        tracing::info!(comment.id = done.comment_id, %action, from = %done.from, "comment moderated");
+    }
 }
 
 /// A one-click link from a moderation e-mail, as its token names it.
@@ -169,13 +178,15 @@ pub fn apply_link(
     link: &Link,
     rules: &RuleSettings,
 ) -> Result<(LinkState, Option<Applied>), AppError> {
-    write_transaction(conn, |conn| {
+    let (state, applied) = write_transaction(conn, |conn| {
         let state = link_state(conn, link)?;
         let LinkState::Unchanged { moderator } = &state else {
             return Ok((state, None));
         };
         let actor = format!("moderator {moderator} (e-mail link)");
         let applied = apply(conn, link.comment_id, link.action, &actor, "", rules)?;
-        Ok((state, Some(applied)))
-    })
+        Ok::<_, AppError>((state, Some(applied)))
+    })?;
+    log_moves(applied.as_slice(), link.action);
+    Ok((state, applied))
 }
