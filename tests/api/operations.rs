@@ -101,11 +101,12 @@ async fn postgres_connections_closed_under_the_server_cost_at_most_a_retry() {
         app.post_json(&reply("restart", "after")).await.status(),
         201
     );
-    let counted: Value = app
-        .get("/api/counts?post=restart")
-        .await
-        .json()
-        .await
-        .unwrap();
+    // Another pooled connection the restart closed may still be handed out
+    // once: that request, too, costs a retry.
+    let mut counted = app.get("/api/counts?post=restart").await;
+    if counted.status() == 503 {
+        counted = app.get("/api/counts?post=restart").await;
+    }
+    let counted: Value = counted.json().await.unwrap();
     assert_eq!(counted["counts"]["restart"], 0, "both held for moderation");
 }
