@@ -11,7 +11,9 @@ RUN apt-get update \
 WORKDIR /src
 
 # Build the dependencies alone first, so that changing the code does not rebuild them.
+# .cargo/config.toml sets the flags SQLite is compiled with (see BENCHMARKS.md).
 COPY Cargo.toml Cargo.lock ./
+COPY .cargo ./.cargo
 RUN mkdir src \
  && echo 'fn main() {}' > src/main.rs \
  && touch src/lib.rs \

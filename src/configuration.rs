@@ -19,6 +19,7 @@ use crate::domain::rules::RuleSettings;
 /// The rule settings (`RuleSettings::NAMES`) are settings too, with their own defaults.
 const SETTINGS: &[(&str, &str)] = &[
     ("DATABASE_URL", "sqlite://replydesk.db"),
+    ("DATABASE_WAIT_SECONDS", "30"),
     ("BIND", "127.0.0.1:8080"),
     ("PUBLIC_URL", ""),
     ("ALLOWED_ORIGINS", "http://localhost,http://127.0.0.1"),
@@ -50,6 +51,9 @@ fn is_setting(key: &str) -> bool {
 #[derive(Clone, Debug)]
 pub struct Settings {
     pub database: DatabaseUrl,
+    /// How long the server waits at start for a database server that does not
+    /// answer yet.
+    pub database_wait_seconds: u32,
     pub bind: SocketAddr,
     /// Unset means "this server's own address", read once it is listening.
     pub public_url: Option<Url>,
@@ -85,6 +89,30 @@ pub struct Settings {
 pub enum DatabaseUrl {
     Sqlite(PathBuf),
     Postgres(Secret<String>),
+}
+
+impl DatabaseUrl {
+    /// Which database this is, in words an operator recognises, without the
+    /// password: the SQLite file's full path, or the PostgreSQL database, host
+    /// and user.
+    pub fn describe(&self) -> String {
+        match self {
+            DatabaseUrl::Sqlite(path) => {
+                let full = std::path::absolute(path).unwrap_or_else(|_| path.clone());
+                format!("the SQLite file {}", full.display())
+            }
+            DatabaseUrl::Postgres(url) => match Url::parse(url.expose()) {
+                Ok(url) => format!(
+                    "the PostgreSQL database {:?} on {}:{} (user {:?})",
+                    url.path().trim_start_matches('/'),
+                    url.host_str().unwrap_or("localhost"),
+                    url.port().unwrap_or(5432),
+                    url.username()
+                ),
+                Err(_) => "the PostgreSQL database named in REPLYDESK_DATABASE_URL".to_owned(),
+            },
+        }
+    }
 }
 
 /// A value that must never reach a log line, so its `Debug` hides it.
@@ -139,10 +167,16 @@ impl Settings {
                 tracing::warn!(setting = %name, "unknown setting in the environment is ignored");
             }
         }
+        let file_name = config_file.map(|path| path.display().to_string());
         Self::from_source(|key| {
-            std::env::var(format!("{ENV_PREFIX}{key}"))
+            let from_env = std::env::var(format!("{ENV_PREFIX}{key}"))
                 .ok()
-                .or_else(|| file.get(key).cloned())
+                .map(|value| (value, format!("{ENV_PREFIX}{key}")));
+            from_env.or_else(|| {
+                let value = file.get(key)?.clone();
+                let place = file_name.as_deref().unwrap_or_default();
+                Some((value, format!("{} in {place}", key.to_ascii_lowercase())))
+            })
         })
     }
 
@@ -157,23 +191,26 @@ impl Settings {
             pairs
                 .iter()
                 .find(|(k, _)| *k == key)
-                .map(|(_, v)| (*v).to_owned())
+                .map(|(_, v)| ((*v).to_owned(), format!("{ENV_PREFIX}{key}")))
         })
     }
 
-    fn from_source(source: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+    /// `source` gives a setting's text and the name to blame when it is wrong:
+    /// the environment variable, or the key and file it came from.
+    fn from_source(source: impl Fn(&str) -> Option<(String, String)>) -> Result<Self, ConfigError> {
         let value = |key: &str| -> Raw {
             let default = SETTINGS
                 .iter()
                 .find(|(k, _)| *k == key)
                 .map_or("", |(_, d)| *d);
-            Raw {
-                name: format!("{ENV_PREFIX}{key}"),
-                text: source(key).unwrap_or_else(|| default.to_owned()),
-            }
+            let (text, name) =
+                source(key).unwrap_or_else(|| (default.to_owned(), format!("{ENV_PREFIX}{key}")));
+            Raw { name, text }
         };
         Ok(Self {
             database: value("DATABASE_URL").database_url()?,
+            database_wait_seconds: value("DATABASE_WAIT_SECONDS")
+                .parse_with("a whole number of seconds")?,
             bind: value("BIND").parse_with("an address such as 127.0.0.1:8080")?,
             public_url: value("PUBLIC_URL").optional_http_url()?,
             allowed_origins: value("ALLOWED_ORIGINS").origins()?,
@@ -196,14 +233,14 @@ impl Settings {
     }
 }
 
-fn rules(source: &impl Fn(&str) -> Option<String>) -> Result<RuleSettings, ConfigError> {
+fn rules(source: &impl Fn(&str) -> Option<(String, String)>) -> Result<RuleSettings, ConfigError> {
     let mut rules = RuleSettings::default();
     for name in RuleSettings::NAMES {
         let key = name.to_ascii_uppercase();
-        if let Some(text) = source(&key) {
+        if let Some((text, blame)) = source(&key) {
             rules
                 .set(name, &text)
-                .map_err(|problem| ConfigError::new(format!("{ENV_PREFIX}{key}"), problem))?;
+                .map_err(|problem| ConfigError::new(blame, problem))?;
         }
     }
     Ok(rules)

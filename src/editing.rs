@@ -6,6 +6,7 @@ use crate::domain::draft::{CommentDraft, Submission};
 use crate::domain::moderation::Action;
 use crate::domain::rules::RuleSettings;
 use crate::domain::status::Status;
+use crate::domain::words::count;
 use crate::error::AppError;
 use crate::{moderation, notifications};
 
@@ -115,8 +116,8 @@ pub fn reply(
             return Err(AppError::field(
                 "comment",
                 format!(
-                    "Replies may nest {} levels deep; reply to an earlier comment in this thread.",
-                    rules.max_depth
+                    "Replies may nest {} deep; reply to an earlier comment in this thread.",
+                    count(rules.max_depth, "level", "levels")
                 ),
             ));
         }

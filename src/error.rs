@@ -11,6 +11,7 @@ use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 
 use crate::domain::draft::FieldErrors;
+use crate::domain::words::count;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
@@ -25,7 +26,8 @@ pub enum AppError {
     #[error("{0}")]
     Conflict(String),
     #[error(
-        "You are posting too quickly. Please wait {retry_after_seconds} seconds and try again."
+        "You are posting too quickly. Please wait {} and try again.",
+        count(*retry_after_seconds, "second", "seconds")
     )]
     TooFast { retry_after_seconds: u64 },
     #[error("{0}")]

@@ -72,6 +72,22 @@ impl LiveRules {
             .unwrap_or_else(|| Arc::new(self.base.clone()))
     }
 
+    /// Forgets what was set at run time for one rule, for every instance, so
+    /// the environment, the file or the default decides it again; says
+    /// whether anything had been set.
+    pub fn reset(&self, conn: &mut AnyConnection, name: &str) -> Result<bool, AppError> {
+        if !RuleSettings::NAMES.contains(&name) {
+            return Err(AppError::field(
+                name,
+                format!(
+                    "{name:?} is not a rule setting; the rule settings are {}",
+                    RuleSettings::NAMES.join(", ")
+                ),
+            ));
+        }
+        db::write_transaction(conn, |conn| Ok(stored_settings::reset_rule(conn, name)?))
+    }
+
     /// Changes one rule for every instance; the value is checked first and a
     /// bad one is refused with the reason.
     pub fn change(

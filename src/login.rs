@@ -17,6 +17,7 @@ use crate::configuration::Settings;
 use crate::db::{self, AnyConnection, moderators, sessions, throttle};
 use crate::domain::throttle::{Policy, Record, Verdict};
 use crate::domain::token::{signature, verified_payload};
+use crate::domain::words::count_signed;
 use crate::error::AppError;
 
 /// A new session: the cookie value the browser keeps and the form token.
@@ -31,9 +32,12 @@ pub struct Opened {
 pub enum Refused {
     #[error("That email and password do not match a moderator.")]
     Wrong,
-    #[error("Too many failed logins. Wait {0} seconds and try again.")]
+    #[error("Too many failed logins. Wait {} and try again.", count_signed(*.0, "second", "seconds"))]
     SlowDown(i64),
-    #[error("Too many failed logins: logins are locked for {} more minutes.", (.0 + 59) / 60)]
+    #[error(
+        "Too many failed logins: logins are locked. Try again in {}.",
+        count_signed((.0 + 59) / 60, "minute", "minutes")
+    )]
     Locked(i64),
 }
 

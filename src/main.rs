@@ -6,7 +6,7 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     let cli = replydesk::cli::Cli::parse();
-    replydesk::telemetry::init_tracing();
+    replydesk::telemetry::init_tracing(if cli.serves() { "info" } else { "warn" });
     match replydesk::cli::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {

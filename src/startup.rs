@@ -73,7 +73,11 @@ pub enum StartError {
 impl Application {
     pub async fn build(settings: Settings) -> Result<Self, StartError> {
         let url = settings.database.clone();
-        let db = tokio::task::spawn_blocking(move || Database::open(&url))
+        let opening = db::Opening {
+            create: true,
+            wait: std::time::Duration::from_secs(u64::from(settings.database_wait_seconds)),
+        };
+        let (db, _) = tokio::task::spawn_blocking(move || Database::open_with(&url, opening))
             .await
             .map_err(|e| db::OpenError::Connect(e.to_string()))??;
         let secret = match &settings.secret_key {

@@ -16,6 +16,7 @@ use crate::domain::form_token;
 use crate::domain::origin::OriginPolicy;
 use crate::domain::rules::{self, Facts, Refusal, RuleSettings};
 use crate::domain::status::Status;
+use crate::domain::words::count;
 use crate::error::AppError;
 use crate::live_rules::LiveRules;
 use crate::notifications;
@@ -322,8 +323,8 @@ fn reply_depth(
         return Err(AppError::field(
             "parent",
             format!(
-                "Replies can be nested at most {} levels deep.",
-                settings.max_depth
+                "Replies can be nested at most {} deep.",
+                count(settings.max_depth, "level", "levels")
             ),
         ));
     }

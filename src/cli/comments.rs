@@ -65,6 +65,11 @@ pub fn run(database: &Database, live: &LiveRules, command: CommentCommand) -> Re
             let rows = database
                 .run_here(|conn| Ok(comments::list(conn, status.as_str(), limit)?))
                 .map_err(|e| e.to_string())?;
+            if rows.is_empty() {
+                println!("No {status} comments.");
+                return Ok(());
+            }
+            println!("id\tstatus\tcreated\tauthor <email>\tfirst line");
             for c in rows {
                 let first_line = c.body.lines().next().unwrap_or_default();
                 println!(
@@ -77,7 +82,7 @@ pub fn run(database: &Database, live: &LiveRules, command: CommentCommand) -> Re
             let (comment, post, trail) = database
                 .run_here(|conn| {
                     let comment = comments::find(conn, id)?.ok_or_else(|| {
-                        crate::error::AppError::NotFound(format!("there is no comment {id}"))
+                        crate::error::AppError::NotFound(format!("There is no comment {id}."))
                     })?;
                     let post = posts::find(conn, comment.post_id)?;
                     let trail = audit::for_comment(conn, id)?;
@@ -86,6 +91,10 @@ pub fn run(database: &Database, live: &LiveRules, command: CommentCommand) -> Re
                 .map_err(|e| e.to_string())?;
             println!("comment {}", comment.id);
             println!("post: {} ({})", post.post_key, post.url);
+            match comment.parent_id {
+                Some(parent) => println!("in reply to: comment {parent}"),
+                None => println!("in reply to: nothing (a new thread)"),
+            }
             println!("status: {}", comment.status);
             println!(
                 "author: {} <{}> {}",
@@ -94,6 +103,15 @@ pub fn run(database: &Database, live: &LiveRules, command: CommentCommand) -> Re
             println!("ip: {}", comment.ip.as_deref().unwrap_or("(erased)"));
             println!("user agent: {}", comment.user_agent);
             println!("created: {}", comment.created_at);
+            println!("updated: {}", comment.updated_at);
+            println!(
+                "e-mails replies: {}",
+                if comment.subscribed { "yes" } else { "no" }
+            );
+            println!(
+                "imported from: {}",
+                comment.source_id.as_deref().unwrap_or("(written here)")
+            );
             for reason in comment.reasons.lines() {
                 println!("reason: {reason}");
             }

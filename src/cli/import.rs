@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use clap::Subcommand;
 
 use crate::db::Database;
+use crate::domain::words::count;
 use crate::import::{self, ImportError, Progress, Summary, wordpress};
 
 #[derive(Debug, Subcommand)]
@@ -52,25 +53,25 @@ pub fn run(database: &Database, command: ImportCommand) -> Result<(), String> {
                     KeyFrom::Id => wordpress::PostKey::Id,
                 },
             };
-            let result = with_progress(database, &file, |sink, progress| {
+            let result = with_progress(database, |sink, progress| {
                 wordpress::read(&file, options, sink, progress)
             });
             (file, result)
         }
         ImportCommand::Disqus { file } => {
-            let result = with_progress(database, &file, |sink, progress| {
+            let result = with_progress(database, |sink, progress| {
                 import::disqus::read(&file, sink, progress)
             });
             (file, result)
         }
         ImportCommand::Isso { file } => {
-            let result = with_progress(database, &file, |sink, progress| {
+            let result = with_progress(database, |sink, progress| {
                 import::isso::read(&file, sink, progress)
             });
             (file, result)
         }
         ImportCommand::Json { file } => {
-            let result = with_progress(database, &file, |sink, progress| {
+            let result = with_progress(database, |sink, progress| {
                 import::json::read(&file, sink, progress)
             });
             (file, result)
@@ -92,10 +93,9 @@ pub fn run(database: &Database, command: ImportCommand) -> Result<(), String> {
 
 fn with_progress(
     database: &Database,
-    path: &Path,
     read: impl FnOnce(&mut import::Sink<'_>, &mut dyn Progress) -> Result<(), ImportError>,
 ) -> Result<Summary, ImportError> {
-    let mut progress = Reporter::new(path);
+    let mut progress = Reporter::new();
     let result = database
         .run_here(|conn| {
             Ok(import::in_transaction(conn, |sink| {
@@ -107,15 +107,15 @@ fn with_progress(
     result
 }
 
-/// A progress bar on a terminal; otherwise a line at every tenth of the way.
+/// A progress bar on a terminal; nothing when standard error is a file or a
+/// pipe, where the summary at the end says all there is to say.
 enum Reporter {
     Bar(indicatif::ProgressBar),
-    Lines { name: String, next_tenth: u64 },
+    Quiet,
 }
 
 impl Reporter {
-    fn new(path: &Path) -> Self {
-        let name = path.display().to_string();
+    fn new() -> Self {
         if std::io::stderr().is_terminal() {
             let bar = indicatif::ProgressBar::new(0);
             let style = indicatif::ProgressStyle::with_template(
@@ -126,10 +126,7 @@ impl Reporter {
             bar.set_style(style);
             Reporter::Bar(bar)
         } else {
-            Reporter::Lines {
-                name,
-                next_tenth: 1,
-            }
+            Reporter::Quiet
         }
     }
 
@@ -148,16 +145,7 @@ impl Progress for Reporter {
                 bar.set_position(done);
                 bar.set_message(format!("{comments} comments"));
             }
-            Reporter::Lines { name, next_tenth } => {
-                if total == 0 {
-                    return;
-                }
-                let tenths = done.saturating_mul(10) / total;
-                if tenths >= *next_tenth {
-                    eprintln!("{name}: {}% read, {comments} comments", tenths * 10);
-                    *next_tenth = tenths + 1;
-                }
-            }
+            Reporter::Quiet => {}
         }
     }
 }
@@ -204,10 +192,10 @@ pub fn export(database: &Database, format: ExportFormat, file: &Path) -> Result<
         .map_err(cannot)?;
     std::fs::rename(&partial, file).map_err(|e| format!("cannot write {}: {e}", file.display()))?;
     println!(
-        "Wrote {} posts, {} comments and {} moderators to {}.",
-        written.posts,
-        written.comments,
-        written.moderators,
+        "Wrote {}, {} and {} to {}.",
+        count(written.posts, "post", "posts"),
+        count(written.comments, "comment", "comments"),
+        count(written.moderators, "moderator", "moderators"),
         file.display()
     );
     Ok(())

@@ -8,11 +8,13 @@ mod personal;
 mod settings;
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 
 use crate::configuration::Settings;
-use crate::db::{Database, moderators as moderator_table};
+use crate::db::{Database, Opening, moderators as moderator_table};
+use crate::domain::words::count_of;
 use crate::startup::Application;
 
 #[derive(Debug, Parser)]
@@ -25,6 +27,9 @@ pub struct Cli {
     /// A TOML file of settings (keys as in REPLYDESK_*, without the prefix, e.g. hold_all = true).
     #[arg(long, global = true, value_name = "FILE")]
     config: Option<PathBuf>,
+    /// Say which database the command uses.
+    #[arg(short, long, global = true)]
+    verbose: bool,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -77,17 +82,63 @@ enum Command {
     },
 }
 
-/// Runs the command; the error is one line for the operator.
+impl Cli {
+    /// Whether this run is the server (the default), rather than a command.
+    pub fn serves(&self) -> bool {
+        matches!(self.command, None | Some(Command::Serve { .. }))
+    }
+}
+
+/// Runs the command; the error is one line for the operator, worded as every
+/// other: "there is no comment 999", whether the command line or the service
+/// it called wrote it.
 pub fn run(cli: Cli) -> Result<(), String> {
+    run_command(cli).map_err(|message| as_line(&message))
+}
+
+/// A sentence as the tail of `replydesk: …`: its first word in lower case
+/// (unless it is a name such as REPLYDESK_BIND) and no closing full stop.
+fn as_line(message: &str) -> String {
+    let message = message.strip_suffix('.').unwrap_or(message);
+    let mut chars = message.chars();
+    match (chars.next(), chars.next()) {
+        (Some(first), Some(second)) if first.is_uppercase() && second.is_lowercase() => first
+            .to_lowercase()
+            .chain(message.chars().skip(1))
+            .collect(),
+        _ => message.to_owned(),
+    }
+}
+
+fn run_command(cli: Cli) -> Result<(), String> {
     let mut settings = Settings::load(cli.config.as_deref()).map_err(|e| e.to_string())?;
+    if cli.verbose {
+        eprintln!("Using {}.", settings.database.describe());
+    }
     match cli.command.unwrap_or(Command::Serve { demo: false }) {
         Command::Serve { demo } => {
             settings.demo |= demo;
             serve(settings)
         }
         Command::Migrate => {
-            Database::open(&settings.database).map_err(|e| e.to_string())?;
-            println!("The database is up to date.");
+            let opening = Opening {
+                create: true,
+                wait: Duration::from_secs(u64::from(settings.database_wait_seconds)),
+            };
+            let (_, applied) =
+                Database::open_with(&settings.database, opening).map_err(|e| e.to_string())?;
+            let what = settings.database.describe();
+            if applied == 0 {
+                println!(
+                    "{} is up to date: no migration to apply.",
+                    capitalized(&what)
+                );
+            } else {
+                println!(
+                    "Applied {} to {what}; it is up to date.",
+                    count_of(applied, "migration", "migrations")
+                );
+            }
             Ok(())
         }
         Command::Moderator(command) => moderators::run(&open(&settings)?, command),
@@ -139,6 +190,22 @@ fn serve(settings: Settings) -> Result<(), String> {
     })
 }
 
+/// The database a command works on, which must exist already: a command run
+/// from the wrong folder says so, rather than work on a new, empty database.
 fn open(settings: &Settings) -> Result<Database, String> {
-    Database::open(&settings.database).map_err(|e| e.to_string())
+    let opening = Opening {
+        create: false,
+        wait: Duration::ZERO,
+    };
+    Database::open_with(&settings.database, opening)
+        .map(|(db, _)| db)
+        .map_err(|e| e.to_string())
+}
+
+fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
 }

@@ -15,8 +15,10 @@ pub enum ModeratorCommand {
     Add { email: String },
     /// Remove a moderator.
     Remove { email: String },
-    /// Set a new password for a moderator.
+    /// Set a new password for a moderator; their sessions end.
     Passwd { email: String },
+    /// List the moderators, with when they were added and last logged in.
+    List,
 }
 
 pub fn run(database: &Database, command: ModeratorCommand) -> Result<(), String> {
@@ -26,6 +28,21 @@ pub fn run(database: &Database, command: ModeratorCommand) -> Result<(), String>
             .map_err(|e| e.to_string())
     };
     match command {
+        ModeratorCommand::List => {
+            let listed = database
+                .run_here(|conn| Ok(moderators::all(conn)?))
+                .map_err(|e| e.to_string())?;
+            if listed.is_empty() {
+                println!("No moderators yet. Add one with: replydesk moderator add EMAIL");
+                return Ok(());
+            }
+            let when = |at: chrono::NaiveDateTime| at.format("%Y-%m-%d %H:%M UTC").to_string();
+            println!("email\tadded\tlast login");
+            for m in listed {
+                let last = m.last_login_at.map_or_else(|| "never".to_owned(), when);
+                println!("{}\t{}\t{last}", m.email, when(m.created_at));
+            }
+        }
         ModeratorCommand::Add { email } => {
             let email = moderator_email(&email)?;
             if in_db(&|conn| Ok(moderators::exists(conn, &email)?))? {

@@ -13,6 +13,9 @@ pub enum SettingsCommand {
     Show,
     /// Change one rule setting (e.g. `hold_all false`, `disallowed_keys "casino\nviagra"`).
     Set { name: String, value: String },
+    /// Forget what was set at run time, so the environment, the --config file
+    /// or the default decides the setting again.
+    Reset { name: String },
 }
 
 pub fn run(
@@ -44,6 +47,25 @@ pub fn run(
                     None => e.to_string(),
                 })?;
             println!("{name} changed; every instance uses it from the next comment on.");
+        }
+        SettingsCommand::Reset { name } => {
+            let (was_set, rules) = database
+                .run_here(|conn| {
+                    let was_set = live.reset(conn, &name)?;
+                    Ok((was_set, live.current(conn)?))
+                })
+                .map_err(|e| match e.fields() {
+                    Some(fields) => fields.values().cloned().collect::<Vec<_>>().join("; "),
+                    None => e.to_string(),
+                })?;
+            let value = rules.get(&name).unwrap_or_default().replace('\n', ", ");
+            if was_set {
+                println!(
+                    "{name} = {value} again, from the configuration; every instance uses it from the next comment on."
+                );
+            } else {
+                println!("{name} = {value}: it was not changed at run time, so nothing to reset.");
+            }
         }
     }
     Ok(())

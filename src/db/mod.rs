@@ -192,20 +192,64 @@ pub enum OpenError {
         "REPLYDESK_DATABASE_URL: the folder {0} does not exist, so the SQLite file cannot be created there"
     )]
     MissingFolder(String),
+    #[error(
+        "REPLYDESK_DATABASE_URL: there is no database at {0}. Run this where the server runs, \
+         point REPLYDESK_DATABASE_URL at its file (sqlite:///full/path/replydesk.db), \
+         or create a new database with `replydesk migrate`"
+    )]
+    MissingFile(String),
+    #[error(
+        "REPLYDESK_DATABASE_URL: {0} does not exist; create it first, e.g. with `createdb` \
+         or CREATE DATABASE, then start again"
+    )]
+    MissingDatabase(String),
     #[error("REPLYDESK_DATABASE_URL: cannot connect: {0}")]
     Connect(String),
     #[error("cannot apply the database migrations: {0}")]
     Migrate(String),
 }
 
+/// How a database is opened.
+#[derive(Clone, Copy, Debug)]
+pub struct Opening {
+    /// Whether a SQLite file that is not there yet may be created: only for
+    /// the server and `migrate`, so that a command run from the wrong folder
+    /// says so instead of working on a new, empty database.
+    pub create: bool,
+    /// How long to wait for a database server that does not answer yet (one
+    /// starting beside this one, as under Docker Compose).
+    pub wait: Duration,
+}
+
+impl Default for Opening {
+    fn default() -> Self {
+        Self {
+            create: true,
+            wait: Duration::ZERO,
+        }
+    }
+}
+
 impl Database {
     /// Opens the pool and brings the schema up to date.
     pub fn open(url: &DatabaseUrl) -> Result<Self, OpenError> {
-        if let DatabaseUrl::Sqlite(path) = url
-            && let Some(folder) = path.parent().filter(|p| !p.as_os_str().is_empty())
-            && !folder.is_dir()
-        {
-            return Err(OpenError::MissingFolder(folder.display().to_string()));
+        Self::open_with(url, Opening::default()).map(|(db, _)| db)
+    }
+
+    /// The same, as `opening` says; also gives how many migrations it applied.
+    pub fn open_with(url: &DatabaseUrl, opening: Opening) -> Result<(Self, usize), OpenError> {
+        if let DatabaseUrl::Sqlite(path) = url {
+            if let Some(folder) = path.parent().filter(|p| !p.as_os_str().is_empty())
+                && !folder.is_dir()
+            {
+                return Err(OpenError::MissingFolder(folder.display().to_string()));
+            }
+            if !opening.create && !path.exists() {
+                return Err(OpenError::MissingFile(url.describe()));
+            }
+        }
+        if let DatabaseUrl::Postgres(_) = url {
+            first_connection(url, opening.wait)?;
         }
         let size = match url {
             DatabaseUrl::Sqlite(_) => 8,
@@ -237,8 +281,9 @@ impl Database {
             .pool
             .get()
             .map_err(|e| OpenError::Connect(e.to_string()))?;
-        migrate(&mut conn).map_err(OpenError::Migrate)?;
-        Ok(db)
+        let applied = migrate(&mut conn).map_err(OpenError::Migrate)?;
+        drop(conn);
+        Ok((db, applied))
     }
 
     /// Runs database work on a blocking thread so no async worker ever waits on I/O.
@@ -304,6 +349,38 @@ impl Database {
     ) -> Result<T, AppError> {
         let mut conn = self.pool.get().map_err(|_| AppError::Unavailable)?;
         run_on(&mut conn, work)
+    }
+}
+
+/// Connects once before the pool does, so that a database that does not
+/// exist is said once, in words, rather than as the pool's retries for five
+/// seconds; and so that a server still starting is waited for, up to `wait`.
+fn first_connection(url: &DatabaseUrl, wait: Duration) -> Result<(), OpenError> {
+    let manager = Manager { url: url.clone() };
+    let deadline = Instant::now() + wait;
+    let mut waiting = false;
+    loop {
+        let problem = match manager.open() {
+            Ok(_) => return Ok(()),
+            Err(e) => e.to_string(),
+        };
+        if problem.contains("does not exist") {
+            return Err(OpenError::MissingDatabase(url.describe()));
+        }
+        // Wrong credentials will not come right by waiting.
+        let hopeless = problem.contains("authentication") || problem.contains("password");
+        if hopeless || Instant::now() >= deadline {
+            return Err(OpenError::Connect(problem));
+        }
+        if !waiting {
+            tracing::warn!(
+                "{} does not answer yet; waiting up to {} s for it (REPLYDESK_DATABASE_WAIT_SECONDS)",
+                url.describe(),
+                wait.as_secs()
+            );
+            waiting = true;
+        }
+        std::thread::sleep(Duration::from_millis(500));
     }
 }
 

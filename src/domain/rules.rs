@@ -7,6 +7,7 @@ use chrono::{NaiveDateTime, TimeDelta};
 use crate::domain::draft::CommentDraft;
 use crate::domain::keys::{Haystack, KeyList};
 use crate::domain::status::Status;
+use crate::domain::words::count_of;
 
 /// The rule settings: they start from configuration, and moderators may change
 /// them at run time (the `settings` table overrides them by name).
@@ -112,7 +113,12 @@ impl RuleSettings {
             "purge_pending_days" => self.purge_pending_days = number("days")?,
             "notify_approved" => self.notify_approved = flag()?,
             "min_submit_seconds" => self.min_submit_seconds = number("seconds")?,
-            _ => return Err(format!("{name:?} is not a rule setting")),
+            _ => {
+                return Err(format!(
+                    "{name:?} is not a rule setting; the rule settings are {}",
+                    Self::NAMES.join(", ")
+                ));
+            }
         }
         Ok(())
     }
@@ -351,7 +357,10 @@ fn too_many_links(s: &Subject<'_>) -> Step {
     let links = s.draft.link_count();
     let limit = s.settings.max_links as usize;
     if limit > 0 && links >= limit {
-        Step::Hold(format!("it contains {links} links (the limit is {limit})"))
+        Step::Hold(format!(
+            "it contains {} (the limit is {limit})",
+            count_of(links, "link", "links")
+        ))
     } else {
         Step::Pass
     }

@@ -47,7 +47,7 @@ impl fmt::Display for Status {
 
 /// A stored status text that is not one of the four.
 #[derive(Debug, thiserror::Error)]
-#[error("unknown comment status {0:?}")]
+#[error("unknown comment status {0:?}; the statuses are pending, approved, spam and trash")]
 pub struct UnknownStatus(String);
 
 impl FromStr for Status {

@@ -22,6 +22,7 @@ use chrono::NaiveDateTime;
 
 use crate::db::{AnyConnection, write_transaction};
 use crate::domain::status::Status;
+use crate::domain::words::count;
 
 pub use sink::Sink;
 
@@ -178,8 +179,9 @@ impl fmt::Display for Summary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(
             f,
-            "Read {} posts and {} comments.",
-            self.posts_read, self.comments_read
+            "Read {} and {}.",
+            count(self.posts_read, "post", "posts"),
+            count(self.comments_read, "comment", "comments")
         )?;
         writeln!(
             f,

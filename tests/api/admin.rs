@@ -217,14 +217,14 @@ on_both_backends! {
         assert_eq!(hurried.status(), 429);
         assert!(hurried.headers().contains_key(RETRY_AFTER));
         let page = hurried.text().await.unwrap();
-        assert!(page.contains("Too many failed logins. Wait 1 seconds"), "{page}");
+        assert!(page.contains("Too many failed logins. Wait 1 second and"), "{page}");
 
         tokio::time::sleep(Duration::from_millis(1100)).await;
         assert_eq!(desk.try_login("admin@example.com", "guess").await.status(), 401);
         let locked = desk.try_login("admin@example.com", PASSWORD).await;
         assert_eq!(locked.status(), 429, "even the right password waits out the lock");
         let page = locked.text().await.unwrap();
-        assert!(page.contains("locked for 15 more minutes"), "{page}");
+        assert!(page.contains("logins are locked. Try again in 15 minutes."), "{page}");
 
         // The lock is per account: another moderator on the same address gets in.
         assert_eq!(desk.try_login("other@example.com", PASSWORD).await.status(), 303);

@@ -5,7 +5,9 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::helpers::{BINARY, Backend, TestDatabase, cli as replydesk, output_text as text, reply};
+use crate::helpers::{
+    BINARY, Backend, TestDatabase, cli as replydesk, migrated, output_text as text, reply,
+};
 
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
@@ -79,7 +81,7 @@ impl Drop for Server {
 
 #[test]
 fn moderators_are_added_changed_and_removed_from_the_command_line() {
-    let db = TestDatabase::new(&Backend::Sqlite);
+    let db = migrated(&Backend::Sqlite);
     let added = replydesk(
         &db,
         &["moderator", "add", "Mod@Example.com"],
@@ -322,7 +324,7 @@ async fn the_first_start_says_where_it_listens_and_how_to_add_a_moderator() {
 
 #[tokio::test]
 async fn without_an_smtp_server_e_mails_are_written_as_files() {
-    let db = TestDatabase::new(&Backend::Sqlite);
+    let db = migrated(&Backend::Sqlite);
     let added = replydesk(
         &db,
         &["moderator", "add", "mod@example.com"],
@@ -380,7 +382,7 @@ fn sent_rows(db: &TestDatabase) -> i64 {
 
 #[tokio::test]
 async fn on_sigterm_the_mail_worker_finishes_the_message_in_hand() {
-    let db = TestDatabase::new(&Backend::Sqlite);
+    let db = migrated(&Backend::Sqlite);
     let added = replydesk(
         &db,
         &["moderator", "add", "mod@example.com"],

@@ -307,6 +307,15 @@ pub fn reply(post: &str, text: &str) -> Value {
 
 pub const BINARY: &str = env!("CARGO_BIN_EXE_replydesk");
 
+/// A fresh database made as an operator makes one, with `replydesk migrate`:
+/// commands other than `serve` and `migrate` will not create one.
+pub fn migrated(backend: &Backend) -> TestDatabase {
+    let db = TestDatabase::new(backend);
+    let output = cli(&db, &["migrate"], "");
+    assert!(output.status.success(), "{}", output_text(&output));
+    db
+}
+
 /// Runs the binary with only the database set, feeding `stdin`.
 pub fn cli(db: &TestDatabase, args: &[&str], stdin: &str) -> Output {
     use std::io::Write;

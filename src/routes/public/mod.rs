@@ -17,6 +17,7 @@ use actix_web::{HttpRequest, web};
 use utoipa::OpenApi;
 
 use crate::configuration::Settings;
+use crate::domain::words::count;
 use crate::startup::AppState;
 use crate::submission::Sender;
 
@@ -88,7 +89,8 @@ pub(crate) fn burst(req: &HttpRequest, state: &AppState) -> Result<(), u64> {
 /// The words for a client that used up its burst.
 pub(crate) fn burst_message(seconds: u64) -> String {
     format!(
-        "Too many requests from your network in a short while. Please wait {seconds} seconds and try again."
+        "Too many requests from your network in a short while. Please wait {} and try again.",
+        count(seconds, "second", "seconds")
     )
 }
 
