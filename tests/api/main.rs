@@ -14,6 +14,7 @@ mod migrations;
 mod moderation;
 mod openapi;
 mod operations;
+mod operator;
 mod personal;
 mod privacy;
 mod reading;
