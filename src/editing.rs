@@ -44,7 +44,7 @@ pub fn edit(
 ) -> Result<(), AppError> {
     db::write_transaction(conn, |conn| {
         let comment = comments::find(conn, id)?
-            .ok_or_else(|| AppError::NotFound(format!("There is no comment {id}.")))?;
+            .ok_or_else(|| AppError::Missing(format!("There is no comment {id}.")))?;
         let post = posts::find(conn, comment.post_id)?;
         let draft = checked(&post.post_key, fields)?;
         comments::update_content(
@@ -94,7 +94,7 @@ pub fn reply(
 ) -> Result<i64, AppError> {
     db::write_transaction(conn, |conn| {
         let parent = comments::find(conn, parent_id)?
-            .ok_or_else(|| AppError::NotFound(format!("There is no comment {parent_id}.")))?;
+            .ok_or_else(|| AppError::Missing(format!("There is no comment {parent_id}.")))?;
         let actor = format!("moderator {}", replier.email);
         if parent.status == Status::Pending.as_str() {
             moderation::apply(

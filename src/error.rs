@@ -1,28 +1,31 @@
-//! One error type for every handler, and the status code each variant earns.
+//! What went wrong, for every service: the storage, the rules, the moderation
+//! service and the command line share this one type. It says nothing about
+//! HTTP: `routes::errors` decides which answer each kind earns, and the command
+//! line prints its words.
 //!
-//! Client mistakes carry a message written for the person who made them; anything
-//! unexpected becomes an opaque 500 whose cause is logged once, here.
+//! Mistakes carry a message written for the person who made them; anything
+//! unexpected is `Internal`, whose cause is logged once, where it is answered.
 
 use std::error::Error as StdError;
-
-use actix_web::http::StatusCode;
-use actix_web::http::header::{self, HeaderValue};
-use actix_web::{HttpResponse, ResponseError};
-use serde::Serialize;
 
 use crate::domain::draft::FieldErrors;
 use crate::domain::words::count;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
+    /// Fields that do not pass validation, each with its problem.
     #[error("Some fields need attention.")]
     Invalid(FieldErrors),
+    /// A request that cannot be understood: broken syntax, a garbled value.
     #[error("{0}")]
-    BadRequest(String),
+    Malformed(String),
+    /// Understood, but not allowed: a closed post, a foreign origin.
     #[error("{0}")]
-    Forbidden(String),
+    NotAllowed(String),
+    /// What was named does not exist.
     #[error("{0}")]
-    NotFound(String),
+    Missing(String),
+    /// Clashes with what is already stored: a duplicate, a changed state.
     #[error("{0}")]
     Conflict(String),
     #[error(
@@ -30,12 +33,15 @@ pub enum AppError {
         count(*retry_after_seconds, "second", "seconds")
     )]
     TooFast { retry_after_seconds: u64 },
+    /// More than the limit for what was sent.
     #[error("{0}")]
-    PayloadTooLarge(String),
+    TooLarge(String),
+    /// Sent in a format that is not taken here.
     #[error("{0}")]
-    UnsupportedMediaType(String),
+    UnsupportedFormat(String),
+    /// The database is out of connections or restarting: worth trying again.
     #[error("The service is busy right now. Please try again in a moment.")]
-    Unavailable,
+    Busy,
     #[error("Something went wrong on our side. Please try again in a moment.")]
     Internal(#[source] Box<dyn StdError + Send + Sync>),
 }
@@ -45,7 +51,7 @@ impl AppError {
         AppError::Internal(format!("{context}: {cause}").into())
     }
 
-    /// A single field's problem, answered as 422 like every other validation error.
+    /// A single field's problem, reported like every other validation error.
     pub fn field(name: &str, message: impl Into<String>) -> Self {
         AppError::Invalid(FieldErrors::from([(name.to_owned(), message.into())]))
     }
@@ -69,73 +75,5 @@ impl AppError {
             }
             tracing::error!(error = %chain, "request failed");
         }
-    }
-
-    /// Adds `Retry-After` where the client is asked to wait.
-    pub fn decorate(&self, response: &mut HttpResponse) {
-        if let AppError::TooFast {
-            retry_after_seconds,
-        } = self
-            && let Ok(value) = HeaderValue::from_str(&retry_after_seconds.to_string())
-        {
-            response.headers_mut().insert(header::RETRY_AFTER, value);
-        }
-    }
-}
-
-impl From<diesel::result::Error> for AppError {
-    fn from(e: diesel::result::Error) -> Self {
-        match e {
-            diesel::result::Error::NotFound => AppError::NotFound("Not found.".into()),
-            // A database restart: the pool replaces the connection at its next
-            // checkout, so the client is told to try again rather than of a fault.
-            diesel::result::Error::DatabaseError(
-                diesel::result::DatabaseErrorKind::ClosedConnection,
-                info,
-            ) => {
-                tracing::warn!(error = %info.message(), "the database connection was lost");
-                AppError::Unavailable
-            }
-            other => AppError::Internal(Box::new(other)),
-        }
-    }
-}
-
-/// Every JSON error answer: a sentence for people and, for 422, one message per field.
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct ErrorBody<'a> {
-    /// What went wrong, in words for the commenter.
-    #[schema(example = "Some fields need attention.")]
-    pub error: String,
-    /// Each refused field's problem (`email`, `author`, `comment`, `url`, `parent`, `post`, …).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<std::collections::BTreeMap<String, String>>)]
-    pub fields: Option<&'a FieldErrors>,
-}
-
-impl ResponseError for AppError {
-    fn status_code(&self) -> StatusCode {
-        match self {
-            AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            AppError::Forbidden(_) => StatusCode::FORBIDDEN,
-            AppError::NotFound(_) => StatusCode::NOT_FOUND,
-            AppError::Conflict(_) => StatusCode::CONFLICT,
-            AppError::TooFast { .. } => StatusCode::TOO_MANY_REQUESTS,
-            AppError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
-            AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
-            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
-        }
-    }
-
-    fn error_response(&self) -> HttpResponse {
-        self.log_if_internal();
-        let mut response = HttpResponse::build(self.status_code()).json(ErrorBody {
-            error: self.to_string(),
-            fields: self.fields(),
-        });
-        self.decorate(&mut response);
-        response
     }
 }

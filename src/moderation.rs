@@ -43,7 +43,7 @@ pub fn apply(
     rules: &RuleSettings,
 ) -> Result<Applied, AppError> {
     let comment = comments::find(conn, id)?
-        .ok_or_else(|| AppError::NotFound(format!("There is no comment {id}.")))?;
+        .ok_or_else(|| AppError::Missing(format!("There is no comment {id}.")))?;
     let (from, previous) = status_of(&comment)?;
     let step = plan(from, previous, action)
         .map_err(|e| AppError::Conflict(format!("Comment {id}: {e}.")))?;

@@ -22,8 +22,8 @@ use crate::mail::Mailer;
 use crate::mail::worker::{Stopper, Worker};
 use crate::password::Hashing;
 use crate::routes;
+use crate::routes::metrics::Metrics;
 use crate::routes::public::cache::PageCache;
-use crate::telemetry::Metrics;
 
 /// What every handler shares.
 pub struct AppState {
@@ -216,7 +216,7 @@ fn run(listener: TcpListener, state: web::Data<AppState>) -> std::io::Result<Ser
             .wrap(state.metrics.middleware())
             .wrap(routes::fill_empty_errors())
             .wrap(actix_web::middleware::from_fn(
-                crate::telemetry::log_request,
+                routes::request_log::log_request,
             ))
             .wrap(actix_web::middleware::from_fn(
                 routes::guards::known_methods_only,

@@ -94,7 +94,7 @@ fn check_origins(
     if let Some(page) = sender.page.as_deref()
         && !policy.allows_header(page)
     {
-        return Err(AppError::Forbidden(
+        return Err(AppError::NotAllowed(
             "Comments are accepted only from the blog's own pages, and this request came from elsewhere."
                 .into(),
         ));
@@ -102,7 +102,7 @@ fn check_origins(
     if let Some(url) = &draft.post_url
         && !policy.allows(url)
     {
-        return Err(AppError::Forbidden(
+        return Err(AppError::NotAllowed(
             "The post URL is not on this blog, so comments for it are not accepted here.".into(),
         ));
     }
@@ -265,7 +265,7 @@ fn create_post(
     now: chrono::NaiveDateTime,
 ) -> Result<bool, AppError> {
     if !page_allowed {
-        return Err(AppError::Forbidden(
+        return Err(AppError::NotAllowed(
             "This post has no comments yet. Its first comment must come from the blog's own page \
              (with an Origin header or a post_url on the blog)."
                 .into(),
@@ -333,7 +333,7 @@ fn reply_depth(
 
 fn refusal_error(refusal: Refusal) -> AppError {
     match refusal {
-        Refusal::Closed => AppError::Forbidden("Comments are closed on this post.".into()),
+        Refusal::Closed => AppError::NotAllowed("Comments are closed on this post.".into()),
         Refusal::Duplicate => AppError::Conflict(
             "Duplicate comment detected; it looks as though you've already said that!".into(),
         ),

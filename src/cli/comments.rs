@@ -82,7 +82,7 @@ pub fn run(database: &Database, live: &LiveRules, command: CommentCommand) -> Re
             let (comment, post, trail) = database
                 .run_here(|conn| {
                     let comment = comments::find(conn, id)?.ok_or_else(|| {
-                        crate::error::AppError::NotFound(format!("There is no comment {id}."))
+                        crate::error::AppError::Missing(format!("There is no comment {id}."))
                     })?;
                     let post = posts::find(conn, comment.post_id)?;
                     let trail = audit::for_comment(conn, id)?;

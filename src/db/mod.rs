@@ -42,6 +42,7 @@ pub mod arrival;
 pub mod audit;
 mod checkpoint;
 pub mod comments;
+mod errors;
 mod locks;
 pub mod moderators;
 pub mod outbox;
@@ -294,7 +295,7 @@ impl Database {
     {
         let pool = self.pool.clone();
         tokio::task::spawn_blocking(move || {
-            let mut conn = pool.get().map_err(|_| AppError::Unavailable)?;
+            let mut conn = pool.get().map_err(|_| AppError::Busy)?;
             run_on(&mut conn, work)
         })
         .await
@@ -347,7 +348,7 @@ impl Database {
         &self,
         work: impl FnOnce(&mut AnyConnection) -> Result<T, AppError>,
     ) -> Result<T, AppError> {
-        let mut conn = self.pool.get().map_err(|_| AppError::Unavailable)?;
+        let mut conn = self.pool.get().map_err(|_| AppError::Busy)?;
         run_on(&mut conn, work)
     }
 }

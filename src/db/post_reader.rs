@@ -60,8 +60,8 @@ impl PostReader {
         let (answer, answered) = oneshot::channel();
         self.queue
             .send((keys, answer))
-            .map_err(|_| AppError::Unavailable)?;
-        answered.await.map_err(|_| AppError::Unavailable)?
+            .map_err(|_| AppError::Busy)?;
+        answered.await.map_err(|_| AppError::Busy)?
     }
 }
 
@@ -69,7 +69,7 @@ impl PostReader {
 /// error is not `Clone`; its kind and its cause are all the answer needs.
 fn again(error: &AppError) -> AppError {
     match error {
-        AppError::Unavailable => AppError::Unavailable,
+        AppError::Busy => AppError::Busy,
         AppError::Internal(cause) => AppError::internal("reading posts", cause),
         other => AppError::internal("reading posts", other),
     }
@@ -105,6 +105,6 @@ fn answer(pool: &Pool, batch: Vec<(Vec<String>, Answer)>) {
 /// One read for the whole batch; a lost connection is told apart as
 /// `From<diesel::result::Error>` tells it for every other query.
 fn read(pool: &Pool, keys: &[String]) -> Result<Vec<Post>, AppError> {
-    let mut conn = pool.get().map_err(|_| AppError::Unavailable)?;
+    let mut conn = pool.get().map_err(|_| AppError::Busy)?;
     run_on(&mut conn, |c| Ok(posts::by_keys(c, keys)?))
 }

@@ -115,9 +115,9 @@ impl Writer {
         let (commit_tx, commit_rx) = oneshot::channel();
         self.queue
             .send((job, commit_tx))
-            .map_err(|_| AppError::Unavailable)?;
-        let committed = commit_rx.await.map_err(|_| AppError::Unavailable)?;
-        let outcome = result_rx.await.map_err(|_| AppError::Unavailable)?;
+            .map_err(|_| AppError::Busy)?;
+        let committed = commit_rx.await.map_err(|_| AppError::Busy)?;
+        let outcome = result_rx.await.map_err(|_| AppError::Busy)?;
         match (committed, outcome) {
             (_, Err(refusal)) => Err(refusal),
             (Err(e), Ok(_)) => Err(AppError::internal("committing a batch", e)),

@@ -2,11 +2,14 @@
 
 pub mod admin;
 mod demo;
+pub mod errors;
 pub mod guards;
 mod home;
+pub mod metrics;
 pub mod openapi;
 mod ops;
 pub mod public;
+pub mod request_log;
 
 use actix_cors::Cors;
 use actix_web::body::{BoxBody, EitherBody, MessageBody};

@@ -88,9 +88,9 @@ async fn readyz(state: web::Data<AppState>) -> HttpResponse {
         (status = 200, description = "Prometheus text exposition format", body = String,
             content_type = "text/plain"),
         (status = 401, description = "A metrics token is set and this request did not carry it",
-            body = crate::error::ErrorBody,
+            body = crate::routes::errors::ErrorBody,
             headers(("WWW-Authenticate" = String, description = "Bearer"))),
-        (status = 503, description = "The database is busy", body = crate::error::ErrorBody)))]
+        (status = 503, description = "The database is busy", body = crate::routes::errors::ErrorBody)))]
 async fn metrics(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
     if let Some(token) = &state.settings.metrics_token {
         let given = req

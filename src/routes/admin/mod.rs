@@ -155,7 +155,7 @@ impl Form {
             .iter()
             .any(|(k, v)| k.contains('\0') || v.contains('\0'))
         {
-            return Err(AppError::BadRequest(
+            return Err(AppError::Malformed(
                 "The form contains a NUL character, which no field can hold.".into(),
             )
             .into());

@@ -167,7 +167,7 @@ async fn remove_page(
         .db
         .run(move |conn| Ok(moderators::email_of(conn, id)?))
         .await?
-        .ok_or_else(|| AppError::NotFound("That moderator was removed already.".into()))?;
+        .ok_or_else(|| AppError::Missing("That moderator was removed already.".into()))?;
     let status = if problem.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
@@ -214,7 +214,7 @@ async fn remove(
         })
         .await?;
     if !removed {
-        return Err(AppError::NotFound("That moderator was removed already.".into()).into());
+        return Err(AppError::Missing("That moderator was removed already.".into()).into());
     }
     see_other("/admin/moderators?removed")
 }

@@ -163,7 +163,7 @@ async fn queue_page(
 ) -> Answer {
     let view = view.into_inner();
     if view.search().contains('\0') {
-        return Err(AppError::BadRequest(
+        return Err(AppError::Malformed(
             "The search contains a NUL character, which no comment can hold.".into(),
         )
         .into());
@@ -312,28 +312,28 @@ fn chosen(form: &Form) -> Result<(Action, Vec<i64>), AppError> {
     if let Some(single) = form.get("act") {
         let (action, id) = single
             .split_once(':')
-            .ok_or_else(|| AppError::BadRequest("That button is not understood.".into()))?;
+            .ok_or_else(|| AppError::Malformed("That button is not understood.".into()))?;
         let action = action
             .parse()
             .map_err(|e: crate::domain::moderation::UnknownAction| {
-                AppError::BadRequest(e.to_string())
+                AppError::Malformed(e.to_string())
             })?;
         let id = id
             .parse()
-            .map_err(|_| AppError::BadRequest("That button names no comment.".into()))?;
+            .map_err(|_| AppError::Malformed("That button names no comment.".into()))?;
         return Ok((action, vec![id]));
     }
     let action = form
         .get("action")
         .filter(|a| !a.is_empty())
-        .ok_or_else(|| AppError::BadRequest("Choose an action for the selected comments.".into()))?
+        .ok_or_else(|| AppError::Malformed("Choose an action for the selected comments.".into()))?
         .parse()
         .map_err(|e: crate::domain::moderation::UnknownAction| {
-            AppError::BadRequest(e.to_string())
+            AppError::Malformed(e.to_string())
         })?;
     let ids: Vec<i64> = form.all("id").filter_map(|id| id.parse().ok()).collect();
     if ids.is_empty() {
-        return Err(AppError::BadRequest(
+        return Err(AppError::Malformed(
             "Select at least one comment first.".into(),
         ));
     }

@@ -22,7 +22,7 @@ async fn load(state: &AppState, id: i64) -> Result<Comment, AppError> {
         .db
         .run(move |conn| {
             comments::find(conn, id)?
-                .ok_or_else(|| AppError::NotFound(format!("There is no comment {id}.")))
+                .ok_or_else(|| AppError::Missing(format!("There is no comment {id}.")))
         })
         .await
 }

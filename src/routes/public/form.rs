@@ -322,14 +322,14 @@ fn without_flag(url: &mut Url) {
 
 fn form_error(err: UrlencodedError, _req: &HttpRequest) -> actix_web::Error {
     let error = match err {
-        UrlencodedError::ContentType => AppError::UnsupportedMediaType(
+        UrlencodedError::ContentType => AppError::UnsupportedFormat(
             "The form must be sent as application/x-www-form-urlencoded, as a plain HTML form is."
                 .into(),
         ),
-        UrlencodedError::Overflow { .. } => AppError::PayloadTooLarge(
+        UrlencodedError::Overflow { .. } => AppError::TooLarge(
             "The form is too large; a comment can be at most 65,525 bytes.".into(),
         ),
-        other => AppError::BadRequest(format!("The form could not be read: {other}.")),
+        other => AppError::Malformed(format!("The form could not be read: {other}.")),
     };
     actix_web::error::InternalError::from_response(
         error.to_string(),

@@ -10,7 +10,8 @@ use super::view::{PublicComment, held, public};
 use super::{BODY_LIMIT, burst, only_post, sender};
 use crate::domain::draft::{CommentDraft, FieldErrors, Submission};
 use crate::domain::status::Status;
-use crate::error::{AppError, ErrorBody};
+use crate::error::AppError;
+use crate::routes::errors::ErrorBody;
 use crate::startup::AppState;
 use crate::submission;
 
@@ -171,7 +172,7 @@ async fn post_json(
 /// type is a field error, not a parse failure.
 fn read_fields(body: Value) -> Result<Submission, AppError> {
     let Value::Object(map) = body else {
-        return Err(AppError::BadRequest(
+        return Err(AppError::Malformed(
             "The request body must be a JSON object of fields.".into(),
         ));
     };
@@ -224,15 +225,15 @@ fn read_fields(body: Value) -> Result<Submission, AppError> {
 
 fn json_error(err: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {
     let error = match err {
-        JsonPayloadError::ContentType => AppError::UnsupportedMediaType(
+        JsonPayloadError::ContentType => AppError::UnsupportedFormat(
             "Send the comment as JSON with Content-Type: application/json.".into(),
         ),
         JsonPayloadError::Overflow { .. } | JsonPayloadError::OverflowKnownLength { .. } => {
-            AppError::PayloadTooLarge(
+            AppError::TooLarge(
                 "The request is too large; a comment can be at most 65,525 bytes.".into(),
             )
         }
-        JsonPayloadError::Deserialize(e) => AppError::BadRequest(format!(
+        JsonPayloadError::Deserialize(e) => AppError::Malformed(format!(
             "The request body is not valid JSON ({} at line {}, column {}).",
             match e.classify() {
                 serde_json::error::Category::Eof => "it ends too early",
@@ -241,7 +242,7 @@ fn json_error(err: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {
             e.line(),
             e.column()
         )),
-        _ => AppError::BadRequest("The request body could not be read.".into()),
+        _ => AppError::Malformed("The request body could not be read.".into()),
     };
     error.into()
 }

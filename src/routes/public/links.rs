@@ -217,7 +217,7 @@ async fn moderate(
             page::message(StatusCode::OK, past_tense(link.action), &message, None)
         }
         Ok((standing, None)) => will_not_act(&standing).unwrap_or_else(gone),
-        Err(AppError::NotFound(_)) => gone(),
+        Err(AppError::Missing(_)) => gone(),
         Err(e) => failed(&e),
     }
 }

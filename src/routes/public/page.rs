@@ -102,7 +102,7 @@ pub fn form_error(error: &AppError, comment: Option<&str>, back: Option<&str>) -
         back,
     };
     let mut response = html(error.status_code(), page.render());
-    error.decorate(&mut response);
+    crate::routes::errors::decorate(error, &mut response);
     response
 }
 

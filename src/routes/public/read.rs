@@ -14,7 +14,8 @@ use super::view::{PublicComment, threads};
 use crate::db::comments;
 use crate::domain::avatar;
 use crate::domain::draft::check_post_key;
-use crate::error::{AppError, ErrorBody};
+use crate::error::AppError;
+use crate::routes::errors::ErrorBody;
 use crate::routes::only;
 use crate::startup::AppState;
 
@@ -26,11 +27,13 @@ const MAX_COUNTED_POSTS: usize = 200;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.app_data(web::QueryConfig::default().error_handler(|err, _| {
-        AppError::BadRequest(format!("The query string could not be read: {err}.")).into()
+        AppError::Malformed(format!("The query string could not be read: {err}.")).into()
     }))
-    .app_data(web::PathConfig::default().error_handler(|_, _| {
-        AppError::NotFound("There is nothing at this address.".into()).into()
-    }))
+    .app_data(
+        web::PathConfig::default().error_handler(|_, _| {
+            AppError::Missing("There is nothing at this address.".into()).into()
+        }),
+    )
     .service(
         web::resource("/api/posts/{post}/comments")
             .route(web::get().to(list))
@@ -121,16 +124,16 @@ async fn list(
     let page = paging.page.unwrap_or(1);
     let per_page = paging.per_page.unwrap_or(DEFAULT_PER_PAGE);
     if page == 0 || page > MAX_PAGE {
-        return Err(AppError::BadRequest(format!(
+        return Err(AppError::Malformed(format!(
             "page must be between 1 and {MAX_PAGE}."
         )));
     }
     if per_page == 0 || per_page > MAX_PER_PAGE {
-        return Err(AppError::BadRequest(format!(
+        return Err(AppError::Malformed(format!(
             "per_page must be between 1 and {MAX_PER_PAGE}."
         )));
     }
-    check_post_key(&key).map_err(AppError::BadRequest)?;
+    check_post_key(&key).map_err(AppError::Malformed)?;
     let post = state.db.post(key.clone()).await?;
     // Threads are never more than approved comments, so a page past these is
     // refused without loading any: no one can make the server read and cache
@@ -141,7 +144,7 @@ async fn list(
         .div_ceil(per_page)
         .max(1);
     if page > last_page {
-        return Err(AppError::NotFound(format!(
+        return Err(AppError::Missing(format!(
             "There is no page {page}: this post's comments fill at most {last_page} \
              page{} of {per_page}.",
             if last_page == 1 { "" } else { "s" }
@@ -266,7 +269,7 @@ async fn counts(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResp
     ))]
 async fn avatar_svg(key: web::Path<String>) -> Result<HttpResponse, AppError> {
     if !avatar::is_key(&key) {
-        return Err(AppError::NotFound("There is no such avatar.".into()));
+        return Err(AppError::Missing("There is no such avatar.".into()));
     }
     Ok(HttpResponse::Ok()
         .content_type("image/svg+xml")

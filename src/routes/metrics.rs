@@ -1,0 +1,112 @@
+//! The Prometheus registry: request counts from `actix-web-prom`, and gauges
+//! of stored comments and the outbox read when `/metrics` is scraped.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use actix_web_prom::{PrometheusMetrics, PrometheusMetricsBuilder};
+use prometheus::{IntGauge, IntGaugeVec, Opts, TextEncoder};
+
+use crate::domain::status::Status;
+
+/// Request counts and latencies by route and status (from `actix-web-prom`), plus
+/// gauges read from the database when `/metrics` is scraped.
+#[derive(Clone)]
+pub struct Metrics {
+    requests: PrometheusMetrics,
+    comments: IntGaugeVec,
+    outbox_waiting: IntGauge,
+    outbox_dead: IntGauge,
+    /// When the comments were last counted by status.
+    counted_at: Arc<Mutex<Option<Instant>>>,
+}
+
+/// How long a count of comments by status is shown before it is taken again.
+/// Counting reads every comment's index entry; a scraper every few seconds,
+/// or anyone requesting `/metrics` in a loop, would make that the server's
+/// main work on a large table.
+pub const COUNTS_FRESH_FOR: Duration = Duration::from_secs(60);
+
+impl Metrics {
+    pub fn new() -> Result<Self, String> {
+        let requests = PrometheusMetricsBuilder::new("replydesk")
+            .mask_unmatched_patterns("UNMATCHED")
+            .build()
+            .map_err(|e| e.to_string())?;
+        let comments = IntGaugeVec::new(
+            Opts::new("replydesk_comments", "Stored comments by moderation status"),
+            &["status"],
+        )
+        .map_err(|e| e.to_string())?;
+        let outbox_waiting =
+            IntGauge::new("replydesk_outbox_waiting", "E-mails waiting to be sent")
+                .map_err(|e| e.to_string())?;
+        let outbox_dead = IntGauge::new(
+            "replydesk_outbox_dead",
+            "E-mails given up on after every retry",
+        )
+        .map_err(|e| e.to_string())?;
+        for gauge in [
+            Box::new(comments.clone()) as Box<dyn prometheus::core::Collector>,
+            Box::new(outbox_waiting.clone()),
+            Box::new(outbox_dead.clone()),
+        ] {
+            requests
+                .registry
+                .register(gauge)
+                .map_err(|e| e.to_string())?;
+        }
+        Ok(Self {
+            requests,
+            comments,
+            outbox_waiting,
+            outbox_dead,
+            counted_at: Arc::new(Mutex::new(None)),
+        })
+    }
+
+    /// Whether the comments must be counted again for this scrape. The first
+    /// caller after the count went stale takes the job; others meanwhile show
+    /// the last count.
+    pub fn comments_stale(&self) -> bool {
+        let Ok(mut counted_at) = self.counted_at.lock() else {
+            return true;
+        };
+        match *counted_at {
+            Some(at) if at.elapsed() < COUNTS_FRESH_FOR => false,
+            _ => {
+                *counted_at = Some(Instant::now());
+                true
+            }
+        }
+    }
+
+    pub fn middleware(&self) -> PrometheusMetrics {
+        self.requests.clone()
+    }
+
+    /// The Prometheus text page, with the outbox depth just read and the
+    /// comments by status when they were counted again (see `comments_stale`).
+    pub fn render(
+        &self,
+        by_status: Option<&[(String, i64)]>,
+        outbox: (i64, i64),
+    ) -> Result<String, String> {
+        if let Some(by_status) = by_status {
+            for status in Status::ALL {
+                let count = by_status
+                    .iter()
+                    .find(|(s, _)| s == status.as_str())
+                    .map_or(0, |(_, n)| *n);
+                self.comments
+                    .with_label_values(&[status.as_str()])
+                    .set(count);
+            }
+        }
+        self.outbox_waiting.set(outbox.0);
+        self.outbox_dead.set(outbox.1);
+        TextEncoder::new()
+            .encode_to_string(&self.requests.registry.gather())
+            .map_err(|e| e.to_string())
+    }
+}
