@@ -35,42 +35,41 @@ fn checked(post_key: &str, fields: &Correction) -> Result<CommentDraft, AppError
 }
 
 /// Replaces a comment's text and author fields; a published comment's post
-/// moves to a new version so readers see the correction at once.
+/// moves to a new version so readers see the correction at once. Runs in
+/// the caller's write.
 pub fn edit(
     conn: &mut AnyConnection,
     id: i64,
     fields: &Correction,
     actor: &str,
 ) -> Result<(), AppError> {
-    db::write_transaction(conn, |conn| {
-        let comment = comments::find(conn, id)?
-            .ok_or_else(|| AppError::Missing(format!("There is no comment {id}.")))?;
-        let post = posts::find(conn, comment.post_id)?;
-        let draft = checked(&post.post_key, fields)?;
-        comments::update_content(
-            conn,
-            id,
-            &draft.author,
-            &draft.email,
-            &draft.url,
-            &draft.body,
-        )?;
-        audit::record(
-            conn,
-            &audit::NewEntry {
-                comment_id: Some(id),
-                actor,
-                from_status: Some(&comment.status),
-                to_status: &comment.status,
-                reason: "edited",
-                created_at: db::now(),
-            },
-        )?;
-        if comment.status == Status::Approved.as_str() {
-            posts::bump_version(conn, post.id)?;
-        }
-        Ok(())
-    })
+    let comment = comments::find(conn, id)?
+        .ok_or_else(|| AppError::Missing(format!("There is no comment {id}.")))?;
+    let post = posts::find(conn, comment.post_id)?;
+    let draft = checked(&post.post_key, fields)?;
+    comments::update_content(
+        conn,
+        id,
+        &draft.author,
+        &draft.email,
+        &draft.url,
+        &draft.body,
+    )?;
+    audit::record(
+        conn,
+        &audit::NewEntry {
+            comment_id: Some(id),
+            actor,
+            from_status: Some(&comment.status),
+            to_status: &comment.status,
+            reason: "edited",
+            created_at: db::now(),
+        },
+    )?;
+    if comment.status == Status::Approved.as_str() {
+        posts::bump_version(conn, post.id)?;
+    }
+    Ok(())
 }
 
 /// Who replies from the admin page.
@@ -84,7 +83,7 @@ pub struct Replier<'a> {
 /// A moderator's reply, published at once (moderators are exempt from the
 /// hold and flood rules). Replying to a held comment approves it first, as
 /// WordPress's "Approve and Reply" does; the parent's author hears of the reply
-/// if they subscribed. Returns the new comment's id.
+/// if they subscribed. Returns the new comment's id. Runs in the caller's write.
 pub fn reply(
     conn: &mut AnyConnection,
     parent_id: i64,
@@ -92,80 +91,78 @@ pub fn reply(
     body: &str,
     rules: &RuleSettings,
 ) -> Result<i64, AppError> {
-    db::write_transaction(conn, |conn| {
-        let parent = comments::find(conn, parent_id)?
-            .ok_or_else(|| AppError::Missing(format!("There is no comment {parent_id}.")))?;
-        let actor = format!("moderator {}", replier.email);
-        if parent.status == Status::Pending.as_str() {
-            moderation::apply(
-                conn,
-                parent_id,
-                Action::Approve,
-                &actor,
-                "approved to reply",
-                rules,
-            )?;
-        } else if parent.status != Status::Approved.as_str() {
-            return Err(AppError::Conflict(format!(
-                "Comment {parent_id} is {}: restore it before replying.",
-                parent.status
-            )));
-        }
-        let depth = parent.depth + 1;
-        if u32::try_from(depth).unwrap_or(u32::MAX) >= rules.max_depth {
-            return Err(AppError::field(
-                "comment",
-                format!(
-                    "Replies may nest {} deep; reply to an earlier comment in this thread.",
-                    count(rules.max_depth, "level", "levels")
-                ),
-            ));
-        }
-        let post = posts::find(conn, parent.post_id)?;
-        let draft = checked(
-            &post.post_key,
-            &Correction {
-                author: replier.name.to_owned(),
-                email: replier.email.to_owned(),
-                url: String::new(),
-                body: body.to_owned(),
-            },
-        )?;
-        let now = db::now();
-        let status = Status::Approved.as_str();
-        let id = comments::insert(
+    let parent = comments::find(conn, parent_id)?
+        .ok_or_else(|| AppError::Missing(format!("There is no comment {parent_id}.")))?;
+    let actor = format!("moderator {}", replier.email);
+    if parent.status == Status::Pending.as_str() {
+        moderation::apply(
             conn,
-            &comments::NewComment {
-                post_id: post.id,
-                parent_id: Some(parent_id),
-                depth,
-                author: &draft.author,
-                email: &draft.email,
-                url: "",
-                body: &draft.body,
-                status,
-                reasons: "written by a moderator",
-                ip: None,
-                user_agent: "",
-                subscribed: false,
-                created_at: now,
-                updated_at: now,
-            },
+            parent_id,
+            Action::Approve,
+            &actor,
+            "approved to reply",
+            rules,
         )?;
-        comments::set_moderator(conn, id, replier.moderator_id)?;
-        audit::record(
-            conn,
-            &audit::NewEntry {
-                comment_id: Some(id),
-                actor: &actor,
-                from_status: None,
-                to_status: status,
-                reason: "moderator reply",
-                created_at: now,
-            },
-        )?;
-        posts::bump_version(conn, post.id)?;
-        notifications::comment_published(conn, id, false)?;
-        Ok(id)
-    })
+    } else if parent.status != Status::Approved.as_str() {
+        return Err(AppError::Conflict(format!(
+            "Comment {parent_id} is {}: restore it before replying.",
+            parent.status
+        )));
+    }
+    let depth = parent.depth + 1;
+    if u32::try_from(depth).unwrap_or(u32::MAX) >= rules.max_depth {
+        return Err(AppError::field(
+            "comment",
+            format!(
+                "Replies may nest {} deep; reply to an earlier comment in this thread.",
+                count(rules.max_depth, "level", "levels")
+            ),
+        ));
+    }
+    let post = posts::find(conn, parent.post_id)?;
+    let draft = checked(
+        &post.post_key,
+        &Correction {
+            author: replier.name.to_owned(),
+            email: replier.email.to_owned(),
+            url: String::new(),
+            body: body.to_owned(),
+        },
+    )?;
+    let now = db::now();
+    let status = Status::Approved.as_str();
+    let id = comments::insert(
+        conn,
+        &comments::NewComment {
+            post_id: post.id,
+            parent_id: Some(parent_id),
+            depth,
+            author: &draft.author,
+            email: &draft.email,
+            url: "",
+            body: &draft.body,
+            status,
+            reasons: "written by a moderator",
+            ip: None,
+            user_agent: "",
+            subscribed: false,
+            created_at: now,
+            updated_at: now,
+        },
+    )?;
+    comments::set_moderator(conn, id, replier.moderator_id)?;
+    audit::record(
+        conn,
+        &audit::NewEntry {
+            comment_id: Some(id),
+            actor: &actor,
+            from_status: None,
+            to_status: status,
+            reason: "moderator reply",
+            created_at: now,
+        },
+    )?;
+    posts::bump_version(conn, post.id)?;
+    notifications::comment_published(conn, id, false)?;
+    Ok(id)
 }

@@ -9,6 +9,7 @@ pub mod editing;
 pub mod error;
 pub mod export;
 pub mod import;
+pub mod instance;
 pub mod live_rules;
 pub mod login;
 pub mod mail;

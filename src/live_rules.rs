@@ -4,7 +4,7 @@
 
 use std::sync::{Arc, RwLock};
 
-use crate::db::{self, AnyConnection, stored_settings};
+use crate::db::{AnyConnection, stored_settings};
 use crate::domain::rules::RuleSettings;
 use crate::error::AppError;
 
@@ -74,7 +74,7 @@ impl LiveRules {
 
     /// Forgets what was set at run time for one rule, for every instance, so
     /// the environment, the file or the default decides it again; says
-    /// whether anything had been set.
+    /// whether anything had been set. Runs in the caller's write.
     pub fn reset(&self, conn: &mut AnyConnection, name: &str) -> Result<bool, AppError> {
         if !RuleSettings::NAMES.contains(&name) {
             return Err(AppError::field(
@@ -85,11 +85,11 @@ impl LiveRules {
                 ),
             ));
         }
-        db::write_transaction(conn, |conn| Ok(stored_settings::reset_rule(conn, name)?))
+        Ok(stored_settings::reset_rule(conn, name)?)
     }
 
     /// Changes one rule for every instance; the value is checked first and a
-    /// bad one is refused with the reason.
+    /// bad one is refused with the reason. Runs in the caller's write.
     pub fn change(
         &self,
         conn: &mut AnyConnection,
@@ -100,9 +100,7 @@ impl LiveRules {
         check
             .set(name, value)
             .map_err(|problem| AppError::field(name, problem))?;
-        db::write_transaction(conn, |conn| {
-            stored_settings::set_rule(conn, name, value.trim())?;
-            Ok(())
-        })
+        stored_settings::set_rule(conn, name, value.trim())?;
+        Ok(())
     }
 }

@@ -2,13 +2,16 @@
 //! command line all change comments through `apply`, which records every
 //! change in the audit log.
 
+use std::sync::Arc;
+
 use crate::db::comments::{self, Comment};
-use crate::db::{self, AnyConnection, audit, moderators, posts, write_transaction};
+use crate::db::{self, AnyConnection, Database, audit, moderators, posts};
 use crate::domain::moderation::{Action, Move, plan};
 use crate::domain::rules::RuleSettings;
 use crate::domain::status::Status;
 use crate::domain::token::Seen;
 use crate::error::AppError;
+use crate::live_rules::LiveRules;
 use crate::notifications;
 
 /// What an action did to one comment.
@@ -101,22 +104,40 @@ pub fn apply(
     })
 }
 
-/// Applies one action to several comments in one transaction: all or nothing.
-pub fn apply_all(
-    conn: &mut AnyConnection,
-    ids: &[i64],
-    action: Action,
-    actor: &str,
-    reason: &str,
-    rules: &RuleSettings,
-) -> Result<Vec<Applied>, AppError> {
-    let applied: Vec<Applied> = write_transaction(conn, |conn| {
-        ids.iter()
-            .map(|id| apply(conn, *id, action, actor, reason, rules))
-            .collect::<Result<_, AppError>>()
-    })?;
+/// Applies one action to several comments in one write, all or nothing,
+/// under the rules in force as it commits; logs each move once committed.
+pub async fn moderate(db: &Database, many: Many) -> Result<Vec<Applied>, AppError> {
+    let action = many.action;
+    let applied = db.write(move |conn| many.apply(conn)).await?;
     log_moves(&applied, action);
     Ok(applied)
+}
+
+/// The same, waiting on the caller's thread, for the command line.
+pub fn moderate_here(db: &Database, many: Many) -> Result<Vec<Applied>, AppError> {
+    let action = many.action;
+    let applied = db.write_here(move |conn| many.apply(conn))?;
+    log_moves(&applied, action);
+    Ok(applied)
+}
+
+/// One action on several comments, and who takes it.
+pub struct Many {
+    pub rules: Arc<LiveRules>,
+    pub ids: Vec<i64>,
+    pub action: Action,
+    pub actor: String,
+    pub reason: &'static str,
+}
+
+impl Many {
+    fn apply(self, conn: &mut AnyConnection) -> Result<Vec<Applied>, AppError> {
+        let rules = self.rules.current(conn)?;
+        self.ids
+            .iter()
+            .map(|id| apply(conn, *id, self.action, &self.actor, self.reason, &rules))
+            .collect()
+    }
 }
 
 /// One line per comment that moved, written once the move is committed: a
@@ -169,24 +190,27 @@ pub fn link_state(conn: &mut AnyConnection, link: &Link) -> Result<LinkState, Ap
     })
 }
 
-/// Acts on a link if, in the same transaction, it still stands as its e-mail
+/// Acts on a link if, in the same write, it still stands as its e-mail
 /// showed it; otherwise says where it stands and changes nothing. So an
 /// approve link opened again after the comment was trashed does not publish
 /// it again, and a removed moderator's e-mails act on nothing.
-pub fn apply_link(
-    conn: &mut AnyConnection,
-    link: &Link,
-    rules: &RuleSettings,
+pub async fn follow_link(
+    db: &Database,
+    live: Arc<LiveRules>,
+    link: Link,
 ) -> Result<(LinkState, Option<Applied>), AppError> {
-    let (state, applied) = write_transaction(conn, |conn| {
-        let state = link_state(conn, link)?;
-        let LinkState::Unchanged { moderator } = &state else {
-            return Ok((state, None));
-        };
-        let actor = format!("moderator {moderator} (e-mail link)");
-        let applied = apply(conn, link.comment_id, link.action, &actor, "", rules)?;
-        Ok::<_, AppError>((state, Some(applied)))
-    })?;
+    let (state, applied) = db
+        .write(move |conn| {
+            let state = link_state(conn, &link)?;
+            let LinkState::Unchanged { moderator } = &state else {
+                return Ok((state, None));
+            };
+            let rules = live.current(conn)?;
+            let actor = format!("moderator {moderator} (e-mail link)");
+            let applied = apply(conn, link.comment_id, link.action, &actor, "", &rules)?;
+            Ok((state, Some(applied)))
+        })
+        .await?;
     log_moves(applied.as_slice(), link.action);
     Ok((state, applied))
 }

@@ -2,9 +2,7 @@
 //! change's own transaction, so a comment is never stored without its e-mails,
 //! nor an e-mail queued for a change that was rolled back.
 
-use diesel::QueryResult;
-
-use crate::db::{AnyConnection, comments, outbox};
+use crate::db::{AnyConnection, QueryResult, comments, outbox};
 
 /// A comment just became public: its parent's author hears of the reply if they
 /// subscribed, and (when the setting is on) its own author hears it is published.

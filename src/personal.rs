@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use crate::db::{self, AnyConnection, audit, comments, outbox, posts, write_transaction};
+use crate::db::{self, AnyConnection, audit, comments, outbox, posts};
 use crate::error::AppError;
 
 fn timestamp(at: chrono::NaiveDateTime) -> String {
@@ -103,7 +103,7 @@ pub struct Forgotten {
 
 /// Anonymizes every comment by `email` (and removes its text when asked),
 /// takes the address out of every rule reason and audit entry that quotes it,
-/// and forgets the e-mails queued to it, in one transaction.
+/// and forgets the e-mails queued to it, in the caller's one write.
 pub fn forget(
     conn: &mut AnyConnection,
     email: &str,
@@ -113,39 +113,37 @@ pub fn forget(
     if email.is_empty() {
         return Err(AppError::field("email", "Name the address to forget."));
     }
-    write_transaction(conn, |conn| {
-        let found = comments::by_email(conn, &email)?;
-        for c in &found {
-            comments::anonymize(conn, c.id, delete_text.then_some(REMOVED_TEXT))?;
-            let reason = if delete_text {
-                "personal data and text erased at the author's request"
-            } else {
-                "personal data erased at the author's request"
-            };
-            audit::record(
-                conn,
-                &audit::NewEntry {
-                    comment_id: Some(c.id),
-                    actor: "forget",
-                    from_status: Some(&c.status),
-                    to_status: &c.status,
-                    reason,
-                    created_at: db::now(),
-                },
-            )?;
-        }
-        let mut touched: Vec<i64> = found.iter().map(|c| c.post_id).collect();
-        touched.sort_unstable();
-        touched.dedup();
-        for post in touched {
-            posts::bump_version(conn, post)?;
-        }
-        outbox::delete_for_recipient(conn, &email)?;
-        let texts_scrubbed = scrub(conn, &email)?;
-        Ok(Forgotten {
-            comments: found.iter().map(|c| c.id).collect(),
-            texts_scrubbed,
-        })
+    let found = comments::by_email(conn, &email)?;
+    for c in &found {
+        comments::anonymize(conn, c.id, delete_text.then_some(REMOVED_TEXT))?;
+        let reason = if delete_text {
+            "personal data and text erased at the author's request"
+        } else {
+            "personal data erased at the author's request"
+        };
+        audit::record(
+            conn,
+            &audit::NewEntry {
+                comment_id: Some(c.id),
+                actor: "forget",
+                from_status: Some(&c.status),
+                to_status: &c.status,
+                reason,
+                created_at: db::now(),
+            },
+        )?;
+    }
+    let mut touched: Vec<i64> = found.iter().map(|c| c.post_id).collect();
+    touched.sort_unstable();
+    touched.dedup();
+    for post in touched {
+        posts::bump_version(conn, post)?;
+    }
+    outbox::delete_for_recipient(conn, &email)?;
+    let texts_scrubbed = scrub(conn, &email)?;
+    Ok(Forgotten {
+        comments: found.iter().map(|c| c.id).collect(),
+        texts_scrubbed,
     })
 }
 

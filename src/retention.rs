@@ -52,7 +52,7 @@ pub async fn sweep(
     keeping: Keeping,
     live: Arc<LiveRules>,
 ) -> Result<Swept, AppError> {
-    let rules = db.run(move |conn| live.current(conn)).await?;
+    let rules = db.read(move |conn| live.current(conn)).await?;
     let now = db::now();
     let mut swept = Swept::default();
     let ips_before = now - TimeDelta::days(i64::from(keeping.ip_retention_days));

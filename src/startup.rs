@@ -8,8 +8,6 @@ use actix_web::{App, HttpServer, web};
 
 use std::sync::Arc;
 
-use tokio::sync::Notify;
-
 use url::Url;
 
 use crate::burst::BurstLimiter;
@@ -17,6 +15,7 @@ use crate::configuration::{Secret, Settings};
 use crate::db::{self, Database};
 use crate::domain::origin::AllowedOrigin;
 use crate::error::AppError;
+use crate::instance::Instance;
 use crate::live_rules::LiveRules;
 use crate::mail::Mailer;
 use crate::mail::worker::{Stopper, Worker};
@@ -24,26 +23,7 @@ use crate::password::Hashing;
 use crate::routes;
 use crate::routes::metrics::Metrics;
 use crate::routes::public::cache::PageCache;
-
-/// What every handler shares.
-pub struct AppState {
-    pub db: Database,
-    pub settings: Settings,
-    /// The base of every absolute link we hand out (avatars, e-mails).
-    pub public_url: Url,
-    /// Keys avatar HMACs (and, later, signed tokens).
-    pub secret: Secret<Vec<u8>>,
-    pub metrics: Metrics,
-    pub rules: Arc<LiveRules>,
-    /// Rendered comment pages by post version.
-    pub pages: PageCache,
-    /// Tells this instance's mail worker that something was queued.
-    pub mail_wake: Arc<Notify>,
-    /// Counts public POSTs and logins per address, in this instance's memory.
-    pub burst: Arc<BurstLimiter>,
-    /// Checks and hashes passwords a few at a time.
-    pub passwords: Hashing,
-}
+use crate::routes::state::AppState;
 
 /// A bound, ready server.
 pub struct Application {
@@ -83,7 +63,7 @@ impl Application {
         let secret = match &settings.secret_key {
             Some(key) => key.expose().as_bytes().to_vec(),
             None => db
-                .run(|conn| db::stored_settings::secret_key(conn).map_err(AppError::from))
+                .read(|conn| db::stored_settings::secret_key(conn).map_err(AppError::from))
                 .await
                 .map_err(StartError::Secret)?
                 .into_bytes(),
@@ -113,35 +93,37 @@ impl Application {
             settings.allowed_origins = settings.allowed_origins.clone().with(own);
         }
         let state = web::Data::new(AppState {
-            db,
+            core: Instance {
+                db,
+                rules: Arc::new(LiveRules::new(settings.rules.clone())),
+                origins: settings.allowed_origins.clone(),
+                secret: Secret::new(secret),
+            },
             public_url,
-            rules: Arc::new(LiveRules::new(settings.rules.clone())),
             pages: PageCache::default(),
-            mail_wake: Arc::new(Notify::new()),
             burst: Arc::new(BurstLimiter::new(settings.burst_limit)),
             passwords: Hashing::default(),
             settings,
-            secret: Secret::new(secret),
             metrics,
         });
         let mail_worker = Worker {
-            db: state.db.clone(),
+            db: state.core.db.clone(),
             mailer,
             public_url: state.public_url.clone(),
-            secret: state.secret.expose().clone(),
+            secret: state.core.secret.expose().clone(),
             max_attempts: state.settings.mail_max_attempts,
             retry_seconds: state.settings.mail_retry_seconds,
-            wake: Arc::clone(&state.mail_wake),
+            wake: state.core.db.written(),
         }
         .spawn();
         spawn_forgetting(Arc::clone(&state.burst));
         crate::retention::spawn(
-            state.db.clone(),
+            state.core.db.clone(),
             crate::retention::Keeping {
                 ip_retention_days: state.settings.ip_retention_days,
                 empty_spam_days: state.settings.empty_spam_days,
             },
-            Arc::clone(&state.rules),
+            Arc::clone(&state.core.rules),
         );
         let server = run(listener, state.clone()).map_err(|cause| StartError::Bind {
             addr: format!("port {port}"),
@@ -160,7 +142,7 @@ impl Application {
     }
 
     pub fn database(&self) -> &Database {
-        &self.state.db
+        &self.state.core.db
     }
 
     pub fn public_url(&self) -> &Url {

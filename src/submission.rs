@@ -5,7 +5,6 @@ use std::net::IpAddr;
 use std::sync::Arc;
 
 use chrono::TimeDelta;
-use diesel::Connection;
 use url::Url;
 
 use crate::db::comments::{self, Arriving, NewComment, Probe};
@@ -18,9 +17,9 @@ use crate::domain::rules::{self, Facts, Refusal, RuleSettings};
 use crate::domain::status::Status;
 use crate::domain::words::count;
 use crate::error::AppError;
+use crate::instance::Instance;
 use crate::live_rules::LiveRules;
 use crate::notifications;
-use crate::startup::AppState;
 
 /// Who sent the reply, as far as the request tells.
 #[derive(Debug, Clone)]
@@ -44,21 +43,21 @@ pub struct Accepted {
 
 /// Checks, judges and stores a reply, under the rules in force when it is stored.
 pub async fn submit(
-    state: &AppState,
+    core: &Instance,
     draft: CommentDraft,
     sender: Sender,
 ) -> Result<Accepted, AppError> {
-    let policy = &state.settings.allowed_origins;
+    let policy = &core.origins;
     let page_allowed = check_origins(policy, &draft, &sender)?;
     let rendered_at = draft
         .form_token
         .as_deref()
-        .and_then(|token| form_token::rendered_at(state.secret.expose(), token, chrono::Utc::now()))
+        .and_then(|token| form_token::rendered_at(core.secret.expose(), token, chrono::Utc::now()))
         .map(|at| at.naive_utc());
-    let live = Arc::clone(&state.rules);
+    let live = Arc::clone(&core.rules);
     let ip = sender.ip.map(|ip| ip.to_string());
     let senders = vec![ip.clone().unwrap_or_default(), draft.email.clone()];
-    let accepted = state
+    let accepted = core
         .db
         .write_as(senders, move |conn| {
             let now = db::now();
@@ -80,8 +79,6 @@ pub async fn submit(
     } else {
         tracing::info!(status = %accepted.status, "spam for a post with no comments discarded unstored");
     }
-    // Whatever it queued goes out now rather than at the worker's next look.
-    state.mail_wake.notify_one();
     Ok(accepted)
 }
 
@@ -157,7 +154,7 @@ fn arriving(
         None => {
             let opened = create_post(conn, draft, page_allowed, now)?;
             let found =
-                comments::arriving(conn, &probe(&rules))?.ok_or(diesel::result::Error::NotFound)?;
+                comments::arriving(conn, &probe(&rules))?.ok_or(db::StorageError::NotFound)?;
             (found, opened)
         }
     };
@@ -277,16 +274,7 @@ fn create_post(
         url: draft.post_url.as_ref().map_or("", Url::as_str),
         created_at: now,
     };
-    // A savepoint, so that losing a race with another instance creating the same
-    // post leaves the outer transaction usable on PostgreSQL.
-    match conn.transaction(|c| posts::insert(c, &new)) {
-        Ok(()) => Ok(true),
-        Err(diesel::result::Error::DatabaseError(
-            diesel::result::DatabaseErrorKind::UniqueViolation,
-            _,
-        )) => Ok(false),
-        Err(e) => Err(e.into()),
-    }
+    Ok(posts::insert_unless_taken(conn, &new)?)
 }
 
 /// The depth of a new comment, once its parent passes the reply rules.

@@ -1,5 +1,7 @@
 //! `replydesk comment list|show|approve|…`: the moderation queue for operators.
 
+use std::sync::Arc;
+
 use clap::{Args, Subcommand};
 
 use crate::db::{Database, audit, comments, posts};
@@ -56,14 +58,18 @@ impl CommentCommand {
     }
 }
 
-pub fn run(database: &Database, live: &LiveRules, command: CommentCommand) -> Result<(), String> {
+pub fn run(
+    database: &Database,
+    live: &Arc<LiveRules>,
+    command: CommentCommand,
+) -> Result<(), String> {
     match command {
         CommentCommand::List { status, limit } => {
             let status: Status = status
                 .parse()
                 .map_err(|e: crate::domain::status::UnknownStatus| e.to_string())?;
             let rows = database
-                .run_here(|conn| Ok(comments::list(conn, status.as_str(), limit)?))
+                .read_here(|conn| Ok(comments::list(conn, status.as_str(), limit)?))
                 .map_err(|e| e.to_string())?;
             if rows.is_empty() {
                 println!("No {status} comments.");
@@ -80,7 +86,7 @@ pub fn run(database: &Database, live: &LiveRules, command: CommentCommand) -> Re
         }
         CommentCommand::Show { id } => {
             let (comment, post, trail) = database
-                .run_here(|conn| {
+                .read_here(|conn| {
                     let comment = comments::find(conn, id)?.ok_or_else(|| {
                         crate::error::AppError::Missing(format!("There is no comment {id}."))
                     })?;
@@ -132,12 +138,14 @@ pub fn run(database: &Database, live: &LiveRules, command: CommentCommand) -> Re
             let Some((action, ids)) = action_command.action() else {
                 return Ok(());
             };
-            let applied = database
-                .run_here(|conn| {
-                    let rules = live.current(conn)?;
-                    moderation::apply_all(conn, ids, action, "command line", "", &rules)
-                })
-                .map_err(|e| e.to_string())?;
+            let many = moderation::Many {
+                rules: Arc::clone(live),
+                ids: ids.to_vec(),
+                action,
+                actor: "command line".into(),
+                reason: "",
+            };
+            let applied = moderation::moderate_here(database, many).map_err(|e| e.to_string())?;
             for a in applied {
                 let to = a.to.map_or("deleted", Status::as_str);
                 let note = if a.changed { "" } else { " (already)" };

@@ -96,13 +96,7 @@ fn with_progress(
     read: impl FnOnce(&mut import::Sink<'_>, &mut dyn Progress) -> Result<(), ImportError>,
 ) -> Result<Summary, ImportError> {
     let mut progress = Reporter::new();
-    let result = database
-        .run_here(|conn| {
-            Ok(import::in_transaction(conn, |sink| {
-                read(sink, &mut progress)
-            }))
-        })
-        .map_err(|e| ImportError::Format(e.to_string()))?;
+    let result = import::in_steps(database, |sink| read(sink, &mut progress));
     progress.done();
     result
 }
@@ -171,12 +165,7 @@ pub fn export(database: &Database, format: ExportFormat, file: &Path) -> Result<
     let out = std::fs::File::create(&partial).map_err(cannot)?;
     let mut out = std::io::BufWriter::new(out);
     let written = database
-        .run_here(|conn| {
-            // A read transaction: one snapshot on SQLite, without holding
-            // back the server's writes the way a write lock would.
-            use diesel::Connection;
-            Ok(conn.transaction(|conn| crate::export::write(conn, format, &mut out)))
-        })
+        .snapshot_here(|conn| Ok(crate::export::write(conn, format, &mut out)))
         .map_err(|e| e.to_string())
         .and_then(|result| result.map_err(|e| e.to_string()));
     let written = match written {

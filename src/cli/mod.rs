@@ -144,7 +144,7 @@ fn run_command(cli: Cli) -> Result<(), String> {
         Command::Moderator(command) => moderators::run(&open(&settings)?, command),
         Command::Comment(command) => comments::run(
             &open(&settings)?,
-            &crate::live_rules::LiveRules::new(settings.rules.clone()),
+            &std::sync::Arc::new(crate::live_rules::LiveRules::new(settings.rules.clone())),
             command,
         ),
         Command::ExportPersonal { email, file } => {
@@ -176,7 +176,7 @@ fn serve(settings: Settings) -> Result<(), String> {
         let app = Application::build(settings).await.map_err(|e| e.to_string())?;
         let count = app
             .database()
-            .run(|conn| Ok(moderator_table::count(conn)?))
+            .read(|conn| Ok(moderator_table::count(conn)?))
             .await
             .map_err(|e| e.to_string())?;
         tracing::info!(port = app.port(), "Replydesk is listening on {}", app.public_url());

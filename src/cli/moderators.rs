@@ -21,16 +21,20 @@ pub enum ModeratorCommand {
     List,
 }
 
+/// One change to the moderators, run through the database's writer.
+type Change = Box<dyn FnOnce(&mut db::AnyConnection) -> Result<bool, AppError> + Send>;
+
 pub fn run(database: &Database, command: ModeratorCommand) -> Result<(), String> {
-    let in_db = |work: &dyn Fn(&mut db::AnyConnection) -> Result<bool, AppError>| {
+    let exists = |email: &str| {
         database
-            .run_here(|conn| work(conn))
+            .read_here(|conn| Ok(moderators::exists(conn, email)?))
             .map_err(|e| e.to_string())
     };
+    let write = |work: Change| database.write_here(work).map_err(|e| e.to_string());
     match command {
         ModeratorCommand::List => {
             let listed = database
-                .run_here(|conn| Ok(moderators::all(conn)?))
+                .read_here(|conn| Ok(moderators::all(conn)?))
                 .map_err(|e| e.to_string())?;
             if listed.is_empty() {
                 println!("No moderators yet. Add one with: replydesk moderator add EMAIL");
@@ -45,39 +49,46 @@ pub fn run(database: &Database, command: ModeratorCommand) -> Result<(), String>
         }
         ModeratorCommand::Add { email } => {
             let email = moderator_email(&email)?;
-            if in_db(&|conn| Ok(moderators::exists(conn, &email)?))? {
+            if exists(&email)? {
                 return Err(format!(
                     "a moderator {email} already exists; use `moderator passwd` to change the password"
                 ));
             }
             let hash = password::hash(&read_new_password()?)?;
-            in_db(&|conn| {
+            let address = email.clone();
+            write(Box::new(move |conn| {
                 moderators::insert(
                     conn,
                     &moderators::NewModerator {
-                        email: &email,
+                        email: &address,
                         password_hash: &hash,
                         created_at: db::now(),
                     },
                 )?;
                 Ok(true)
-            })?;
+            }))?;
             println!("Moderator {email} created.");
         }
         ModeratorCommand::Remove { email } => {
             let email = moderator_email(&email)?;
-            if !in_db(&|conn| Ok(moderators::delete(conn, &email)?))? {
+            let address = email.clone();
+            if !write(Box::new(move |conn| {
+                Ok(moderators::delete(conn, &address)?)
+            }))? {
                 return Err(format!("there is no moderator {email}"));
             }
             println!("Moderator {email} removed.");
         }
         ModeratorCommand::Passwd { email } => {
             let email = moderator_email(&email)?;
-            if !in_db(&|conn| Ok(moderators::exists(conn, &email)?))? {
+            if !exists(&email)? {
                 return Err(format!("there is no moderator {email}"));
             }
             let hash = password::hash(&read_new_password()?)?;
-            if !in_db(&|conn| Ok(login::reset_password(conn, &email, &hash)?.is_some()))? {
+            let address = email.clone();
+            if !write(Box::new(move |conn| {
+                Ok(login::reset_password(conn, &address, &hash)?.is_some())
+            }))? {
                 return Err(format!("there is no moderator {email}"));
             }
             println!(

@@ -11,7 +11,7 @@ use crate::personal;
 /// Writes everything stored about `email` as JSON, to `file` or standard output.
 pub fn export(database: &Database, email: &str, file: Option<PathBuf>) -> Result<(), String> {
     let export = database
-        .run_here(|conn| personal::export(conn, email))
+        .read_here(|conn| personal::export(conn, email))
         .map_err(|e| e.to_string())?;
     let json = serde_json::to_string_pretty(&export).map_err(|e| e.to_string())?;
     match file {
@@ -38,8 +38,9 @@ pub fn forget(
     delete_text: bool,
     purge_outbox_files: bool,
 ) -> Result<(), String> {
+    let address = email.to_owned();
     let forgotten = database
-        .run_here(|conn| personal::forget(conn, email, delete_text))
+        .write_here(move |conn| personal::forget(conn, &address, delete_text))
         .map_err(|e| e.to_string())?;
     println!(
         "Anonymized {}; deleted the e-mails still queued to that address; took it out of {}.",

@@ -1,6 +1,7 @@
 //! `replydesk settings show|set`: the moderation rules, changed for every instance.
 
 use clap::Subcommand;
+use std::sync::Arc;
 
 use crate::configuration::Settings;
 use crate::db::Database;
@@ -23,11 +24,11 @@ pub fn run(
     settings: &Settings,
     command: SettingsCommand,
 ) -> Result<(), String> {
-    let live = LiveRules::new(settings.rules.clone());
+    let live = Arc::new(LiveRules::new(settings.rules.clone()));
     match command {
         SettingsCommand::Show => {
             let rules = database
-                .run_here(|conn| live.current(conn))
+                .read_here(|conn| live.current(conn))
                 .map_err(|e| e.to_string())?;
             for name in RuleSettings::NAMES {
                 let value = rules.get(name).unwrap_or_default();
@@ -36,8 +37,9 @@ pub fn run(
         }
         SettingsCommand::Set { name, value } => {
             let value = value.replace("\\n", "\n");
+            let (live, changed) = (Arc::clone(&live), name.clone());
             database
-                .run_here(|conn| live.change(conn, &name, &value))
+                .write_here(move |conn| live.change(conn, &changed, &value))
                 .map_err(|e| match e.fields() {
                     Some(fields) => fields
                         .iter()
@@ -49,9 +51,10 @@ pub fn run(
             println!("{name} changed; every instance uses it from the next comment on.");
         }
         SettingsCommand::Reset { name } => {
+            let (live, reset) = (Arc::clone(&live), name.clone());
             let (was_set, rules) = database
-                .run_here(|conn| {
-                    let was_set = live.reset(conn, &name)?;
+                .write_here(move |conn| {
+                    let was_set = live.reset(conn, &reset)?;
                     Ok((was_set, live.current(conn)?))
                 })
                 .map_err(|e| match e.fields() {

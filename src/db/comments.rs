@@ -315,6 +315,12 @@ pub fn delete(conn: &mut AnyConnection, comment: &Comment) -> QueryResult<()> {
         .map(drop)
 }
 
+/// Takes back comments an import added, newest first so that replies go
+/// before their parents; gives how many were there.
+pub fn delete_imported(conn: &mut AnyConnection, ids: &[i64]) -> QueryResult<usize> {
+    diesel::delete(comments::table.filter(comments::id.eq_any(ids))).execute(conn)
+}
+
 /// The newest comments in a status, for the command line.
 pub fn list(conn: &mut AnyConnection, status: &str, limit: i64) -> QueryResult<Vec<Comment>> {
     comments::table

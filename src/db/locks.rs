@@ -7,7 +7,8 @@ use sha2::{Digest, Sha256};
 /// flood and duplicate rules for the same person run one after the other. Sent
 /// as one message with `BEGIN`, the locks cost no round trip of their own, and
 /// every statement after it takes its snapshot once they are held. SQLite needs
-/// none: `BEGIN IMMEDIATE` already serialises every writer.
+/// none: `BEGIN IMMEDIATE` already serialises every writer. `READ WRITE`,
+/// because pooled connections read only unless a write begins this way.
 pub fn begin_locking(keys: &[&str]) -> String {
     // Taken in ascending order, so two transactions can never wait on each other.
     let mut ids: Vec<i64> = keys
@@ -18,14 +19,14 @@ pub fn begin_locking(keys: &[&str]) -> String {
     ids.sort_unstable();
     ids.dedup();
     if ids.is_empty() {
-        return "BEGIN".into();
+        return "BEGIN READ WRITE".into();
     }
     // The select list is evaluated left to right.
     let locks: Vec<String> = ids
         .iter()
         .map(|id| format!("pg_advisory_xact_lock({id})"))
         .collect();
-    format!("BEGIN; SELECT {}", locks.join(", "))
+    format!("BEGIN READ WRITE; SELECT {}", locks.join(", "))
 }
 
 fn lock_id(key: &str) -> i64 {

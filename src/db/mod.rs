@@ -43,6 +43,7 @@ pub mod audit;
 mod checkpoint;
 pub mod comments;
 mod errors;
+pub mod isso_file;
 mod locks;
 pub mod moderators;
 pub mod outbox;
@@ -58,12 +59,14 @@ pub mod throttle;
 pub mod writer;
 
 use std::ops::{Deref, DerefMut};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::prelude::*;
 use diesel::r2d2::{self, ManageConnection, R2D2Connection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+use tokio::sync::Notify;
 
 use crate::configuration::DatabaseUrl;
 use crate::error::AppError;
@@ -153,9 +156,21 @@ impl ManageConnection for Manager {
     type Connection = Pooled;
     type Error = r2d2::Error;
 
+    /// A pooled connection reads only: writes go through `Database::write`,
+    /// whose transactions ask for writing (`BEGIN READ WRITE` on PostgreSQL;
+    /// on SQLite the writer keeps a connection of its own), so a write that
+    /// strays onto the read path fails in every test instead of racing the
+    /// writer.
     fn connect(&self) -> Result<Pooled, r2d2::Error> {
+        let mut conn = self.open()?;
+        let read_only = match &conn {
+            AnyConnection::Sqlite(_) => "PRAGMA query_only = ON",
+            AnyConnection::Postgresql(_) => "SET default_transaction_read_only = on",
+        };
+        conn.batch_execute(read_only)
+            .map_err(r2d2::Error::QueryError)?;
         Ok(Pooled {
-            conn: self.open()?,
+            conn,
             answered: Some(Instant::now()),
         })
     }
@@ -176,14 +191,23 @@ impl ManageConnection for Manager {
 
 pub type Pool = r2d2::Pool<Manager>;
 
+/// A storage failure, as the services see it.
+pub use diesel::result::Error as StorageError;
+/// The result of a storage call.
+pub use diesel::result::QueryResult;
+
 /// A shared handle on the pool; cheap to clone into every handler.
 #[derive(Clone)]
 pub struct Database {
+    url: DatabaseUrl,
     pool: Pool,
     /// SQLite's group-commit writer; PostgreSQL takes concurrent writers as they come.
     writer: Option<writer::Writer>,
     /// Page views and counts read their posts together.
     reader: post_reader::PostReader,
+    /// Rung after every write, so that whatever it queued for the mail
+    /// worker goes out now rather than at the worker's next look.
+    written: Arc<Notify>,
 }
 
 /// Why the database could not be opened, in words for an operator.
@@ -274,21 +298,29 @@ impl Database {
         };
         let reader = post_reader::PostReader::start(pool.clone()).map_err(OpenError::Connect)?;
         let db = Self {
+            url: url.clone(),
             pool,
             writer,
             reader,
+            written: Arc::new(Notify::new()),
         };
-        let mut conn = db
-            .pool
-            .get()
+        // On a connection of its own: the pool's read only.
+        let mut conn = Manager { url: url.clone() }
+            .open()
             .map_err(|e| OpenError::Connect(e.to_string()))?;
         let applied = migrate(&mut conn).map_err(OpenError::Migrate)?;
+        // Made here, once, so that reading them later never writes.
+        stored_settings::secret_key(&mut conn)
+            .and_then(|_| stored_settings::local_source_prefix(&mut conn))
+            .map_err(|e| OpenError::Migrate(e.to_string()))?;
         drop(conn);
         Ok((db, applied))
     }
 
-    /// Runs database work on a blocking thread so no async worker ever waits on I/O.
-    pub async fn run<T, F>(&self, work: F) -> Result<T, AppError>
+    /// Reads, on a blocking thread so no async worker ever waits on I/O. On
+    /// SQLite these connections cannot write (`query_only`): every write goes
+    /// through `write`, the one path that commits.
+    pub async fn read<T, F>(&self, work: F) -> Result<T, AppError>
     where
         F: FnOnce(&mut AnyConnection) -> Result<T, AppError> + Send + 'static,
         T: Send + 'static,
@@ -331,25 +363,155 @@ impl Database {
         F: FnOnce(&mut AnyConnection) -> Result<T, AppError> + Send + 'static,
         T: Send + 'static,
     {
-        match &self.writer {
+        let written = match &self.writer {
             Some(writer) => writer.write(work).await,
             None => {
-                self.run(move |conn| {
+                let pool = self.pool.clone();
+                tokio::task::spawn_blocking(move || {
+                    let mut conn = pool.get().map_err(|_| AppError::Busy)?;
                     let senders: Vec<&str> = senders.iter().map(String::as_str).collect();
-                    transaction_as(conn, &senders, work)
+                    run_on(&mut conn, |conn| transaction_as(conn, &senders, work))
                 })
                 .await
+                .map_err(|e| AppError::internal("database task failed", e))?
             }
+        };
+        if written.is_ok() {
+            self.written.notify_one();
         }
+        written
     }
 
-    /// The same work, on the caller's thread, for the command-line tools.
-    pub fn run_here<T>(
+    /// What the mail worker waits on between looks at the outbox: every
+    /// write through this handle rings it.
+    pub fn written(&self) -> Arc<Notify> {
+        Arc::clone(&self.written)
+    }
+
+    /// Reads on the caller's thread, for the command-line tools.
+    pub fn read_here<T>(
         &self,
         work: impl FnOnce(&mut AnyConnection) -> Result<T, AppError>,
     ) -> Result<T, AppError> {
         let mut conn = self.pool.get().map_err(|_| AppError::Busy)?;
         run_on(&mut conn, work)
+    }
+
+    /// Reads everything from one snapshot, on the caller's thread (an
+    /// export): a read transaction, which does not hold back the server's
+    /// writes the way a write lock would.
+    pub fn snapshot_here<T>(
+        &self,
+        work: impl FnOnce(&mut AnyConnection) -> Result<T, AppError>,
+    ) -> Result<T, AppError> {
+        self.read_here(|conn| conn.transaction(work))
+    }
+
+    /// Writes on the caller's thread, for the command-line tools: through the
+    /// same writer as `write`, and durable when this returns `Ok`.
+    pub fn write_here<T, F>(&self, work: F) -> Result<T, AppError>
+    where
+        F: FnOnce(&mut AnyConnection) -> Result<T, AppError> + Send + 'static,
+        T: Send + 'static,
+    {
+        match &self.writer {
+            Some(writer) => writer.write_blocking(work),
+            None => {
+                let mut conn = self.pool.get().map_err(|_| AppError::Busy)?;
+                run_on(&mut conn, |conn| transaction_as(conn, &[], work))
+            }
+        }
+    }
+}
+
+/// How long one step of a long write holds the write lock: long enough that
+/// a large import spends its time importing, short enough that the live
+/// submissions queued behind it wait well under a second.
+const STEP: Duration = Duration::from_millis(200);
+
+/// A write too long for one transaction, such as an import, committed in
+/// steps so that live submissions get in between them.
+pub struct Steps {
+    held: Held,
+    began: Instant,
+}
+
+/// The connection a long write holds.
+enum Held {
+    Own(AnyConnection),
+    Pooled(r2d2::PooledConnection<Manager>),
+}
+
+impl Steps {
+    pub fn conn(&mut self) -> &mut AnyConnection {
+        match &mut self.held {
+            Held::Own(conn) => conn,
+            Held::Pooled(pooled) => pooled,
+        }
+    }
+
+    /// Commits what the step wrote and begins the next, once the step has
+    /// held the write lock for `STEP`; otherwise does nothing. Call it only
+    /// where what is written so far may be seen.
+    pub fn step_if_due(&mut self) -> Result<(), AppError> {
+        if self.began.elapsed() < STEP {
+            return Ok(());
+        }
+        <AnyConnection as Connection>::TransactionManager::commit_transaction(self.conn())?;
+        begin_write(self.conn(), &[])?;
+        self.began = Instant::now();
+        Ok(())
+    }
+
+    /// Drops what the current step wrote and begins a new one, to undo what
+    /// earlier steps committed.
+    pub fn roll_back_step(&mut self) -> Result<(), AppError> {
+        <AnyConnection as Connection>::TransactionManager::rollback_transaction(self.conn())?;
+        begin_write(self.conn(), &[])?;
+        self.began = Instant::now();
+        Ok(())
+    }
+}
+
+impl Database {
+    /// Runs a long write in steps (see `Steps`), on the caller's thread, for
+    /// the command line. On SQLite it writes on a connection of its own,
+    /// beside this process's writer, which has nothing else to do meanwhile;
+    /// another process's writer (the server's) waits at most a step.
+    pub fn write_in_steps_here<T>(
+        &self,
+        work: impl FnOnce(&mut Steps) -> Result<T, AppError>,
+    ) -> Result<T, AppError> {
+        let held = match &self.writer {
+            Some(_) => Held::Own(
+                Manager {
+                    url: self.url.clone(),
+                }
+                .open()
+                .map_err(|e| AppError::internal("opening a connection to write", e))?,
+            ),
+            None => Held::Pooled(self.pool.get().map_err(|_| AppError::Busy)?),
+        };
+        let mut steps = Steps {
+            held,
+            began: Instant::now(),
+        };
+        begin_write(steps.conn(), &[])?;
+        match work(&mut steps) {
+            Ok(value) => {
+                <AnyConnection as Connection>::TransactionManager::commit_transaction(
+                    steps.conn(),
+                )?;
+                self.written.notify_one();
+                Ok(value)
+            }
+            Err(e) => {
+                <AnyConnection as Connection>::TransactionManager::rollback_transaction(
+                    steps.conn(),
+                )?;
+                Err(e)
+            }
+        }
     }
 }
 
@@ -438,17 +600,8 @@ fn begin_write(conn: &mut AnyConnection, senders: &[&str]) -> QueryResult<()> {
     }
 }
 
-/// A transaction for work that writes (see `begin_write`).
-pub fn write_transaction<T, E>(
-    conn: &mut AnyConnection,
-    work: impl FnOnce(&mut AnyConnection) -> Result<T, E>,
-) -> Result<T, E>
-where
-    E: From<diesel::result::Error>,
-{
-    transaction_as(conn, &[], work)
-}
-
+/// A transaction for work that writes (see `begin_write`), holding the
+/// senders' locks on PostgreSQL.
 fn transaction_as<T, E>(
     conn: &mut AnyConnection,
     senders: &[&str],

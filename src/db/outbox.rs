@@ -307,7 +307,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("temp dir");
         let db = Database::open(&DatabaseUrl::Sqlite(dir.path().join("outbox.db"))).expect("open");
         let later = || now() + TimeDelta::minutes(5);
-        db.run_here(|conn| {
+        db.write_here(move |conn| {
             enqueue(conn, "moderate", Some(1), "mod@example.com")?;
             let first = claim(conn, "a", now() - TimeDelta::seconds(1), 10)?;
             assert_eq!(first.len(), 1, "a due row is claimed");

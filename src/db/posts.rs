@@ -44,12 +44,41 @@ pub fn insert(conn: &mut AnyConnection, post: &NewPost<'_>) -> QueryResult<()> {
         .map(drop)
 }
 
+/// Opens a post unless another instance just opened the same one; says
+/// whether this call did. In a savepoint, so that losing the race leaves the
+/// outer transaction usable on PostgreSQL.
+pub fn insert_unless_taken(conn: &mut AnyConnection, post: &NewPost<'_>) -> QueryResult<bool> {
+    match conn.transaction(|c| insert(c, post)) {
+        Ok(()) => Ok(true),
+        Err(diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::UniqueViolation,
+            _,
+        )) => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
 /// Removes a post that has no comments, such as one opened by spam that was
 /// then not stored.
 pub fn delete(conn: &mut AnyConnection, id: i64) -> QueryResult<()> {
     diesel::delete(posts::table.find(id))
         .execute(conn)
         .map(drop)
+}
+
+/// Removes a post an import opened, unless a comment has arrived on it
+/// since; says whether it went.
+pub fn delete_if_empty(conn: &mut AnyConnection, id: i64) -> QueryResult<bool> {
+    let has_comments = diesel::select(diesel::dsl::exists(
+        comments::table.filter(comments::post_id.eq(id)),
+    ))
+    .get_result::<bool>(conn)?;
+    if has_comments {
+        return Ok(false);
+    }
+    diesel::delete(posts::table.find(id))
+        .execute(conn)
+        .map(|n| n == 1)
 }
 
 /// Marks the post's public comments as changed, so cached copies and ETags expire

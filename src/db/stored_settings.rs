@@ -26,7 +26,8 @@ pub fn local_source_prefix(conn: &mut AnyConnection) -> QueryResult<String> {
 }
 
 /// A random value of `bytes` bytes, as hex, stored under `name` the first
-/// time it is asked for.
+/// time it is asked for: when the database is opened (see `Database::open`),
+/// so that any later call only reads.
 fn made_once(conn: &mut AnyConnection, name: &str, bytes: usize) -> QueryResult<String> {
     if let Some(value) = read(conn, name)? {
         return Ok(value);

@@ -100,6 +100,40 @@ impl Writer {
         F: FnOnce(&mut AnyConnection) -> Result<T, AppError> + Send + 'static,
         T: Send + 'static,
     {
+        let (commit_rx, result_rx) = self.queue_work(work)?;
+        let committed = commit_rx.await.map_err(|_| AppError::Busy)?;
+        let outcome = result_rx.await.map_err(|_| AppError::Busy)?;
+        settle(committed, outcome)
+    }
+
+    /// The same, waiting on the caller's thread, for the command line.
+    pub fn write_blocking<T, F>(&self, work: F) -> Result<T, AppError>
+    where
+        F: FnOnce(&mut AnyConnection) -> Result<T, AppError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let (commit_rx, result_rx) = self.queue_work(work)?;
+        let committed = commit_rx.blocking_recv().map_err(|_| AppError::Busy)?;
+        let outcome = result_rx.blocking_recv().map_err(|_| AppError::Busy)?;
+        settle(committed, outcome)
+    }
+
+    /// Queues `work`; gives where its batch's commit and its own outcome arrive.
+    #[allow(clippy::type_complexity)]
+    fn queue_work<T, F>(
+        &self,
+        work: F,
+    ) -> Result<
+        (
+            oneshot::Receiver<Result<(), String>>,
+            oneshot::Receiver<Result<T, AppError>>,
+        ),
+        AppError,
+    >
+    where
+        F: FnOnce(&mut AnyConnection) -> Result<T, AppError> + Send + 'static,
+        T: Send + 'static,
+    {
         let (result_tx, result_rx) = oneshot::channel();
         let job: Work = Box::new(move |conn| {
             let outcome = work(conn);
@@ -116,13 +150,16 @@ impl Writer {
         self.queue
             .send((job, commit_tx))
             .map_err(|_| AppError::Busy)?;
-        let committed = commit_rx.await.map_err(|_| AppError::Busy)?;
-        let outcome = result_rx.await.map_err(|_| AppError::Busy)?;
-        match (committed, outcome) {
-            (_, Err(refusal)) => Err(refusal),
-            (Err(e), Ok(_)) => Err(AppError::internal("committing a batch", e)),
-            (Ok(()), Ok(value)) => Ok(value),
-        }
+        Ok((commit_rx, result_rx))
+    }
+}
+
+/// The answer for one piece of work: its refusal, else its batch's fate.
+fn settle<T>(committed: Result<(), String>, outcome: Result<T, AppError>) -> Result<T, AppError> {
+    match (committed, outcome) {
+        (_, Err(refusal)) => Err(refusal),
+        (Err(e), Ok(_)) => Err(AppError::internal("committing a batch", e)),
+        (Ok(()), Ok(value)) => Ok(value),
     }
 }
 

@@ -22,7 +22,7 @@ pub enum ExportError {
     #[error("cannot write the export: {0}")]
     Io(#[from] std::io::Error),
     #[error("database error: {0}")]
-    Database(#[from] diesel::result::Error),
+    Database(#[from] crate::db::StorageError),
     #[error("cannot write the export: {0}")]
     Json(#[from] serde_json::Error),
 }

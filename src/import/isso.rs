@@ -1,7 +1,6 @@
 //! `replydesk import isso FILE.db`: Isso keeps its comments in a SQLite file
-//! (`threads`, `comments`); this reads that file, one thread at a time, and
-//! never writes to it. The SQL lives here rather than in `db/` because it is
-//! another program's schema, not ours.
+//! (`threads`, `comments`); this reads that file, one thread at a time
+//! (through `db::isso_file`), and never writes to it.
 //!
 //! A thread's `uri` (the page's path, as Isso's script sends it) is the post
 //! key, which is what a WordPress or Disqus import of the same page uses.
@@ -11,49 +10,10 @@
 use std::path::Path;
 
 use chrono::DateTime;
-use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Double, Integer, Nullable, Text};
 
 use super::{Comment, Extra, ImportError, Post, Progress, Sink, clean};
+use crate::db::isso_file::{IssoFile, Row};
 use crate::domain::status::Status;
-
-#[derive(QueryableByName)]
-struct Count {
-    #[diesel(sql_type = BigInt)]
-    n: i64,
-}
-
-#[derive(QueryableByName)]
-struct Thread {
-    #[diesel(sql_type = BigInt)]
-    id: i64,
-    #[diesel(sql_type = Nullable<Text>)]
-    uri: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
-    title: Option<String>,
-}
-
-#[derive(QueryableByName)]
-struct Row {
-    #[diesel(sql_type = BigInt)]
-    id: i64,
-    #[diesel(sql_type = Nullable<BigInt>)]
-    parent: Option<i64>,
-    #[diesel(sql_type = Nullable<Double>)]
-    created: Option<f64>,
-    #[diesel(sql_type = Nullable<Integer>)]
-    mode: Option<i32>,
-    #[diesel(sql_type = Nullable<Text>)]
-    remote_addr: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
-    text: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
-    author: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
-    email: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
-    website: Option<String>,
-}
 
 fn format_error(path: &Path, e: impl std::fmt::Display) -> ImportError {
     ImportError::Format(format!(
@@ -74,25 +34,14 @@ pub fn read(
             message: "no such file".into(),
         });
     }
-    let url = format!("file:{}?mode=ro", path.display());
-    let mut isso = SqliteConnection::establish(&url).map_err(|e| format_error(path, e))?;
-    let total = diesel::sql_query("SELECT COUNT(*) AS n FROM comments")
-        .get_result::<Count>(&mut isso)
-        .map_err(|e| format_error(path, e))?
-        .n;
-    let threads: Vec<Thread> = diesel::sql_query("SELECT id, uri, title FROM threads ORDER BY id")
-        .load(&mut isso)
-        .map_err(|e| format_error(path, e))?;
+    let mut isso = IssoFile::open(path).map_err(|e| format_error(path, e))?;
+    let total = isso.count().map_err(|e| format_error(path, e))?;
+    let threads = isso.threads().map_err(|e| format_error(path, e))?;
     let mut done = 0u64;
-    let total = u64::try_from(total).unwrap_or(0);
     for thread in threads {
-        let rows: Vec<Row> = diesel::sql_query(
-            "SELECT id, parent, created, mode, remote_addr, text, author, email, website \
-             FROM comments WHERE tid = ? ORDER BY id",
-        )
-        .bind::<BigInt, _>(thread.id)
-        .load(&mut isso)
-        .map_err(|e| format_error(path, e))?;
+        let rows = isso
+            .comments_of(thread.id)
+            .map_err(|e| format_error(path, e))?;
         if rows.is_empty() {
             continue;
         }

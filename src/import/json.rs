@@ -200,7 +200,7 @@ fn import_moderator(state: &mut State<'_, '_>, record: ModeratorRecord) -> Resul
                     last_login_at: record.last_login_at.as_deref().and_then(parse_time),
                 },
             )?;
-            state.sink.moderator_added();
+            state.sink.moderator_added(id);
             id
         }
     };

@@ -20,9 +20,10 @@ use std::path::Path;
 
 use chrono::NaiveDateTime;
 
-use crate::db::{AnyConnection, write_transaction};
+use crate::db::{Database, StorageError};
 use crate::domain::status::Status;
 use crate::domain::words::count;
+use crate::error::AppError;
 
 pub use sink::Sink;
 
@@ -98,7 +99,9 @@ pub enum ImportError {
     #[error("{0}")]
     Format(String),
     #[error("database error: {0}")]
-    Database(#[from] diesel::result::Error),
+    Database(#[from] StorageError),
+    #[error("{0}")]
+    Storage(#[from] AppError),
 }
 
 /// Counts for the summary an import ends with.
@@ -247,18 +250,31 @@ impl Progress for Quiet {
     fn update(&mut self, _: u64, _: u64, _: u64) {}
 }
 
-/// Runs one import in one transaction: the reader fills the sink, and any
-/// error rolls back everything it wrote.
-pub fn in_transaction(
-    conn: &mut AnyConnection,
+/// Runs one import, all or nothing: the reader fills the sink, which commits
+/// in steps of a fraction of a second so that live submissions are not held
+/// up behind a long import; an error takes back everything it wrote. (An
+/// import killed part way leaves what it committed; the same import run
+/// again adds the rest, as every comment keeps its source id.)
+pub fn in_steps(
+    db: &Database,
     read: impl FnOnce(&mut Sink<'_>) -> Result<(), ImportError>,
 ) -> Result<Summary, ImportError> {
-    write_transaction(conn, |conn| {
-        let here = crate::db::stored_settings::local_source_prefix(conn)?;
-        let mut sink = Sink::new(conn, here);
-        read(&mut sink)?;
-        sink.finish()
-    })
+    let mut outcome = None;
+    db.write_in_steps_here(|steps| {
+        let here = crate::db::stored_settings::local_source_prefix(steps.conn())?;
+        let mut sink = Sink::new(steps, here);
+        let result = read(&mut sink).and_then(|()| sink.settle());
+        match result {
+            Ok(()) => outcome = Some(Ok(sink.finish())),
+            Err(error) => {
+                sink.undo()
+                    .map_err(|e| AppError::internal("taking back a failed import", e))?;
+                outcome = Some(Err(error));
+            }
+        }
+        Ok(())
+    })?;
+    outcome.unwrap_or_else(|| Err(ImportError::Format("the import did not run".into())))
 }
 
 /// Turns a syntax error's byte offset into a line and column of `path`.

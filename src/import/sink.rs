@@ -8,7 +8,7 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use url::Url;
 
 use super::{Comment, ImportError, Post, Summary};
-use crate::db::{self, AnyConnection, comments, posts};
+use crate::db::{self, AnyConnection, Steps, comments, moderators, posts};
 use crate::domain::draft::without_hidden_marks;
 use crate::domain::status::Status;
 
@@ -26,9 +26,14 @@ struct Waiting {
     comment: Comment,
 }
 
-/// Writes one import; lives inside the import's transaction.
+/// How many rows one step of taking back a failed import deletes.
+const UNDO_CHUNK: usize = 500;
+
+/// Writes one import, in steps (see `Steps`), and remembers what it added,
+/// so that an import that fails part way takes it all back.
 pub struct Sink<'c> {
-    conn: &'c mut AnyConnection,
+    steps: &'c mut Steps,
+    added: Added,
     summary: Summary,
     placed: HashMap<String, Placed>,
     waiting: HashMap<String, Vec<Waiting>>,
@@ -39,12 +44,21 @@ pub struct Sink<'c> {
     own_prefix: String,
 }
 
+/// The rows an import added, in the order it added them.
+#[derive(Default)]
+struct Added {
+    comments: Vec<i64>,
+    posts: Vec<i64>,
+    moderators: Vec<i64>,
+}
+
 impl<'c> Sink<'c> {
     /// A sink writing into the database whose exports name their own
     /// comments `own_prefix` and an id.
-    pub fn new(conn: &'c mut AnyConnection, own_prefix: String) -> Self {
+    pub fn new(steps: &'c mut Steps, own_prefix: String) -> Self {
         Sink {
-            conn,
+            steps,
+            added: Added::default(),
             summary: Summary::default(),
             placed: HashMap::new(),
             waiting: HashMap::new(),
@@ -56,7 +70,7 @@ impl<'c> Sink<'c> {
 
     /// The connection, for an importer that must look something up itself.
     pub fn conn(&mut self) -> &mut AnyConnection {
-        self.conn
+        self.steps.conn()
     }
 
     /// Comments read so far, for the progress report.
@@ -73,12 +87,12 @@ impl<'c> Sink<'c> {
     /// merge never overwrites what the blog has since changed) or a new one.
     pub fn post(&mut self, post: &Post) -> Result<i64, ImportError> {
         self.summary.posts_read += 1;
-        if let Some(existing) = posts::find_by_key(self.conn, &post.key)? {
+        if let Some(existing) = posts::find_by_key(self.conn(), &post.key)? {
             return Ok(existing.id);
         }
         self.summary.posts_added += 1;
-        Ok(posts::insert_imported(
-            self.conn,
+        let id = posts::insert_imported(
+            self.steps.conn(),
             &posts::ImportedPost {
                 post_key: &post.key,
                 title: &post.title,
@@ -87,7 +101,9 @@ impl<'c> Sink<'c> {
                 closes_at: post.closes_at,
                 created_at: post.created_at.unwrap_or(self.now),
             },
-        )?)
+        )?;
+        self.added.posts.push(id);
+        Ok(id)
     }
 
     /// Counts a comment that is not imported, and why.
@@ -102,8 +118,9 @@ impl<'c> Sink<'c> {
     }
 
     /// Counts a moderator added by a Replydesk import.
-    pub fn moderator_added(&mut self) {
+    pub fn moderator_added(&mut self, id: i64) {
         self.summary.moderators_added += 1;
+        self.added.moderators.push(id);
     }
 
     /// Places a comment of the post `post_id`: under its parent if that is
@@ -156,17 +173,43 @@ impl<'c> Sink<'c> {
             }
         }
         for post_id in std::mem::take(&mut self.touched) {
-            posts::bump_version(self.conn, post_id)?;
+            posts::bump_version(self.steps.conn(), post_id)?;
         }
         // A thread is done: its replies are all placed, so memory starts afresh.
         self.placed.clear();
         Ok(())
     }
 
-    /// Settles what is left and hands back the counts.
-    pub fn finish(mut self) -> Result<Summary, ImportError> {
-        self.settle()?;
-        Ok(self.summary)
+    /// The counts, once the last thread is settled.
+    pub fn finish(self) -> Summary {
+        self.summary
+    }
+
+    /// Takes back everything this import added, after it failed: what the
+    /// failing step wrote is rolled back, and what earlier steps committed is
+    /// deleted, in steps too. A post is kept if a comment arrived on it
+    /// meanwhile.
+    pub fn undo(self) -> Result<(), ImportError> {
+        let Sink { steps, added, .. } = self;
+        steps.roll_back_step()?;
+        for chunk in added.comments.rchunks(UNDO_CHUNK) {
+            comments::delete_imported(steps.conn(), chunk)?;
+            steps.step_if_due()?;
+        }
+        let mut bumped = BTreeSet::new();
+        for post_id in added.posts.iter().rev() {
+            if !posts::delete_if_empty(steps.conn(), *post_id)? {
+                bumped.insert(*post_id);
+            }
+            steps.step_if_due()?;
+        }
+        for post_id in bumped {
+            posts::bump_version(steps.conn(), post_id)?;
+        }
+        for id in added.moderators.iter().rev() {
+            moderators::delete_by_id(steps.conn(), *id)?;
+        }
+        Ok(())
     }
 
     fn find(&mut self, source_id: &str) -> Result<Option<Placed>, ImportError> {
@@ -182,11 +225,11 @@ impl<'c> Sink<'c> {
         if let Some(id) = source_id
             .strip_prefix(&self.own_prefix)
             .and_then(|id| id.parse::<i64>().ok())
-            && let Some(here) = comments::find_placed(self.conn, id)?
+            && let Some(here) = comments::find_placed(self.steps.conn(), id)?
         {
             return Ok(Some(here));
         }
-        Ok(comments::find_by_source(self.conn, source_id)?)
+        Ok(comments::find_by_source(self.steps.conn(), source_id)?)
     }
 
     /// Stores a comment (unless it was imported before) and then every reply
@@ -249,7 +292,7 @@ impl<'c> Sink<'c> {
             );
         }
         let id = comments::insert_imported(
-            self.conn,
+            self.steps.conn(),
             &comments::ImportedComment {
                 post_id,
                 parent_id: parent.map(|(id, _, _)| id),
@@ -279,6 +322,10 @@ impl<'c> Sink<'c> {
             .entry(comment.status.as_str())
             .or_default() += 1;
         self.touched.insert(post_id);
+        self.added.comments.push(id);
+        // Committed between comments, so live submissions get in; a reply
+        // committed before its thread's counts are settled shows a moment late.
+        self.steps.step_if_due()?;
         let placed = (id, post_id, depth);
         self.remember(&comment.source_id, placed);
         Ok(placed)

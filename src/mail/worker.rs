@@ -254,7 +254,7 @@ impl Worker {
         let moderator = (row.kind == "moderate").then(|| row.recipient.clone());
         let loaded = self
             .db
-            .run(move |conn| load(conn, comment_id, moderator.as_deref()))
+            .read(move |conn| load(conn, comment_id, moderator.as_deref()))
             .await
             .map_err(|e| e.to_string())?;
         let Some(Loaded {

@@ -9,7 +9,7 @@ use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::{HttpResponse, web};
 
-use crate::startup::AppState;
+use crate::routes::state::AppState;
 
 /// The methods any route answers. Anything else never reaches the handlers or
 /// the metrics, where every new method string would become a labelled series

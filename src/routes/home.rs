@@ -8,7 +8,7 @@ use utoipa::OpenApi;
 
 use super::only;
 use super::public::page;
-use crate::startup::AppState;
+use crate::routes::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(

@@ -10,6 +10,7 @@ pub mod openapi;
 mod ops;
 pub mod public;
 pub mod request_log;
+pub mod state;
 
 use actix_cors::Cors;
 use actix_web::body::{BoxBody, EitherBody, MessageBody};

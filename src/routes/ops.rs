@@ -9,7 +9,7 @@ use super::only;
 use crate::db::stats;
 use crate::error::AppError;
 use crate::login;
-use crate::startup::AppState;
+use crate::routes::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -60,8 +60,9 @@ async fn healthz() -> HttpResponse {
     (status = 503, description = "The database does not answer", body = Probe)))]
 async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     let ready = state
+        .core
         .db
-        .run(|conn| crate::db::ping(conn).map_err(AppError::from))
+        .read(|conn| crate::db::ping(conn).map_err(AppError::from))
         .await;
     match ready {
         Ok(()) => HttpResponse::Ok().json(Probe {
@@ -110,8 +111,9 @@ async fn metrics(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRes
     }
     let recount = state.metrics.comments_stale();
     let (by_status, outbox) = state
+        .core
         .db
-        .run(move |conn| {
+        .read(move |conn| {
             let by_status = if recount {
                 Some(stats::comments_by_status(conn)?)
             } else {

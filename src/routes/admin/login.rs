@@ -13,7 +13,7 @@ use crate::error::AppError;
 use crate::login::{self, Device, Refused};
 use crate::password;
 use crate::routes::public::{burst, burst_message};
-use crate::startup::AppState;
+use crate::routes::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/login", web::get().to(login_form))
@@ -121,6 +121,7 @@ async fn log_in(req: HttpRequest, state: web::Data<AppState>, body: web::Bytes) 
     let replacing = SESSION.read(&req, &state);
     let shared = state.clone();
     let opened = state
+        .core
         .db
         .write(move |conn| login::succeed(conn, &shared.settings, &admitted, replacing.as_deref()))
         .await?;
@@ -128,7 +129,7 @@ async fn log_in(req: HttpRequest, state: web::Data<AppState>, body: web::Bytes) 
     let device = DEVICE
         .build(
             &state,
-            Device::issue(state.secret.expose(), moderator_id, Utc::now()),
+            Device::issue(state.core.secret.expose(), moderator_id, Utc::now()),
         )
         .same_site(SameSite::Strict)
         .max_age(Duration::seconds(login::DEVICE_LIFETIME.num_seconds()))
@@ -154,8 +155,9 @@ async fn log_out(
     if let Some(cookie) = SESSION.read(&req, &state) {
         let key = login::session_key(&cookie);
         state
+            .core
             .db
-            .run(move |conn| Ok(sessions::delete(conn, &key)?))
+            .write(move |conn| Ok(sessions::delete(conn, &key)?))
             .await?;
     }
     let mut response = HttpResponse::SeeOther()
@@ -226,6 +228,7 @@ async fn change_password(
     let (id, email) = (moderator.id, moderator.email.clone());
     // Every session ends, this one too; this browser gets a new one.
     let opened = state
+        .core
         .db
         .write(move |conn| {
             login::reset_password(conn, &email, &hash)?;

@@ -5,9 +5,9 @@ use askama::Template;
 
 use super::queue::when;
 use super::{Answer, Chrome, Form, Moderator, page, see_other};
-use crate::db::{self, outbox, stats};
+use crate::db::{outbox, stats};
 use crate::error::AppError;
-use crate::startup::AppState;
+use crate::routes::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/mail", web::get().to(show))
@@ -41,8 +41,9 @@ async fn show(
     moderator: Moderator,
 ) -> Answer {
     let (dead, (waiting, _)) = state
+        .core
         .db
-        .run(|conn| Ok((outbox::dead(conn, 200)?, stats::outbox_depth(conn)?)))
+        .read(|conn| Ok((outbox::dead(conn, 200)?, stats::outbox_depth(conn)?)))
         .await?;
     let notice = match req.query_string() {
         "queued" => Some("A test e-mail to you is queued; it goes out within seconds."),
@@ -77,12 +78,10 @@ async fn send_test(state: web::Data<AppState>, moderator: Moderator, body: web::
     moderator.check(&Form::parse(&body)?)?;
     let to = moderator.email.clone();
     state
+        .core
         .db
-        .run(move |conn| {
-            db::write_transaction(conn, |conn| Ok(outbox::enqueue(conn, "test", None, &to)?))
-        })
+        .write(move |conn| Ok(outbox::enqueue(conn, "test", None, &to)?))
         .await?;
-    state.mail_wake.notify_one();
     see_other("/admin/mail?queued")
 }
 
@@ -95,8 +94,9 @@ async fn retry(
     moderator.check(&Form::parse(&body)?)?;
     let id = *id;
     let revived = state
+        .core
         .db
-        .run(move |conn| db::write_transaction(conn, |conn| Ok(outbox::retry(conn, id)?)))
+        .write(move |conn| Ok(outbox::retry(conn, id)?))
         .await?;
     if !revived {
         return Err(AppError::Conflict(
@@ -104,6 +104,5 @@ async fn retry(
         )
         .into());
     }
-    state.mail_wake.notify_one();
     see_other("/admin/mail?retried")
 }

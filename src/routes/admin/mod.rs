@@ -68,8 +68,8 @@ pub enum AdminError {
     App(#[from] AppError),
 }
 
-impl From<diesel::result::Error> for AdminError {
-    fn from(e: diesel::result::Error) -> Self {
+impl From<crate::db::StorageError> for AdminError {
+    fn from(e: crate::db::StorageError) -> Self {
         AdminError::App(e.into())
     }
 }

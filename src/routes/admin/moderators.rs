@@ -10,7 +10,7 @@ use super::{Answer, Chrome, Form, Moderator, html, see_other};
 use crate::db::{self, moderators};
 use crate::error::AppError;
 use crate::password;
-use crate::startup::AppState;
+use crate::routes::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/moderators", web::get().to(show))
@@ -44,7 +44,11 @@ async fn render(
     problems: Vec<(String, String)>,
     notice: Option<&'static str>,
 ) -> Answer {
-    let listed = state.db.run(|conn| Ok(moderators::all(conn)?)).await?;
+    let listed = state
+        .core
+        .db
+        .read(|conn| Ok(moderators::all(conn)?))
+        .await?;
     let status = if problems.is_empty() {
         StatusCode::OK
     } else {
@@ -117,22 +121,21 @@ async fn add(
             .map_err(|e| AppError::internal("hashing a password", e))?;
         let address = email.clone();
         let added = state
+            .core
             .db
-            .run(move |conn| {
-                db::write_transaction(conn, |conn| {
-                    if moderators::exists(conn, &address)? {
-                        return Ok(false);
-                    }
-                    moderators::insert(
-                        conn,
-                        &moderators::NewModerator {
-                            email: &address,
-                            password_hash: &hash,
-                            created_at: db::now(),
-                        },
-                    )?;
-                    Ok(true)
-                })
+            .write(move |conn| {
+                if moderators::exists(conn, &address)? {
+                    return Ok(false);
+                }
+                moderators::insert(
+                    conn,
+                    &moderators::NewModerator {
+                        email: &address,
+                        password_hash: &hash,
+                        created_at: db::now(),
+                    },
+                )?;
+                Ok(true)
             })
             .await?;
         if added {
@@ -164,8 +167,9 @@ async fn remove_page(
 ) -> Answer {
     not_yourself(moderator, id)?;
     let email = state
+        .core
         .db
-        .run(move |conn| Ok(moderators::email_of(conn, id)?))
+        .read(move |conn| Ok(moderators::email_of(conn, id)?))
         .await?
         .ok_or_else(|| AppError::Missing("That moderator was removed already.".into()))?;
     let status = if problem.is_some() {
@@ -208,10 +212,9 @@ async fn remove(
         return remove_page(&state, &moderator, id, Some(problem)).await;
     }
     let removed = state
+        .core
         .db
-        .run(move |conn| {
-            db::write_transaction(conn, |conn| Ok(moderators::delete_by_id(conn, id)?))
-        })
+        .write(move |conn| Ok(moderators::delete_by_id(conn, id)?))
         .await?;
     if !removed {
         return Err(AppError::Missing("That moderator was removed already.".into()).into());

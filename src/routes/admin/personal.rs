@@ -9,7 +9,7 @@ use super::{Answer, Chrome, Form, Moderator, page};
 use crate::domain::words::count_of;
 use crate::error::AppError;
 use crate::personal;
-use crate::startup::AppState;
+use crate::routes::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/personal", web::get().to(show))
@@ -47,8 +47,9 @@ async fn export(state: web::Data<AppState>, moderator: Moderator, body: web::Byt
     moderator.check(&form)?;
     let email = address(&form)?;
     let found = state
+        .core
         .db
-        .run(move |conn| personal::export(conn, &email))
+        .read(move |conn| personal::export(conn, &email))
         .await?;
     let json = serde_json::to_vec_pretty(&found)
         .map_err(|e| AppError::internal("writing the export", e))?;
@@ -74,8 +75,9 @@ async fn forget(state: web::Data<AppState>, moderator: Moderator, body: web::Byt
     }
     let delete_text = form.checked("delete_text");
     let forgotten = state
+        .core
         .db
-        .run(move |conn| personal::forget(conn, &email, delete_text))
+        .write(move |conn| personal::forget(conn, &email, delete_text))
         .await?;
     page(&PersonalPage {
         chrome: moderator.chrome(&state, "personal").await?,

@@ -1,6 +1,8 @@
 //! The queue: comments by status with counts, filtered by post, searched,
 //! paged, and moderated one at a time or in bulk.
 
+use std::sync::Arc;
+
 use actix_web::http::StatusCode;
 use actix_web::web;
 use askama::Template;
@@ -12,7 +14,7 @@ use crate::domain::moderation::Action;
 use crate::domain::status::Status;
 use crate::error::AppError;
 use crate::moderation;
-use crate::startup::AppState;
+use crate::routes::state::AppState;
 
 const PER_PAGE: i64 = 20;
 
@@ -176,8 +178,9 @@ async fn queue_page(
     };
     let offset = (view.page() - 1).saturating_mul(PER_PAGE);
     let (counts, total, rows, trails, posts) = state
+        .core
         .db
-        .run(move |conn| {
+        .read(move |conn| {
             let counts = stats::comments_by_status(conn)?;
             let total = queue::count(conn, &filter)?;
             let rows = queue::page(conn, &filter, offset, PER_PAGE)?;
@@ -353,16 +356,14 @@ async fn act(state: web::Data<AppState>, moderator: Moderator, body: web::Bytes)
         };
         return Ok(html(StatusCode::OK, template.render()));
     }
-    let actor = moderator.actor();
-    let rules = state.rules.clone();
-    let applied = state
-        .db
-        .run(move |conn| {
-            let rules = rules.current(conn)?;
-            moderation::apply_all(conn, &ids, action, &actor, "admin page", &rules)
-        })
-        .await?;
-    state.mail_wake.notify_one();
+    let many = moderation::Many {
+        rules: Arc::clone(&state.core.rules),
+        ids,
+        action,
+        actor: moderator.actor(),
+        reason: "admin page",
+    };
+    let applied = moderation::moderate(&state.core.db, many).await?;
     let location = format!(
         "{}&done={}&n={}",
         view.link(view.status(), view.page()),

@@ -13,7 +13,7 @@ use crate::db::{self, sessions, stats};
 use crate::error::AppError;
 use crate::login::{self, Admitted, Attempt, Device, Refused};
 use crate::routes::public::client_ip;
-use crate::startup::AppState;
+use crate::routes::state::AppState;
 
 /// One of the admin page's cookies. Behind https each takes the `__Host-`
 /// prefix, which makes the browser keep it only if it came over TLS from this
@@ -100,7 +100,7 @@ impl Moderator {
         state: &AppState,
         section: &'static str,
     ) -> Result<Chrome, AdminError> {
-        let pending = state.db.run(|conn| Ok(stats::pending(conn)?)).await?;
+        let pending = state.core.db.read(|conn| Ok(stats::pending(conn)?)).await?;
         Ok(Chrome {
             email: self.email.clone(),
             csrf: self.csrf.clone(),
@@ -127,6 +127,7 @@ impl Moderator {
         match check_password(state, req, &self.email, password).await? {
             Ok((admitted, id)) if id == self.id => {
                 state
+                    .core
                     .db
                     .write(move |conn| login::settle(conn, &admitted))
                     .await?;
@@ -150,12 +151,13 @@ pub async fn check_password(
 ) -> Result<Result<(Admitted, i64), Refused>, AdminError> {
     let device = DEVICE
         .read(req, state)
-        .and_then(|cookie| Device::read(state.secret.expose(), &cookie, Utc::now()));
+        .and_then(|cookie| Device::read(state.core.secret.expose(), &cookie, Utc::now()));
     let ip = client_ip(req, &state.settings).map(|ip| ip.to_string());
     let attempt = Attempt::new(email, ip, device);
     let shared = state.clone();
     let counted = attempt.clone();
     let admitted = state
+        .core
         .db
         .write_as(attempt.lock_keys(), move |conn| {
             login::admit(conn, &shared.settings, &counted)
@@ -189,8 +191,9 @@ impl FromRequest for Moderator {
             };
             let key = login::session_key(&cookie);
             let live = state
+                .core
                 .db
-                .run(move |conn| Ok(sessions::find(conn, &key, db::now())?))
+                .read(move |conn| Ok(sessions::find(conn, &key, db::now())?))
                 .await?;
             let live = live.ok_or(AdminError::LoginNeeded)?;
             Ok(Moderator {

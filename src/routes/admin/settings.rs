@@ -6,7 +6,7 @@ use askama::Template;
 
 use super::{Answer, Chrome, Form, Moderator, html, page, see_other};
 use crate::error::AppError;
-use crate::startup::AppState;
+use crate::routes::state::AppState;
 
 enum Kind {
     Flag,
@@ -151,8 +151,8 @@ async fn show(
     state: web::Data<AppState>,
     moderator: Moderator,
 ) -> Answer {
-    let rules = state.rules.clone();
-    let current = state.db.run(move |conn| rules.current(conn)).await?;
+    let rules = state.core.rules.clone();
+    let current = state.core.db.read(move |conn| rules.current(conn)).await?;
     page(&SettingsPage {
         chrome: moderator.chrome(&state, "settings").await?,
         fields: fields(|name| current.get(name).unwrap_or_default(), &[]),
@@ -176,11 +176,12 @@ async fn save(state: web::Data<AppState>, moderator: Moderator, body: web::Bytes
         .iter()
         .filter_map(|(name, _, _, kind)| Some((*name, posted(&form, name, kind)?)))
         .collect();
-    let rules = state.rules.clone();
+    let rules = state.core.rules.clone();
     let changes = wanted.clone();
     let (before, problems) = state
+        .core
         .db
-        .run(move |conn| {
+        .write(move |conn| {
             let current = rules.current(conn)?;
             let mut problems = Vec::new();
             for (name, value) in &changes {

@@ -8,7 +8,7 @@ use super::{Answer, Chrome, Form, Moderator, html, page, see_other};
 use crate::db::comments::{self, Comment};
 use crate::editing::{self, Correction, Replier};
 use crate::error::AppError;
-use crate::startup::AppState;
+use crate::routes::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/comments/{id}/edit", web::get().to(edit_form))
@@ -19,8 +19,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 
 async fn load(state: &AppState, id: i64) -> Result<Comment, AppError> {
     state
+        .core
         .db
-        .run(move |conn| {
+        .read(move |conn| {
             comments::find(conn, id)?
                 .ok_or_else(|| AppError::Missing(format!("There is no comment {id}.")))
         })
@@ -71,8 +72,9 @@ async fn save_edit(
     let actor = moderator.actor();
     let typed = fields.clone();
     let saved = state
+        .core
         .db
-        .run(move |conn| editing::edit(conn, id, &typed, &actor))
+        .write(move |conn| editing::edit(conn, id, &typed, &actor))
         .await;
     match saved {
         Ok(()) => {
@@ -137,11 +139,12 @@ async fn send_reply(
     let name = form.text("author");
     let text = form.text("comment");
     let (email, moderator_id) = (moderator.email.clone(), moderator.id);
-    let rules = state.rules.clone();
+    let rules = state.core.rules.clone();
     let (typed_name, typed_text) = (name.clone(), text.clone());
     let sent = state
+        .core
         .db
-        .run(move |conn| {
+        .write(move |conn| {
             let rules = rules.current(conn)?;
             editing::reply(
                 conn,
@@ -157,10 +160,7 @@ async fn send_reply(
         })
         .await;
     match sent {
-        Ok(reply_id) => {
-            state.mail_wake.notify_one();
-            see_other(&format!("/admin?status=approved#c{reply_id}"))
-        }
+        Ok(reply_id) => see_other(&format!("/admin?status=approved#c{reply_id}")),
         Err(AppError::Invalid(problems)) => {
             let template = ReplyPage {
                 chrome: moderator.chrome(&state, "queue").await?,

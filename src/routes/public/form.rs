@@ -11,7 +11,7 @@ use crate::domain::draft::{CommentDraft, Submission};
 use crate::domain::origin::OriginPolicy;
 use crate::domain::status::Status;
 use crate::error::AppError;
-use crate::startup::AppState;
+use crate::routes::state::AppState;
 use crate::submission::{self, Accepted};
 
 /// The query flag a blog page can look for to say "awaiting moderation".
@@ -209,7 +209,7 @@ fn read_fields(pairs: Vec<(String, String)>, rename: impl Fn(&str) -> &str) -> F
 }
 
 async fn handle(req: &HttpRequest, state: &AppState, mut fields: FormFields) -> HttpResponse {
-    let policy = &state.settings.allowed_origins;
+    let policy = &state.core.origins;
     let from = sender(req, &state.settings);
     let referer = req
         .headers()
@@ -242,14 +242,14 @@ async fn handle(req: &HttpRequest, state: &AppState, mut fields: FormFields) -> 
         };
         return page::form_error(&refused, comment, back.as_deref());
     }
-    let require_hint = state.rules.cached().require_name_email;
+    let require_hint = state.core.rules.cached().require_name_email;
     let draft = match CommentDraft::parse_for_storage(&fields.submission, require_hint) {
         Ok(draft) => draft,
         Err(errors) => {
             return page::form_error(&AppError::Invalid(errors), comment, back.as_deref());
         }
     };
-    match submission::submit(state, draft, from).await {
+    match submission::submit(&state.core, draft, from).await {
         Ok(accepted) => {
             let target = [
                 fields.redirect_to.as_deref(),

@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 
 use crate::domain::form_token;
 use crate::routes::only;
-use crate::startup::AppState;
+use crate::routes::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -34,6 +34,6 @@ async fn issue(state: web::Data<AppState>) -> HttpResponse {
     HttpResponse::Ok()
         .insert_header(CacheControl(vec![CacheDirective::NoStore]))
         .json(FormToken {
-            token: form_token::issue(state.secret.expose(), Utc::now()),
+            token: form_token::issue(state.core.secret.expose(), Utc::now()),
         })
 }

@@ -12,7 +12,7 @@ use crate::domain::draft::{CommentDraft, FieldErrors, Submission};
 use crate::domain::status::Status;
 use crate::error::AppError;
 use crate::routes::errors::ErrorBody;
-use crate::startup::AppState;
+use crate::routes::state::AppState;
 use crate::submission;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -156,9 +156,9 @@ async fn post_json(
         retry_after_seconds,
     })?;
     let input = read_fields(body.into_inner())?;
-    let require_hint = state.rules.cached().require_name_email;
+    let require_hint = state.core.rules.cached().require_name_email;
     let draft = CommentDraft::parse_for_storage(&input, require_hint).map_err(AppError::Invalid)?;
-    let accepted = submission::submit(&state, draft, sender(&req, &state.settings)).await?;
+    let accepted = submission::submit(&state.core, draft, sender(&req, &state.settings)).await?;
     let status = accepted.status.as_told_to_author();
     let comment = match status {
         Status::Approved => public(&state, &accepted.comment),

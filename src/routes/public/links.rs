@@ -16,7 +16,7 @@ use crate::domain::status::Status;
 use crate::domain::token::{self, Grant, Refused};
 use crate::error::AppError;
 use crate::moderation::{self, Link, LinkState};
-use crate::startup::AppState;
+use crate::routes::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -61,7 +61,7 @@ fn failed(error: &AppError) -> HttpResponse {
 }
 
 fn grant(state: &AppState, token: &str) -> Result<Grant, Refused> {
-    token::check(state.secret.expose(), token, Utc::now())
+    token::check(state.core.secret.expose(), token, Utc::now())
 }
 
 /// The link a moderation token names, or why it names none.
@@ -113,8 +113,9 @@ fn will_not_act(state: &LinkState) -> Option<HttpResponse> {
 
 async fn shown(state: &AppState, link: Link) -> Result<Result<Shown, LinkState>, AppError> {
     state
+        .core
         .db
-        .run(move |conn| {
+        .read(move |conn| {
             let standing = moderation::link_state(conn, &link)?;
             if !matches!(standing, LinkState::Unchanged { .. }) {
                 return Ok(Err(standing));
@@ -197,15 +198,8 @@ async fn moderate(
         Ok(link) => link,
         Err(why) => return refused(why),
     };
-    let live = Arc::clone(&state.rules);
-    let applied = state
-        .db
-        .run(move |conn| {
-            let rules = live.current(conn)?;
-            moderation::apply_link(conn, &link, &rules)
-        })
-        .await;
-    state.mail_wake.notify_one();
+    let live = Arc::clone(&state.core.rules);
+    let applied = moderation::follow_link(&state.core.db, live, link).await;
     match applied {
         Ok((_, Some(done))) => {
             let now = done.to.map_or("deleted", Status::as_str);
@@ -291,8 +285,9 @@ async fn unsubscribe(
         Err(why) => return refused(why),
     };
     let done = state
+        .core
         .db
-        .run(move |conn| Ok(comments::unsubscribe_author_of(conn, comment_id)?))
+        .write(move |conn| Ok(comments::unsubscribe_author_of(conn, comment_id)?))
         .await;
     match done {
         Ok(_) => page::message(

@@ -18,7 +18,7 @@ use utoipa::OpenApi;
 
 use crate::configuration::Settings;
 use crate::domain::words::count;
-use crate::startup::AppState;
+use crate::routes::state::AppState;
 use crate::submission::Sender;
 
 /// Request bodies are capped at the largest comment plus room for the other

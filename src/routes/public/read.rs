@@ -17,7 +17,7 @@ use crate::domain::draft::check_post_key;
 use crate::error::AppError;
 use crate::routes::errors::ErrorBody;
 use crate::routes::only;
-use crate::startup::AppState;
+use crate::routes::state::AppState;
 
 const DEFAULT_PER_PAGE: usize = 50;
 const MAX_PER_PAGE: usize = 200;
@@ -134,7 +134,7 @@ async fn list(
         )));
     }
     check_post_key(&key).map_err(AppError::Malformed)?;
-    let post = state.db.post(key.clone()).await?;
+    let post = state.core.db.post(key.clone()).await?;
     // Threads are never more than approved comments, so a page past these is
     // refused without loading any: no one can make the server read and cache
     // a post's comments for every page number there is.
@@ -195,8 +195,9 @@ async fn render_page(
     let rows = match post_id {
         Some(id) => {
             state
+                .core
                 .db
-                .run(move |conn| Ok(comments::approved_for_post(conn, id)?))
+                .read(move |conn| Ok(comments::approved_for_post(conn, id)?))
                 .await?
         }
         None => Vec::new(),
@@ -252,7 +253,7 @@ async fn counts(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResp
             format!("At most {MAX_COUNTED_POSTS} posts can be counted at once."),
         ));
     }
-    let found = state.db.posts(keys.clone()).await?;
+    let found = state.core.db.posts(keys.clone()).await?;
     let mut counts: std::collections::BTreeMap<String, i64> =
         keys.into_iter().map(|k| (k, 0)).collect();
     counts.extend(found.into_iter().map(|p| (p.post_key, p.approved_count)));

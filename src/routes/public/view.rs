@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use crate::db::comments::PublicRow;
 use crate::domain::{avatar, render};
-use crate::startup::AppState;
+use crate::routes::state::AppState;
 
 /// A comment as blog pages see it. No email, IP or user agent can get in here:
 /// the struct has no field for them.
@@ -47,7 +47,7 @@ pub fn avatar_url(state: &AppState, key: &str) -> String {
 
 /// A published comment as readers see it.
 pub fn public(state: &AppState, row: &PublicRow) -> PublicComment {
-    let key = avatar::key_for(state.secret.expose(), &row.email, &row.author);
+    let key = avatar::key_for(state.core.secret.expose(), &row.email, &row.author);
     PublicComment {
         avatar: Some(avatar_url(state, &key)),
         ..held(row)

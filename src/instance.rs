@@ -1,0 +1,21 @@
+//! What the services need from the running instance, and nothing of the web:
+//! the submission path, the moderation links and the retention sweep take
+//! this, while the HTTP side keeps its own state around it.
+
+use std::sync::Arc;
+
+use crate::configuration::Secret;
+use crate::db::Database;
+use crate::domain::origin::OriginPolicy;
+use crate::live_rules::LiveRules;
+
+#[derive(Clone)]
+pub struct Instance {
+    pub db: Database,
+    /// The rule settings in force, followed across instances.
+    pub rules: Arc<LiveRules>,
+    /// The blog's origins: where comments may come from and posts be opened.
+    pub origins: OriginPolicy,
+    /// Keys avatar HMACs and every signed token (forms, links, logins).
+    pub secret: Secret<Vec<u8>>,
+}
