@@ -13,7 +13,7 @@ use std::path::Path;
 
 use chrono::{DateTime, NaiveDateTime};
 
-use super::xml::{Node, XmlFile, truncated};
+use super::xml::{Element, Visitor, XmlFile, walk};
 use super::{Comment, Extra, ImportError, Post, Progress, Sink, clean, key_from_link};
 use crate::domain::status::Status;
 
@@ -85,133 +85,160 @@ pub fn read(
     progress: &mut dyn Progress,
 ) -> Result<(), ImportError> {
     let mut file = XmlFile::open(path)?;
-    let mut stack: Vec<(Frame, u64, String)> = Vec::new();
-    let mut text = String::new();
-    let mut threads: HashMap<String, Thread> = HashMap::new();
-    let mut thread: Option<(Option<String>, Thread)> = None;
-    let mut post: Option<RawPost> = None;
-    // Comments whose thread had not been read yet; real exports list threads first.
-    let mut early: Vec<RawPost> = Vec::new();
-    let mut saw_root = false;
-    loop {
-        match file.next()? {
-            Node::Open {
-                local, attributes, ..
-            } => {
-                let parent = stack.last().map(|(frame, _, _)| *frame);
-                let frame = match (parent, local.as_str()) {
-                    (None, "disqus") => {
-                        saw_root = true;
-                        Frame::Root
-                    }
-                    (None, _) => {
-                        return Err(ImportError::Format(format!(
-                            "the file starts with <{local}>, not <disqus>: it is not a Disqus export"
-                        )));
-                    }
-                    (Some(Frame::Root), "thread") => {
-                        thread = Some((dsq_id(&attributes), Thread::default()));
-                        Frame::Thread
-                    }
-                    (Some(Frame::Root), "post") => {
-                        post = Some(RawPost {
-                            at: file.event_start,
-                            id: dsq_id(&attributes),
-                            ..RawPost::default()
-                        });
-                        Frame::Post
-                    }
-                    (Some(Frame::Thread), name) => match name {
-                        "id" => Frame::Field(Field::Identifier),
-                        "link" => Frame::Field(Field::Link),
-                        "title" => Frame::Field(Field::Title),
-                        "isClosed" => Frame::Field(Field::Closed),
-                        "isDeleted" => Frame::Field(Field::ThreadDeleted),
-                        "createdAt" => Frame::Field(Field::ThreadCreated),
-                        _ => Frame::Other,
-                    },
-                    (Some(Frame::Post), name) => match name {
-                        "thread" => {
-                            if let Some(p) = post.as_mut() {
-                                p.thread = dsq_id(&attributes);
-                            }
-                            Frame::Other
-                        }
-                        "parent" => {
-                            if let Some(p) = post.as_mut() {
-                                p.parent = dsq_id(&attributes);
-                            }
-                            Frame::Other
-                        }
-                        "message" => Frame::Field(Field::Message),
-                        "createdAt" => Frame::Field(Field::Created),
-                        "isDeleted" => Frame::Field(Field::Deleted),
-                        "isSpam" => Frame::Field(Field::Spam),
-                        "ipAddress" => Frame::Field(Field::Ip),
-                        "author" => Frame::Author,
-                        _ => Frame::Other,
-                    },
-                    (Some(Frame::Author), "name") => Frame::Field(Field::Name),
-                    (Some(Frame::Author), "email") => Frame::Field(Field::Email),
-                    _ => Frame::Other,
-                };
-                if let Frame::Field(_) = frame {
-                    text.clear();
-                }
-                stack.push((frame, file.event_start, local));
+    let mut export = Export {
+        sink,
+        progress,
+        threads: HashMap::new(),
+        thread: None,
+        post: None,
+        early: Vec::new(),
+        saw_root: false,
+    };
+    walk(&mut file, &mut export)?;
+    let Export {
+        sink,
+        progress,
+        mut threads,
+        early,
+        saw_root,
+        ..
+    } = export;
+    if !saw_root {
+        return Err(ImportError::Format(
+            "there is no <disqus> element in this file: it is not a Disqus export".into(),
+        ));
+    }
+    for late in early {
+        import_post(late, &mut threads, sink)?;
+    }
+    progress.update(file.size, file.size, sink.comments_read());
+    Ok(())
+}
+
+/// The export as far as it is read.
+struct Export<'r, 's> {
+    sink: &'r mut Sink<'s>,
+    progress: &'r mut dyn Progress,
+    threads: HashMap<String, Thread>,
+    /// The `<thread>` being read, with its dsq:id.
+    thread: Option<(Option<String>, Thread)>,
+    post: Option<RawPost>,
+    /// Comments whose thread had not been read yet; real exports list threads first.
+    early: Vec<RawPost>,
+    saw_root: bool,
+}
+
+impl Visitor for Export<'_, '_> {
+    type Frame = Frame;
+    type Field = Field;
+
+    fn open(
+        &mut self,
+        parent: Option<Frame>,
+        element: &Element,
+        at: u64,
+    ) -> Result<Frame, ImportError> {
+        let Element {
+            local, attributes, ..
+        } = element;
+        Ok(match (parent, local.as_str()) {
+            (None, "disqus") => {
+                self.saw_root = true;
+                Frame::Root
             }
-            Node::Text(chunk) => {
-                if let Some((Frame::Field(_), _, _)) = stack.last() {
-                    text.push_str(&chunk);
-                }
+            (None, _) => {
+                return Err(ImportError::Format(format!(
+                    "the file starts with <{local}>, not <disqus>: it is not a Disqus export"
+                )));
             }
-            Node::Close => match stack.pop().map(|(frame, _, _)| frame) {
-                Some(Frame::Field(field)) => {
-                    let value = std::mem::take(&mut text);
-                    if let Some((_, t)) = thread.as_mut() {
-                        set_thread_field(t, field, value);
-                    } else if let Some(p) = post.as_mut() {
-                        set_post_field(p, field, value);
-                    }
-                }
-                Some(Frame::Thread) => {
-                    if let Some((Some(id), done)) = thread.take() {
-                        threads.insert(id, done);
-                    }
-                }
-                Some(Frame::Post) => {
-                    if let Some(done) = post.take() {
-                        let known = done
-                            .thread
-                            .as_ref()
-                            .is_some_and(|t| threads.contains_key(t));
-                        if known || done.thread.is_none() {
-                            import_post(done, &mut threads, sink)?;
-                        } else {
-                            early.push(done);
-                        }
-                        progress.update(file.position(), file.size, sink.comments_read());
-                    }
-                }
-                _ => {}
+            (Some(Frame::Root), "thread") => {
+                self.thread = Some((dsq_id(attributes), Thread::default()));
+                Frame::Thread
+            }
+            (Some(Frame::Root), "post") => {
+                self.post = Some(RawPost {
+                    at,
+                    id: dsq_id(attributes),
+                    ..RawPost::default()
+                });
+                Frame::Post
+            }
+            (Some(Frame::Thread), name) => match name {
+                "id" => Frame::Field(Field::Identifier),
+                "link" => Frame::Field(Field::Link),
+                "title" => Frame::Field(Field::Title),
+                "isClosed" => Frame::Field(Field::Closed),
+                "isDeleted" => Frame::Field(Field::ThreadDeleted),
+                "createdAt" => Frame::Field(Field::ThreadCreated),
+                _ => Frame::Other,
             },
-            Node::End => {
-                if let Some((_, opened_at, name)) = stack.last() {
-                    return Err(truncated(*opened_at, name));
+            (Some(Frame::Post), name) => match name {
+                "thread" => {
+                    if let Some(p) = self.post.as_mut() {
+                        p.thread = dsq_id(attributes);
+                    }
+                    Frame::Other
                 }
-                if !saw_root {
-                    return Err(ImportError::Format(
-                        "there is no <disqus> element in this file: it is not a Disqus export"
-                            .into(),
-                    ));
+                "parent" => {
+                    if let Some(p) = self.post.as_mut() {
+                        p.parent = dsq_id(attributes);
+                    }
+                    Frame::Other
                 }
-                for late in early {
-                    import_post(late, &mut threads, sink)?;
-                }
-                progress.update(file.size, file.size, sink.comments_read());
-                return Ok(());
-            }
+                "message" => Frame::Field(Field::Message),
+                "createdAt" => Frame::Field(Field::Created),
+                "isDeleted" => Frame::Field(Field::Deleted),
+                "isSpam" => Frame::Field(Field::Spam),
+                "ipAddress" => Frame::Field(Field::Ip),
+                "author" => Frame::Author,
+                _ => Frame::Other,
+            },
+            (Some(Frame::Author), "name") => Frame::Field(Field::Name),
+            (Some(Frame::Author), "email") => Frame::Field(Field::Email),
+            _ => Frame::Other,
+        })
+    }
+
+    fn field(frame: Frame) -> Option<Field> {
+        match frame {
+            Frame::Field(field) => Some(field),
+            _ => None,
         }
+    }
+
+    fn value(&mut self, field: Field, value: String) {
+        if let Some((_, t)) = self.thread.as_mut() {
+            set_thread_field(t, field, value);
+        } else if let Some(p) = self.post.as_mut() {
+            set_post_field(p, field, value);
+        }
+    }
+
+    fn close(&mut self, frame: Frame, file: &XmlFile) -> Result<(), ImportError> {
+        match frame {
+            Frame::Thread => {
+                if let Some((Some(id), done)) = self.thread.take() {
+                    self.threads.insert(id, done);
+                }
+            }
+            Frame::Post => {
+                if let Some(done) = self.post.take() {
+                    let known = done
+                        .thread
+                        .as_ref()
+                        .is_some_and(|t| self.threads.contains_key(t));
+                    if known || done.thread.is_none() {
+                        import_post(done, &mut self.threads, self.sink)?;
+                    } else {
+                        self.early.push(done);
+                    }
+                    self.progress
+                        .update(file.position(), file.size, self.sink.comments_read());
+                }
+            }
+            _ => {}
+        }
+        Ok(())
     }
 }
 

@@ -14,7 +14,7 @@ use std::path::Path;
 
 use chrono::NaiveDateTime;
 
-use super::xml::{Namespace, Node, XmlFile, truncated};
+use super::xml::{Element, Namespace, Visitor, XmlFile, walk};
 use super::{Comment, Extra, ImportError, Post, Progress, Sink, clean, key_from_link};
 use crate::domain::status::Status;
 
@@ -116,74 +116,96 @@ pub fn read(
     progress: &mut dyn Progress,
 ) -> Result<(), ImportError> {
     let mut file = XmlFile::open(path)?;
-    let mut stack: Vec<(Frame, u64, String)> = Vec::new();
-    let mut text = String::new();
-    let mut item: Option<Item> = None;
-    let mut comment: Option<RawComment> = None;
-    let mut saw_channel = false;
-    loop {
-        match file.next()? {
-            Node::Open { ns, local, .. } => {
-                let parent = stack.last().map(|(frame, _, _)| *frame);
-                let frame = classify(parent, &ns, &local);
-                match frame {
-                    Frame::Channel => saw_channel = true,
-                    Frame::Item => item = Some(Item::default()),
-                    Frame::Comment => {
-                        comment = Some(RawComment {
-                            at: file.event_start,
-                            ..RawComment::default()
-                        })
-                    }
-                    Frame::Field(_) => text.clear(),
-                    Frame::Other => {}
-                }
-                stack.push((frame, file.event_start, local));
+    let mut export = Export {
+        options,
+        sink,
+        progress,
+        item: None,
+        comment: None,
+        saw_channel: false,
+    };
+    walk(&mut file, &mut export)?;
+    if !export.saw_channel {
+        return Err(ImportError::Format(
+            "there is no <channel> in this file: it is not a WordPress export (WXR)".into(),
+        ));
+    }
+    export
+        .progress
+        .update(file.size, file.size, export.sink.comments_read());
+    Ok(())
+}
+
+/// The export as far as it is read.
+struct Export<'r, 's> {
+    options: Options,
+    sink: &'r mut Sink<'s>,
+    progress: &'r mut dyn Progress,
+    item: Option<Item>,
+    comment: Option<RawComment>,
+    saw_channel: bool,
+}
+
+impl Visitor for Export<'_, '_> {
+    type Frame = Frame;
+    type Field = Field;
+
+    fn open(
+        &mut self,
+        parent: Option<Frame>,
+        element: &Element,
+        at: u64,
+    ) -> Result<Frame, ImportError> {
+        let frame = classify(parent, &element.ns, &element.local);
+        match frame {
+            Frame::Channel => self.saw_channel = true,
+            Frame::Item => self.item = Some(Item::default()),
+            Frame::Comment => {
+                self.comment = Some(RawComment {
+                    at,
+                    ..RawComment::default()
+                })
             }
-            Node::Text(chunk) => {
-                if let Some((Frame::Field(_), _, _)) = stack.last() {
-                    text.push_str(&chunk);
+            Frame::Field(_) | Frame::Other => {}
+        }
+        Ok(frame)
+    }
+
+    fn field(frame: Frame) -> Option<Field> {
+        match frame {
+            Frame::Field(field) => Some(field),
+            _ => None,
+        }
+    }
+
+    fn value(&mut self, field: Field, value: String) {
+        match self.comment.as_mut() {
+            Some(c) if is_comment_field(field) => set_comment_field(c, field, value),
+            _ => {
+                if let Some(item) = self.item.as_mut() {
+                    set_item_field(item, field, value);
                 }
-            }
-            Node::Close => match stack.pop().map(|(frame, _, _)| frame) {
-                Some(Frame::Field(field)) => {
-                    let value = std::mem::take(&mut text);
-                    match comment.as_mut() {
-                        Some(c) if is_comment_field(field) => set_comment_field(c, field, value),
-                        _ => {
-                            if let Some(item) = item.as_mut() {
-                                set_item_field(item, field, value);
-                            }
-                        }
-                    }
-                }
-                Some(Frame::Comment) => {
-                    if let (Some(done), Some(item)) = (comment.take(), item.as_mut()) {
-                        item.comments.push(done);
-                    }
-                }
-                Some(Frame::Item) => {
-                    if let Some(done) = item.take() {
-                        import_item(done, options, sink)?;
-                        progress.update(file.position(), file.size, sink.comments_read());
-                    }
-                }
-                _ => {}
-            },
-            Node::End => {
-                if let Some((_, opened_at, name)) = stack.last() {
-                    return Err(truncated(*opened_at, name));
-                }
-                if !saw_channel {
-                    return Err(ImportError::Format(
-                        "there is no <channel> in this file: it is not a WordPress export (WXR)"
-                            .into(),
-                    ));
-                }
-                progress.update(file.size, file.size, sink.comments_read());
-                return Ok(());
             }
         }
+    }
+
+    fn close(&mut self, frame: Frame, file: &XmlFile) -> Result<(), ImportError> {
+        match frame {
+            Frame::Comment => {
+                if let (Some(done), Some(item)) = (self.comment.take(), self.item.as_mut()) {
+                    item.comments.push(done);
+                }
+            }
+            Frame::Item => {
+                if let Some(done) = self.item.take() {
+                    import_item(done, self.options, self.sink)?;
+                    self.progress
+                        .update(file.position(), file.size, self.sink.comments_read());
+                }
+            }
+            _ => {}
+        }
+        Ok(())
     }
 }
 

@@ -1,5 +1,7 @@
 //! What the XML importers share: a strict streaming reader over a file, text
-//! gathered from text, CDATA and entity events, and errors with a position.
+//! gathered from text, CDATA and entity events, errors with a position, and
+//! [`walk`], which keeps the element stack and each field's text so that an
+//! importer only says which elements it wants and what it does with them.
 
 use std::io::BufReader;
 
@@ -13,22 +15,25 @@ pub struct XmlFile {
     reader: quick_xml::NsReader<BufReader<std::fs::File>>,
     buffer: Vec<u8>,
     /// Where the last event started: the position reported for problems in it.
-    pub event_start: u64,
+    event_start: u64,
     pub size: u64,
 }
 
 /// One event, reduced to what the importers look at.
-pub enum Node {
+enum Node {
     /// An element opened (an empty element is reported opened, then closed).
-    Open {
-        ns: Namespace,
-        local: String,
-        /// Attributes as (local name, value); prefixes are dropped.
-        attributes: Vec<(String, String)>,
-    },
+    Open(Element),
     Close,
     Text(String),
     End,
+}
+
+/// An element as it opens.
+pub struct Element {
+    pub ns: Namespace,
+    pub local: String,
+    /// Attributes as (local name, value); prefixes are dropped.
+    pub attributes: Vec<(String, String)>,
 }
 
 /// Which namespace an element is in, as far as the importers care.
@@ -66,7 +71,7 @@ impl XmlFile {
 
     /// The next event that matters; comments, declarations and processing
     /// instructions are passed over.
-    pub fn next(&mut self) -> Result<Node, ImportError> {
+    fn next(&mut self) -> Result<Node, ImportError> {
         loop {
             self.buffer.clear();
             self.event_start = self.reader.buffer_position();
@@ -110,11 +115,11 @@ impl XmlFile {
                             value.into_owned(),
                         ));
                     }
-                    Node::Open {
+                    Node::Open(Element {
                         ns: namespace,
                         local,
                         attributes,
-                    }
+                    })
                 }
                 Event::End(_) => Node::Close,
                 Event::Text(text) => Node::Text(text.xml10_content().into_owned()),
@@ -150,11 +155,80 @@ fn resolve(reference: &BytesRef<'_>) -> String {
 }
 
 /// The error for a file that ends inside an element.
-pub fn truncated(opened_at: u64, name: &str) -> ImportError {
+fn truncated(opened_at: u64, name: &str) -> ImportError {
     ImportError::Syntax {
         offset: opened_at,
         message: format!(
             "the file ends before the <{name}> opened here is closed (is it truncated?)"
         ),
+    }
+}
+
+/// What an importer makes of the elements [`walk`] meets: which ones it
+/// wants, and what it does with their text and with each record it finishes.
+pub trait Visitor {
+    /// What an open element is to the importer. Each element is told apart
+    /// by its parent's frame, so a frame it ignores makes all below it ignored.
+    type Frame: Copy;
+    /// A field: an element whose text is a value.
+    type Field;
+
+    /// An element opened at byte `at` inside one of frame `parent` (`None`
+    /// for the root element): what it is. An error ends the walk.
+    fn open(
+        &mut self,
+        parent: Option<Self::Frame>,
+        element: &Element,
+        at: u64,
+    ) -> Result<Self::Frame, ImportError>;
+
+    /// The field `frame` is, if it is one. A field's text is gathered from
+    /// when it opens until it closes, leaving out the text of elements in it.
+    fn field(frame: Self::Frame) -> Option<Self::Field>;
+
+    /// A field closed, with its text.
+    fn value(&mut self, field: Self::Field, text: String);
+
+    /// An element that is not a field closed; `file` says how far it is read.
+    fn close(&mut self, frame: Self::Frame, file: &XmlFile) -> Result<(), ImportError>;
+}
+
+/// Reads `file` to its end, telling `visitor` of each element that opens and
+/// closes. An element still open when the file ends means it was cut short.
+pub fn walk<V: Visitor>(file: &mut XmlFile, visitor: &mut V) -> Result<(), ImportError> {
+    let mut stack: Vec<(V::Frame, u64, String)> = Vec::new();
+    let mut text = String::new();
+    loop {
+        match file.next()? {
+            Node::Open(element) => {
+                let parent = stack.last().map(|(frame, _, _)| *frame);
+                let frame = visitor.open(parent, &element, file.event_start)?;
+                if V::field(frame).is_some() {
+                    text.clear();
+                }
+                stack.push((frame, file.event_start, element.local));
+            }
+            Node::Text(chunk) => {
+                if let Some((frame, _, _)) = stack.last()
+                    && V::field(*frame).is_some()
+                {
+                    text.push_str(&chunk);
+                }
+            }
+            Node::Close => {
+                if let Some((frame, _, _)) = stack.pop() {
+                    match V::field(frame) {
+                        Some(field) => visitor.value(field, std::mem::take(&mut text)),
+                        None => visitor.close(frame, file)?,
+                    }
+                }
+            }
+            Node::End => {
+                return match stack.last() {
+                    Some((_, opened_at, name)) => Err(truncated(*opened_at, name)),
+                    None => Ok(()),
+                };
+            }
+        }
     }
 }
