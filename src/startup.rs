@@ -31,7 +31,7 @@ pub struct AppState {
     pub settings: Settings,
     /// The base of every absolute link we hand out (avatars, e-mails).
     pub public_url: Url,
-    /// Keys avatar HMACs (and, later, signed tokens).
+    /// Keys avatar HMACs and signs the e-mailed links, form tokens and device cookies.
     pub secret: Secret<Vec<u8>>,
     pub metrics: Metrics,
     pub rules: Arc<LiveRules>,
@@ -173,7 +173,7 @@ impl Application {
     }
 
     /// Serves until SIGINT or SIGTERM, then lets in-flight requests finish and
-    /// the mail worker send the message in hand.
+    /// the mail worker send the messages in hand.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let served = self.server.await;
         self.mail_worker.stop().await;
