@@ -11,7 +11,7 @@ RUN apt-get update \
 WORKDIR /src
 
 # Build the dependencies alone first, so that changing the code does not rebuild them.
-# .cargo/config.toml sets the flags SQLite is compiled with (see BENCHMARKS.md).
+# .cargo/config.toml sets the flags SQLite is compiled with (see docs/performance.md, "SQLite build flags").
 COPY Cargo.toml Cargo.lock ./
 COPY .cargo ./.cargo
 RUN mkdir src \

@@ -4,7 +4,7 @@
 -- The comments are months old, so their IP addresses are NULL: the retention
 -- sweep (REPLYDESK_IP_RETENTION_DAYS, 30 by default) would have erased them,
 -- and a seed that kept them had the first server erase a million of them
--- during the measured runs (BENCHMARKS.md, item 37).
+-- during the measured runs (docs/performance.md, "The benchmark's seed and addresses").
 INSERT INTO posts (post_key, title, url, comments_open, version, created_at)
 WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 99)
 SELECT 'bench-post-' || i, 'Bench post ' || i, 'http://localhost/bench-post-' || i || '/', (1 = 1), 1,

@@ -1,5 +1,6 @@
--- The statements one held submission ran on PostgreSQL before BENCHMARKS.md's
--- items 28 and 33–35 folded them into four round trips. In order, each its own
+-- The statements one held submission ran on PostgreSQL before they were folded
+-- into four round trips (docs/performance.md, "PostgreSQL connection checks" and
+-- "PostgreSQL submission round trips"). In order, each its own
 -- round trip (pgbench -M prepared): the pool's check on checkout, the rules
 -- version, the post, the sender's advisory locks, the duplicate and flood
 -- checks, the comment, its audit row, its moderator e-mail.

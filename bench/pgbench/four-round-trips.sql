@@ -1,8 +1,9 @@
 -- The same work in four round trips: every check in one SELECT and the three
 -- inserts in one data-modifying WITH (PostgreSQL only). Replydesk runs this
--- shape since BENCHMARKS.md's item 35, with one difference: it sends the
--- locks with BEGIN (item 33), since checks in the same statement as the locks
--- could miss what they waited for; here they stay in the SELECT.
+-- shape (docs/performance.md, "PostgreSQL submission round trips"), with one
+-- difference: it sends the locks with BEGIN, since checks in the same
+-- statement as the locks could miss what they waited for; here they stay in
+-- the SELECT.
 \set n random(1, 2000000000)
 \set p random(0, 99)
 \set a random(1, 16000000)

@@ -1,4 +1,4 @@
-//! `replydesk moderator add|remove|passwd EMAIL`.
+//! `replydesk moderator add|remove|passwd EMAIL` and `replydesk moderator list`.
 
 use std::io::{BufRead, IsTerminal};
 

@@ -1,4 +1,4 @@
-//! `replydesk export-personal EMAIL [FILE]` and `replydesk forget EMAIL [--delete-text]`.
+//! `replydesk export-personal EMAIL [FILE]` and `replydesk forget EMAIL [--delete-text] [--purge-outbox-files]`.
 
 use std::path::PathBuf;
 

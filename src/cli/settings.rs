@@ -1,4 +1,4 @@
-//! `replydesk settings show|set`: the moderation rules, changed for every instance.
+//! `replydesk settings show|set|reset`: the moderation rules, changed for every instance.
 
 use clap::Subcommand;
 use std::sync::Arc;

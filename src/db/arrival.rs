@@ -1,7 +1,7 @@
 //! A new comment's rows, written together: the comment, the audit entry that
 //! records the rules' verdict, and, when the comment is held, one e-mail per
 //! moderator. On PostgreSQL they are one statement (a data-modifying `WITH`),
-//! two round trips fewer per submission (BENCHMARKS.md, item 34); SQLite cannot
+//! two round trips fewer per submission (docs/performance.md, "PostgreSQL submission round trips"); SQLite cannot
 //! run one and takes the three inserts in turn, inside its own process.
 
 use chrono::NaiveDateTime;

@@ -169,7 +169,7 @@ pub struct Arriving {
 
 /// The post, the rules version and the duplicate, flood and
 /// returning-commenter checks in one statement, so a submission pays one
-/// round trip for all of them (BENCHMARKS.md, item 35). `None` when the post
+/// round trip for all of them (docs/performance.md, "PostgreSQL submission round trips"). `None` when the post
 /// does not exist yet.
 ///
 /// - Duplicates (WordPress's rule; trashed comments do not count): the person

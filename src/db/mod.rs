@@ -91,7 +91,7 @@ pub struct Manager {
 
 /// How long a pooled connection that just answered counts as alive without
 /// asking again. Checking every connection out with a `SELECT 1` made each
-/// PostgreSQL page view two round trips (BENCHMARKS.md, item 28). A connection
+/// PostgreSQL page view two round trips (docs/performance.md, "PostgreSQL connection checks"). A connection
 /// that a database restart closed within this window fails one request, with
 /// a 503, and is checked, found dead and replaced at its next checkout.
 const PROVEN_FOR: Duration = Duration::from_secs(1);
@@ -130,7 +130,7 @@ impl Manager {
                 // pages at random places, and every page a commit touches is
                 // written whole to the log. Smaller pages cut the log's bytes per
                 // comment almost threefold and the writer's CPU per comment by about
-                // a tenth (BENCHMARKS.md, item 12).
+                // a tenth (docs/performance.md, "SQLite page size").
                 // WAL lets readers run beside the writer; FULL syncs each commit so an
                 // acknowledged comment survives a crash; the busy timeout queues writers.
                 // Savepoint journals stay in memory: the group-commit writer opens a

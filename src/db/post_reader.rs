@@ -3,7 +3,7 @@
 //! so that no instance serves what another has changed. On PostgreSQL one
 //! round trip each held page views near 13,000/s on two cores, most of it
 //! spent switching between processes; on SQLite each read was cheap but took
-//! a pooled connection of its own (BENCHMARKS.md, item 29). Here one thread
+//! a pooled connection of its own (docs/performance.md, "Reading posts together"). Here one thread
 //! reads the posts for every request that arrived while its previous read was
 //! out, in one statement: each answer still comes from a read that began
 //! after its request arrived, so it is as fresh as a read of its own.

@@ -1,5 +1,5 @@
 //! The signed render-time token `/embed.js` puts in its form, for the time-trap
-//! half of moderation rule 1: a form sent back faster than a person could fill
+//! rule, the one after the honeypot: a form sent back faster than a person could fill
 //! it in was filled in by a program.
 //!
 //! The token is `r.UNIX_MILLIS.HMAC`, signed with the instance secret, so a

@@ -59,7 +59,7 @@ pub struct Worker {
     pub wake: Arc<Notify>,
 }
 
-/// Stops the worker after the message in hand.
+/// Stops the worker once the messages in hand are sent; claimed rows it has not reached go back.
 pub struct Stopper {
     stop: watch::Sender<bool>,
     handle: JoinHandle<()>,

@@ -199,7 +199,7 @@ struct Subject<'a> {
 
 type Rule = fn(&Subject<'_>) -> Step;
 
-/// DESIGN.md's order: the cheap, silent spam checks first, refusals next, holds last.
+/// The order the README gives: the cheap, silent spam checks first, refusals next, holds last.
 const RULES: &[Rule] = &[
     honeypot,
     too_fast_for_a_person,
