@@ -12,6 +12,8 @@ use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::json;
 
+use crate::helpers::eventually;
+
 pub struct Browser {
     pub client: Client,
     driver: Child,
@@ -91,19 +93,20 @@ impl Browser {
     /// After a form is sent the old page may still be showing, or be replaced
     /// between finding an element and reading it; both are read again.
     pub async fn wait_for_text(&self, css: &str, expected: &str) -> String {
-        let mut seen = String::new();
-        for _ in 0..100 {
-            if let Ok(element) = self.client.find(Locator::Css(css)).await
-                && let Ok(text) = element.text().await
-            {
-                if text.contains(expected) {
-                    return text;
-                }
-                seen = text;
+        eventually(format!("{css} to say {expected:?}"), async || {
+            let element = self
+                .client
+                .find(Locator::Css(css))
+                .await
+                .map_err(|e| e.to_string())?;
+            let text = element.text().await.map_err(|e| e.to_string())?;
+            if text.contains(expected) {
+                Ok(text)
+            } else {
+                Err(format!("{text:?}"))
             }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        panic!("{css} says {seen:?}, not {expected:?}");
+        })
+        .await
     }
 
     pub async fn count(&self, css: &str) -> usize {
@@ -153,16 +156,11 @@ impl Drop for Browser {
 
 async fn connect(port: u16, capabilities: serde_json::Map<String, serde_json::Value>) -> Client {
     let url = format!("http://127.0.0.1:{port}");
-    let mut last_error = String::new();
-    for _ in 0..100 {
+    eventually(format!("chromedriver to answer on {url}"), async || {
         // chromedriver listens on loopback in plain HTTP: no TLS stack needed.
         let mut builder = ClientBuilder::new(HttpConnector::new());
         builder.capabilities(capabilities.clone());
-        match builder.connect(&url).await {
-            Ok(client) => return client,
-            Err(e) => last_error = e.to_string(),
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("chromedriver did not answer on {url}: {last_error}");
+        builder.connect(&url).await
+    })
+    .await
 }

@@ -4,8 +4,10 @@
 use diesel::{Connection, PgConnection, RunQueryDsl, SqliteConnection};
 use replydesk::configuration::Settings;
 use replydesk::startup::Application;
+use std::fmt::Display;
 use std::process::{Command, Output, Stdio};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
@@ -271,6 +273,15 @@ impl TestApp {
         assert!(output.status.success(), "{}", output_text(&output));
     }
 
+    /// Whether a number read from the test's database (`SELECT … AS n`) is
+    /// `expected`, and what it is if not: a check for [`eventually`].
+    pub fn number_is(&self, sql: &str, expected: i64) -> Result<(), String> {
+        match self.query_number(sql) {
+            n if n == expected => Ok(()),
+            n => Err(format!("{sql} gives {n}")),
+        }
+    }
+
     pub async fn thread(&self, post: &str) -> Value {
         let response = self.get(&format!("/api/posts/{post}/comments")).await;
         assert_eq!(response.status(), 200);
@@ -278,19 +289,64 @@ impl TestApp {
     }
 }
 
-/// Waits (up to thirty seconds) until a number read from the test's database
-/// is `expected`: for what the server does in the background.
-pub async fn wait_until(app: &TestApp, sql: &str, expected: i64) {
-    for _ in 0..600 {
-        if app.query_number(sql) == expected {
-            return;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+/// How long [`eventually`] waits. A bound on a hang, not a timing
+/// assertion: far more than anything takes, even on a busy two-core machine
+/// (a server's graceful stop alone may take 30 s).
+const PATIENCE: Duration = Duration::from_secs(60);
+
+/// How often [`eventually`] looks again.
+const POLL: Duration = Duration::from_millis(50);
+
+/// What a check given to [`eventually`] answers: done, with a value, or not
+/// yet, with what it saw for the failure message.
+pub trait Outcome {
+    type Value;
+    fn done(self) -> Result<Self::Value, String>;
+}
+
+impl Outcome for bool {
+    type Value = ();
+    fn done(self) -> Result<(), String> {
+        if self { Ok(()) } else { Err("false".into()) }
     }
-    panic!(
-        "{sql} never became {expected} (is {})",
-        app.query_number(sql)
-    );
+}
+
+impl<T> Outcome for Option<T> {
+    type Value = T;
+    fn done(self) -> Result<T, String> {
+        self.ok_or_else(|| "nothing yet".into())
+    }
+}
+
+impl<T, E: Display> Outcome for Result<T, E> {
+    type Value = T;
+    fn done(self) -> Result<T, String> {
+        self.map_err(|seen| seen.to_string())
+    }
+}
+
+/// Runs `check` until it is done and returns what it gave: for what happens
+/// in the background (the mail worker, a sweep, a page's script, a process
+/// stopping). Fails the test after a minute, saying what was awaited and
+/// what the last check saw. The one way tests wait: no test sleeps in a loop
+/// of its own.
+pub async fn eventually<O: Outcome>(
+    what: impl Display,
+    mut check: impl AsyncFnMut() -> O,
+) -> O::Value {
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        let seen = match check().await.done() {
+            Ok(value) => return value,
+            Err(seen) => seen,
+        };
+        assert!(
+            Instant::now() < deadline,
+            "waited {} s for {what}; the last check saw: {seen}",
+            PATIENCE.as_secs()
+        );
+        tokio::time::sleep(POLL).await;
+    }
 }
 
 /// A complete, valid reply to `post` from the test blog.

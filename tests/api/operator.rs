@@ -11,8 +11,8 @@ use std::time::Duration;
 use serde_json::Value;
 
 use crate::helpers::{
-    BINARY, Backend, TestApp, TestDatabase, cli, migrated, output_text, random_hex, reply,
-    spawn_app, wait_until,
+    BINARY, Backend, TestApp, TestDatabase, cli, eventually, migrated, output_text, random_hex,
+    reply, spawn_app,
 };
 use crate::on_both_backends;
 use crate::smtp::SmtpServer;
@@ -161,13 +161,7 @@ on_both_backends! {
         );
         assert_eq!(app.query_number(&mentions), 1, "the moderation key is quoted in the reason");
         // The moderator's e-mail about it, written as a file, names the address.
-        for _ in 0..200 {
-            if mail_files_mentioning(&address) > 0 {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        assert!(mail_files_mentioning(&address) > 0);
+        eventually("an e-mail file naming the address", async || mail_files_mentioning(&address) > 0).await;
 
         let without_purge = app.cli_ok(&["forget", &address]);
         assert!(without_purge.contains("Anonymized 1 comment;"), "{without_purge}");
@@ -546,7 +540,7 @@ on_both_backends! {
         let id = mail.header("Message-ID").expect("a Message-ID");
         assert!(id.starts_with('<') && id.ends_with("@blog.example>"), "{id}");
         assert_eq!(mail.header("Auto-Submitted").as_deref(), Some("auto-generated"));
-        wait_until(&app, "SELECT COUNT(*) AS n FROM mail_outbox WHERE sent_at IS NULL", 0).await;
+        eventually("the e-mail to be recorded as sent", async || app.number_is("SELECT COUNT(*) AS n FROM mail_outbox WHERE sent_at IS NULL", 0)).await;
     }
 }
 
