@@ -25,11 +25,16 @@ struct Server {
 }
 
 impl Server {
+    /// Starts the binary on `db`, writing e-mail files to the test's mail folder.
     async fn start(db: &TestDatabase, extra: &[(&str, &str)]) -> Server {
-        Server::start_in(db, extra, &std::env::temp_dir()).await
+        let mut with_folder = vec![("REPLYDESK_MAIL_FOLDER", db.mail_folder())];
+        with_folder.extend_from_slice(extra);
+        Server::start_in(db, &with_folder, &std::env::temp_dir()).await
     }
 
-    /// Starts the binary with `cwd` as its working directory.
+    /// Starts the binary with `cwd` as its working directory, and only the
+    /// settings given beyond the database, address and origin: for tests of
+    /// what the server does with its defaults.
     async fn start_in(db: &TestDatabase, extra: &[(&str, &str)], cwd: &std::path::Path) -> Server {
         let port = free_port();
         let mut command = Command::new(BINARY);
@@ -285,6 +290,7 @@ async fn the_first_start_says_where_it_listens_and_how_to_add_a_moderator() {
     let mut child = Command::new(BINARY)
         .env_clear()
         .env("REPLYDESK_DATABASE_URL", &db.url)
+        .env("REPLYDESK_MAIL_FOLDER", db.mail_folder())
         .env("REPLYDESK_BIND", format!("127.0.0.1:{port}"))
         .env("REPLYDESK_PUBLIC_URL", format!("http://127.0.0.1:{port}"))
         .stderr(Stdio::piped())
@@ -351,6 +357,49 @@ async fn files_written(folder: &std::path::Path) -> Vec<std::path::PathBuf> {
         (!files.is_empty()).then_some(files)
     })
     .await
+}
+
+#[tokio::test]
+async fn e_mail_files_go_to_the_folder_the_setting_names() {
+    let db = migrated(&Backend::Sqlite);
+    let added = replydesk(
+        &db,
+        &["moderator", "add", "mod@example.com"],
+        "a long passphrase\na long passphrase\n",
+    );
+    assert!(added.status.success(), "{}", text(&added));
+    let cwd = tempfile::tempdir().unwrap();
+    // Relative, so under the working directory; made with its parents.
+    let setting = [("REPLYDESK_MAIL_FOLDER", "spool/replydesk")];
+    let server = Server::start_in(&db, &setting, cwd.path()).await;
+    let held = post(&server, &reply("elsewhere", "Mail me elsewhere.")).await;
+    assert_eq!(held.status(), 201);
+    let written = files_written(&cwd.path().join("spool/replydesk")).await;
+    drop(server);
+    assert_eq!(written.len(), 1, "{written:?}");
+    let message = std::fs::read_to_string(&written[0]).unwrap();
+    assert!(message.contains("Mail me elsewhere."), "{message}");
+    assert!(
+        !cwd.path().join("mail-outbox").exists(),
+        "nothing in the default folder"
+    );
+
+    // `forget --purge-outbox-files` clears the same folder.
+    let forget = Command::new(BINARY)
+        .args(["forget", "ada@example.com", "--purge-outbox-files"])
+        .current_dir(cwd.path())
+        .env_clear()
+        .env("REPLYDESK_DATABASE_URL", &db.url)
+        .env("REPLYDESK_MAIL_FOLDER", "spool/replydesk")
+        .output()
+        .unwrap();
+    assert!(forget.status.success(), "{}", text(&forget));
+    assert!(
+        text(&forget).contains("Deleted 1 e-mail file"),
+        "{}",
+        text(&forget)
+    );
+    assert!(!written[0].exists());
 }
 
 /// Rows in the outbox that are marked sent, read straight from a SQLite file.

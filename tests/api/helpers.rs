@@ -1,10 +1,12 @@
 //! One way to start the real server for a test: a random port, a fresh database
-//! (a new SQLite file, or a new PostgreSQL database), and an HTTP client.
+//! (a new SQLite file, or a new PostgreSQL database), a folder of its own for
+//! e-mail files, and an HTTP client.
 
 use diesel::{Connection, PgConnection, RunQueryDsl, SqliteConnection};
 use replydesk::configuration::Settings;
 use replydesk::startup::Application;
 use std::fmt::Display;
+use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -56,22 +58,29 @@ impl Backend {
     }
 }
 
-/// A fresh database that removes itself when the test ends.
+/// A fresh database that removes itself when the test ends, and the folder
+/// where the servers and commands on it keep e-mail files
+/// (`REPLYDESK_MAIL_FOLDER`): a test's mail stays apart from every other
+/// test's, and out of the checkout.
 pub struct TestDatabase {
     pub url: String,
-    _sqlite_dir: Option<tempfile::TempDir>,
+    pub mail_folder: PathBuf,
+    /// Holds the SQLite file (if any) and the mail folder.
+    _dir: tempfile::TempDir,
     postgres: Option<(String, String)>,
 }
 
 impl TestDatabase {
     pub fn new(backend: &Backend) -> TestDatabase {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mail_folder = dir.path().join("mail-outbox");
         match backend {
             Backend::Sqlite => {
-                let dir = tempfile::tempdir().expect("temp dir");
                 let url = format!("sqlite://{}", dir.path().join("replydesk.db").display());
                 TestDatabase {
                     url,
-                    _sqlite_dir: Some(dir),
+                    mail_folder,
+                    _dir: dir,
                     postgres: None,
                 }
             }
@@ -86,11 +95,21 @@ impl TestDatabase {
                 let url = with_database(server, &name);
                 TestDatabase {
                     url,
-                    _sqlite_dir: None,
+                    mail_folder,
+                    _dir: dir,
                     postgres: Some((server.clone(), name)),
                 }
             }
         }
+    }
+}
+
+impl TestDatabase {
+    /// The `REPLYDESK_MAIL_FOLDER` value for the servers and commands on this database.
+    pub fn mail_folder(&self) -> &str {
+        self.mail_folder
+            .to_str()
+            .expect("a temporary path is UTF-8")
     }
 }
 
@@ -138,6 +157,7 @@ pub async fn spawn_app(backend: Backend, overrides: &[(&str, &str)]) -> TestApp 
 async fn start(db: Arc<TestDatabase>, overrides: &[(&str, &str)]) -> TestApp {
     let mut pairs: Vec<(&str, &str)> = vec![
         ("DATABASE_URL", &db.url),
+        ("MAIL_FOLDER", db.mail_folder()),
         ("BIND", "127.0.0.1:0"),
         ("FLOOD_SECONDS", "0"),
         ("BURST_LIMIT", "0"),
@@ -372,13 +392,14 @@ pub fn migrated(backend: &Backend) -> TestDatabase {
     db
 }
 
-/// Runs the binary with only the database set, feeding `stdin`.
+/// Runs the binary with only the database (and its mail folder) set, feeding `stdin`.
 pub fn cli(db: &TestDatabase, args: &[&str], stdin: &str) -> Output {
     use std::io::Write;
     let mut child = Command::new(BINARY)
         .args(args)
         .env_clear()
         .env("REPLYDESK_DATABASE_URL", &db.url)
+        .env("REPLYDESK_MAIL_FOLDER", db.mail_folder())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
