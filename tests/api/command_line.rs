@@ -18,15 +18,17 @@ fn free_port() -> u16 {
         .port()
 }
 
-/// A server process on its own port, killed when dropped.
-struct Server {
+/// A server process on its own port, killed when dropped; then, as every
+/// test server, it checks that no e-mail was left dead in the outbox.
+struct Server<'a> {
     child: Child,
     address: String,
+    db: &'a TestDatabase,
 }
 
-impl Server {
+impl<'a> Server<'a> {
     /// Starts the binary on `db`, writing e-mail files to the test's mail folder.
-    async fn start(db: &TestDatabase, extra: &[(&str, &str)]) -> Server {
+    async fn start(db: &'a TestDatabase, extra: &[(&str, &str)]) -> Server<'a> {
         let mut with_folder = vec![("REPLYDESK_MAIL_FOLDER", db.mail_folder())];
         with_folder.extend_from_slice(extra);
         Server::start_in(db, &with_folder, &std::env::temp_dir()).await
@@ -35,7 +37,11 @@ impl Server {
     /// Starts the binary with `cwd` as its working directory, and only the
     /// settings given beyond the database, address and origin: for tests of
     /// what the server does with its defaults.
-    async fn start_in(db: &TestDatabase, extra: &[(&str, &str)], cwd: &std::path::Path) -> Server {
+    async fn start_in(
+        db: &'a TestDatabase,
+        extra: &[(&str, &str)],
+        cwd: &std::path::Path,
+    ) -> Server<'a> {
         let port = free_port();
         let mut command = Command::new(BINARY);
         command
@@ -53,6 +59,7 @@ impl Server {
         let server = Server {
             child,
             address: format!("http://127.0.0.1:{port}"),
+            db,
         };
         server.wait_until_up().await;
         server
@@ -75,10 +82,13 @@ impl Server {
     }
 }
 
-impl Drop for Server {
+impl Drop for Server<'_> {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        if !std::thread::panicking() {
+            self.db.assert_no_dead_mail();
+        }
     }
 }
 
@@ -211,7 +221,7 @@ fn a_config_file_is_read_and_unknown_keys_are_refused() {
     assert!(text(&output).contains("hold_al"), "{}", text(&output));
 }
 
-async fn post(server: &Server, body: &Value) -> reqwest::Response {
+async fn post(server: &Server<'_>, body: &Value) -> reqwest::Response {
     reqwest::Client::new()
         .post(format!("{}/api/comments", server.address))
         .header("Origin", crate::helpers::BLOG)
@@ -446,6 +456,7 @@ async fn on_sigterm_the_mail_worker_finishes_the_message_in_hand() {
     let mut server = Server {
         child,
         address: format!("http://127.0.0.1:{port}"),
+        db: &db,
     };
     let stderr = server.child.stderr.take().unwrap();
     let (lines, log) = std::sync::mpsc::channel();

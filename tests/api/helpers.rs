@@ -9,6 +9,7 @@ use std::fmt::Display;
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
@@ -65,6 +66,8 @@ impl Backend {
 pub struct TestDatabase {
     pub url: String,
     pub mail_folder: PathBuf,
+    /// Set by a test that means to leave e-mail dead in the outbox.
+    dead_mail_expected: AtomicBool,
     /// Holds the SQLite file (if any) and the mail folder.
     _dir: tempfile::TempDir,
     postgres: Option<(String, String)>,
@@ -80,6 +83,7 @@ impl TestDatabase {
                 TestDatabase {
                     url,
                     mail_folder,
+                    dead_mail_expected: AtomicBool::new(false),
                     _dir: dir,
                     postgres: None,
                 }
@@ -96,6 +100,7 @@ impl TestDatabase {
                 TestDatabase {
                     url,
                     mail_folder,
+                    dead_mail_expected: AtomicBool::new(false),
                     _dir: dir,
                     postgres: Some((server.clone(), name)),
                 }
@@ -110,6 +115,38 @@ impl TestDatabase {
         self.mail_folder
             .to_str()
             .expect("a temporary path is UTF-8")
+    }
+
+    /// Fails the test if e-mail was given up on (marked dead in the outbox)
+    /// while the test did not say it expected that: a failure of the mail
+    /// worker must not hide behind a test that only looked at comments. Run
+    /// when a test server goes away; a blocking query, so it runs in `Drop`.
+    pub fn assert_no_dead_mail(&self) {
+        if self.dead_mail_expected.load(Ordering::SeqCst) {
+            return;
+        }
+        #[derive(diesel::QueryableByName)]
+        struct Dead {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            kind: String,
+            #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+            last_error: Option<String>,
+        }
+        let sql = "SELECT kind, last_error FROM mail_outbox WHERE dead = TRUE";
+        let dead: Vec<Dead> = match self.url.strip_prefix("sqlite://") {
+            Some(path) => diesel::sql_query(sql).load(&mut sqlite(path)),
+            None => diesel::sql_query(sql)
+                .load(&mut PgConnection::establish(&self.url).expect("postgres")),
+        }
+        .unwrap_or_else(|e| panic!("cannot look for dead mail ({sql}): {e}"));
+        let dead: Vec<String> = dead
+            .into_iter()
+            .map(|row| format!("{}: {}", row.kind, row.last_error.unwrap_or_default()))
+            .collect();
+        assert!(
+            dead.is_empty(),
+            "the test left e-mail dead in the outbox (call expect_dead_mail() if it means to): {dead:?}"
+        );
     }
 }
 
@@ -182,7 +219,23 @@ async fn start(db: Arc<TestDatabase>, overrides: &[(&str, &str)]) -> TestApp {
     }
 }
 
+/// When a test ends well, its servers must have left no dead mail behind.
+/// (When it fails, that failure is the one to read.)
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            self.db.assert_no_dead_mail();
+        }
+    }
+}
+
 impl TestApp {
+    /// Says that this test means to leave e-mail dead in the outbox, so
+    /// that the check when its servers go away allows it.
+    pub fn expect_dead_mail(&self) {
+        self.db.dead_mail_expected.store(true, Ordering::SeqCst);
+    }
+
     /// A second server on the same database, as behind a load balancer.
     pub async fn another_instance(&self, overrides: &[(&str, &str)]) -> TestApp {
         start(Arc::clone(&self.db), overrides).await

@@ -142,6 +142,7 @@ on_both_backends! {
         .await;
         app.add_moderator("moderator@example.com");
         assert_eq!(app.post_json(&reply("dead", "Nobody will hear of this.")).await.status(), 201);
+        app.expect_dead_mail();
         let dead = "SELECT COUNT(*) AS n FROM mail_outbox WHERE dead = TRUE AND attempts = 2";
         eventually("the e-mail to be given up on after two attempts", async || app.number_is(dead, 1)).await;
         let metrics = app.get("/metrics").await.text().await.unwrap();
