@@ -33,9 +33,8 @@ macro_rules! on_both_backends {
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn postgres() {
-                match Backend::postgres() {
-                    Some(backend) => scenario(backend).await,
-                    None => eprintln!("skipped: set REPLYDESK_TEST_POSTGRES_URL to run this on PostgreSQL"),
+                if let Some(backend) = Backend::postgres() {
+                    scenario(backend).await
                 }
             }
         }
@@ -51,11 +50,21 @@ pub enum Backend {
 }
 
 impl Backend {
+    /// PostgreSQL, when `REPLYDESK_TEST_POSTGRES_URL` names a server; else
+    /// `None`, having said that the test (or its PostgreSQL half) is skipped,
+    /// or failed the test when extras are required.
     pub fn postgres() -> Option<Backend> {
-        std::env::var("REPLYDESK_TEST_POSTGRES_URL")
+        let url = std::env::var("REPLYDESK_TEST_POSTGRES_URL")
             .ok()
-            .filter(|url| !url.is_empty())
-            .map(Backend::Postgres)
+            .filter(|url| !url.is_empty());
+        if url.is_none() {
+            crate::extras::missing(
+                "REPLYDESK_TEST_POSTGRES_URL",
+                "set it to a PostgreSQL server the tests may create databases on, \
+                 e.g. postgres://postgres@127.0.0.1/test, to run the PostgreSQL tests",
+            );
+        }
+        url.map(Backend::Postgres)
     }
 }
 

@@ -156,7 +156,6 @@ on_both_backends! {
 #[tokio::test]
 async fn two_workers_on_one_postgresql_database_never_send_a_row_twice() {
     let Some(backend) = crate::helpers::Backend::postgres() else {
-        eprintln!("skipped: set REPLYDESK_TEST_POSTGRES_URL to run this on PostgreSQL");
         return;
     };
     let smtp = SmtpServer::start().await;

@@ -342,7 +342,6 @@ fn an_import_off_a_terminal_prints_its_summary_and_no_progress() {
 #[test]
 fn a_missing_postgresql_database_is_said_once_with_how_to_create_it() {
     let Some(Backend::Postgres(server)) = Backend::postgres() else {
-        eprintln!("skipped: set REPLYDESK_TEST_POSTGRES_URL to run this on PostgreSQL");
         return;
     };
     let mut url = url::Url::parse(&server).unwrap();
@@ -365,7 +364,6 @@ fn a_missing_postgresql_database_is_said_once_with_how_to_create_it() {
 #[tokio::test]
 async fn the_server_waits_for_a_database_that_is_still_starting() {
     let Some(backend) = Backend::postgres() else {
-        eprintln!("skipped: set REPLYDESK_TEST_POSTGRES_URL to run this on PostgreSQL");
         return;
     };
     let db = TestDatabase::new(&backend);
