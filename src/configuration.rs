@@ -25,6 +25,7 @@ const SETTINGS: &[(&str, &str)] = &[
     ("ALLOWED_ORIGINS", "http://localhost,http://127.0.0.1"),
     ("SMTP_URL", ""),
     ("MAIL_FROM", "Replydesk <noreply@localhost>"),
+    ("MAIL_FOLDER", "mail-outbox"),
     ("SECRET_KEY", ""),
     ("TRUSTED_PROXIES", ""),
     ("IP_RETENTION_DAYS", "30"),
@@ -60,6 +61,10 @@ pub struct Settings {
     pub allowed_origins: OriginPolicy,
     pub smtp_url: Option<Secret<Url>>,
     pub mail_from: Mailbox,
+    /// Where e-mails are written as `.eml` files when no SMTP server is set,
+    /// relative to the working directory unless absolute: a second instance,
+    /// or a test, can keep its mail apart from the others'.
+    pub mail_folder: PathBuf,
     pub secret_key: Option<Secret<String>>,
     pub trusted_proxies: Vec<IpNet>,
     pub rules: RuleSettings,
@@ -217,6 +222,7 @@ impl Settings {
             smtp_url: value("SMTP_URL").smtp_url()?,
             mail_from: value("MAIL_FROM")
                 .parse_with("a sender such as Replydesk <noreply@example.com>")?,
+            mail_folder: value("MAIL_FOLDER").folder()?,
             secret_key: value("SECRET_KEY").secret_key()?,
             trusted_proxies: value("TRUSTED_PROXIES").proxies()?,
             rules: rules(&source)?,
@@ -271,6 +277,15 @@ impl Raw {
         match self.parse_with::<u32>(&format!("a whole number of {what}"))? {
             0 => Err(self.fail("must be at least 1")),
             n => Ok(n),
+        }
+    }
+
+    /// A folder's path as written: the server creates it at start if it is
+    /// missing, so only an empty value is refused.
+    fn folder(&self) -> Result<PathBuf, ConfigError> {
+        match self.trimmed() {
+            "" => Err(self.fail("must name a folder, such as mail-outbox")),
+            path => Ok(PathBuf::from(path)),
         }
     }
 
@@ -433,6 +448,7 @@ mod tests {
         assert!(origins.allows_header("http://127.0.0.1:8080"));
         assert!(!origins.allows_header("https://example.com"));
         assert!(settings.smtp_url.is_none());
+        assert_eq!(settings.mail_folder, PathBuf::from("mail-outbox"));
     }
 
     #[test]
@@ -474,10 +490,14 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("replydesk-config-{}", std::process::id()));
         std::fs::create_dir_all(&dir).expect("temp dir");
         let good = dir.join("good.toml");
-        std::fs::write(&good, "hold_all = false\nmax_links = 3\nallowed_origins = [\"https://a.example\", \"https://b.example\"]\n")
+        std::fs::write(&good, "hold_all = false\nmax_links = 3\nmail_folder = \"/var/spool/replydesk\"\nallowed_origins = [\"https://a.example\", \"https://b.example\"]\n")
             .expect("write");
         let values = read_toml(&good).expect("parse");
         assert_eq!(values.get("HOLD_ALL").map(String::as_str), Some("false"));
+        assert_eq!(
+            values.get("MAIL_FOLDER").map(String::as_str),
+            Some("/var/spool/replydesk")
+        );
         assert_eq!(
             values.get("ALLOWED_ORIGINS").map(String::as_str),
             Some("https://a.example,https://b.example")

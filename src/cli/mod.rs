@@ -75,8 +75,9 @@ enum Command {
         /// Also replace the text of that person's comments.
         #[arg(long)]
         delete_text: bool,
-        /// Also delete the e-mails already written under ./mail-outbox/ (when no
-        /// SMTP server is set) that name the address or one of its comments.
+        /// Also delete the e-mails already written under REPLYDESK_MAIL_FOLDER
+        /// (./mail-outbox/ by default; when no SMTP server is set) that name
+        /// the address or one of its comments.
         #[arg(long)]
         purge_outbox_files: bool,
     },

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use crate::configuration::Settings;
 use crate::db::Database;
 use crate::domain::words::count_of;
-use crate::mail::{self, OUTBOX_FOLDER};
+use crate::mail;
 use crate::personal;
 
 /// Writes everything stored about `email` as JSON, to `file` or standard output.
@@ -51,7 +51,8 @@ pub fn forget(
             "rule reasons and audit entries"
         ),
     );
-    let folder = std::path::absolute(OUTBOX_FOLDER).unwrap_or_else(|_| OUTBOX_FOLDER.into());
+    let folder =
+        std::path::absolute(&settings.mail_folder).unwrap_or_else(|_| settings.mail_folder.clone());
     if purge_outbox_files {
         if settings.smtp_url.is_some() {
             println!("REPLYDESK_SMTP_URL is set: e-mails went to the mail server, not to files.");

@@ -1,6 +1,6 @@
-//! The e-mails the file transport wrote under `./mail-outbox/`, for `forget
-//! --purge-outbox-files`: each names its recipient, and a moderation e-mail
-//! the commenter's address and IP, so erasing a person must reach them too.
+//! The e-mails the file transport wrote under `REPLYDESK_MAIL_FOLDER`, for
+//! `forget --purge-outbox-files`: each names its recipient, and a moderation
+//! e-mail the commenter's address and IP, so erasing a person must reach them too.
 
 use std::path::Path;
 

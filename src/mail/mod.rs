@@ -1,6 +1,7 @@
 //! E-mail: the only place that names lettre. Messages are written from the
 //! outbox rows and sent over SMTP, or, with no SMTP server configured, written
-//! as `.eml` files under `./mail-outbox/` so a first run needs no mail server.
+//! as `.eml` files under `REPLYDESK_MAIL_FOLDER` (`./mail-outbox/` by default)
+//! so a first run needs no mail server.
 
 pub mod files;
 pub mod messages;
@@ -18,12 +19,10 @@ use crate::configuration::Settings;
 /// server cannot make another instance send the same row again.
 const SMTP_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(20);
 
-/// Where files go when no SMTP server is configured.
-pub const OUTBOX_FOLDER: &str = "mail-outbox";
-
 enum Transport {
     Smtp(AsyncSmtpTransport<Tokio1Executor>),
-    Files(AsyncFileTransport<Tokio1Executor>),
+    /// The transport, and the folder it writes to, for the log line.
+    Files(AsyncFileTransport<Tokio1Executor>, PathBuf),
 }
 
 /// Sends finished messages; built once per instance.
@@ -50,10 +49,14 @@ impl Mailer {
                     .build(),
             ),
             None => {
-                let folder = PathBuf::from(OUTBOX_FOLDER);
-                std::fs::create_dir_all(&folder)
-                    .map_err(|e| format!("cannot create ./{OUTBOX_FOLDER}/ for e-mails: {e}"))?;
-                Transport::Files(AsyncFileTransport::<Tokio1Executor>::new(folder))
+                let folder = settings.mail_folder.clone();
+                std::fs::create_dir_all(&folder).map_err(|e| {
+                    format!(
+                        "REPLYDESK_MAIL_FOLDER: cannot create {} for e-mails: {e}",
+                        folder.display()
+                    )
+                })?;
+                Transport::Files(AsyncFileTransport::<Tokio1Executor>::new(&folder), folder)
             }
         };
         Ok(Self {
@@ -71,9 +74,10 @@ impl Mailer {
                 .await
                 .map(|_| Delivered::Smtp)
                 .map_err(|e| e.to_string()),
-            Transport::Files(files) => {
+            Transport::Files(files, folder) => {
                 let id = files.send(message).await.map_err(|e| e.to_string())?;
-                Ok(Delivered::File(format!("{OUTBOX_FOLDER}/{id}.eml")))
+                let file = folder.join(format!("{id}.eml"));
+                Ok(Delivered::File(file.display().to_string()))
             }
         }
     }
@@ -94,7 +98,7 @@ fn sends_password_in_clear(url: &url::Url) -> bool {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Delivered {
     Smtp,
-    /// The file written, relative to the working directory.
+    /// The file written, under the mail folder as the setting names it.
     File(String),
 }
 

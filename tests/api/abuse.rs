@@ -10,7 +10,7 @@ use reqwest::header::{COOKIE, LOCATION, RETRY_AFTER, SET_COOKIE};
 use serde_json::{Value, json};
 
 use crate::admin::{Desk, PASSWORD, field};
-use crate::helpers::{BLOG, TestApp, output_text, reply, spawn_app, wait_until};
+use crate::helpers::{BLOG, TestApp, eventually, output_text, reply, spawn_app};
 use crate::mail::moderation_links;
 use crate::on_both_backends;
 use crate::smtp::SmtpServer;
@@ -173,7 +173,8 @@ on_both_backends! {
         app.cli_ok(&["import", "wordpress", file.to_str().unwrap()]);
         // The sweep runs when an instance starts.
         let _second = app.another_instance(&[("EMPTY_SPAM_DAYS", "30")]).await;
-        wait_until(&app, &format!("SELECT COUNT(*) AS n FROM comments WHERE id IN ({old_spam}, {old_trash})"), 0).await;
+        let old = format!("SELECT COUNT(*) AS n FROM comments WHERE id IN ({old_spam}, {old_trash})");
+        eventually("the sweep to delete the old spam and trash", async || app.number_is(&old, 0)).await;
         assert_eq!(app.query_number(&format!("SELECT COUNT(*) AS n FROM comments WHERE id IN ({new_spam}, {kept})")), 2);
         assert_eq!(app.query_number("SELECT COUNT(*) AS n FROM comments WHERE author = 'Imported spammer'"), 1);
         assert_eq!(
@@ -639,7 +640,7 @@ on_both_backends! {
              ('account:locked@example.com', 12, '2000-01-01 00:00:00', '2999-01-01 00:00:00')",
         );
         let _second = app.another_instance(&[]).await;
-        wait_until(&app, "SELECT COUNT(*) AS n FROM login_throttle", 1).await;
+        eventually("the sweep to leave only the lock still running", async || app.number_is("SELECT COUNT(*) AS n FROM login_throttle", 1)).await;
         assert_eq!(app.query_number("SELECT COUNT(*) AS n FROM login_throttle WHERE key = 'account:locked@example.com'"), 1, "a lock still running stays");
         // And what a typed address can leave behind is short.
         let long = format!("{}@example.com", "a".repeat(8_000));

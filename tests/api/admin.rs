@@ -524,6 +524,14 @@ on_both_backends! {
         assert!(desk.text("/admin/mail").await.contains("No e-mail has failed for good."));
     }
 
+    async fn the_mail_page_names_the_folder_e_mails_are_written_to(backend: Backend) {
+        let (app, desk) = ready(backend, &[]).await;
+        let page = desk.text("/admin/mail").await;
+        let folder = app.db.mail_folder();
+        assert!(page.contains(&format!("Mail goes out as files in {folder} (")), "{page}");
+        assert!(page.contains("REPLYDESK_MAIL_FOLDER"), "{page}");
+    }
+
     async fn personal_data_is_exported_and_erased_from_the_page(backend: Backend) {
         let (app, desk) = ready(backend, &[]).await;
         let id = app.comment("mine", None, "Remember me?").await;

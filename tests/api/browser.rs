@@ -3,8 +3,10 @@
 //!
 //! Debian's `chromium` and `chromium-driver` packages provide both programs;
 //! `REPLYDESK_CHROMEDRIVER` and `REPLYDESK_CHROMIUM` override where they live.
+//! Without them a browser test is skipped in one line (see `extras`).
 
 use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
@@ -12,32 +14,73 @@ use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::json;
 
+use crate::extras;
+use crate::helpers::eventually;
+
+/// How to get what the browser tests need.
+const INSTALL: &str = "apt install chromium chromium-driver, or set REPLYDESK_CHROMEDRIVER \
+                       and REPLYDESK_CHROMIUM to where they are";
+
+/// chromedriver and Chromium, if both are installed: the setting, or else
+/// chromedriver on the `PATH` and `/usr/bin/chromium`. Otherwise, which is missing.
+fn installed() -> Result<(PathBuf, PathBuf), String> {
+    let driver = match std::env::var_os("REPLYDESK_CHROMEDRIVER") {
+        Some(path) if Path::new(&path).is_file() => Ok(PathBuf::from(path)),
+        Some(path) => Err(format!(
+            "chromedriver (REPLYDESK_CHROMEDRIVER={})",
+            Path::new(&path).display()
+        )),
+        None => std::env::var_os("PATH")
+            .and_then(|path| {
+                std::env::split_paths(&path)
+                    .map(|dir| dir.join("chromedriver"))
+                    .find(|p| p.is_file())
+            })
+            .ok_or_else(|| "chromedriver (not on the PATH)".to_owned()),
+    }?;
+    let chromium = std::env::var_os("REPLYDESK_CHROMIUM")
+        .map_or_else(|| PathBuf::from("/usr/bin/chromium"), PathBuf::from);
+    if !chromium.is_file() {
+        return Err(format!("Chromium ({})", chromium.display()));
+    }
+    Ok((driver, chromium))
+}
+
 pub struct Browser {
     pub client: Client,
     driver: Child,
 }
 
 impl Browser {
-    /// Starts chromedriver on a free port and opens a headless window.
-    pub async fn start() -> Browser {
-        let driver_path =
-            std::env::var("REPLYDESK_CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into());
-        let chromium =
-            std::env::var("REPLYDESK_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    /// Starts chromedriver on a free port and opens a headless window; or,
+    /// when chromedriver or Chromium is not installed, says the test is
+    /// skipped and gives `None` (failing instead when extras are required).
+    /// The only way to a `Browser`, so no browser test can forget the check:
+    /// `let Some(browser) = Browser::start().await else { return };`
+    pub async fn start() -> Option<Browser> {
+        let (driver_path, chromium) = match installed() {
+            Ok(found) => found,
+            Err(what) => {
+                extras::missing(&what, INSTALL);
+                return None;
+            }
+        };
+        Some(Browser::start_with(&driver_path, &chromium).await)
+    }
+
+    async fn start_with(driver_path: &Path, chromium: &Path) -> Browser {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|listener| listener.local_addr())
             .expect("a free port")
             .port();
-        let driver = Command::new(&driver_path)
+        let driver = Command::new(driver_path)
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             // Its own process group, so that Drop can stop chromedriver and every Chromium it started.
             .process_group(0)
             .spawn()
-            .unwrap_or_else(|e| {
-                panic!("cannot start {driver_path} (apt install chromium chromium-driver): {e}")
-            });
+            .unwrap_or_else(|e| panic!("cannot start {}: {e}", driver_path.display()));
         let mut capabilities = serde_json::Map::new();
         capabilities.insert(
             "goog:chromeOptions".into(),
@@ -91,19 +134,20 @@ impl Browser {
     /// After a form is sent the old page may still be showing, or be replaced
     /// between finding an element and reading it; both are read again.
     pub async fn wait_for_text(&self, css: &str, expected: &str) -> String {
-        let mut seen = String::new();
-        for _ in 0..100 {
-            if let Ok(element) = self.client.find(Locator::Css(css)).await
-                && let Ok(text) = element.text().await
-            {
-                if text.contains(expected) {
-                    return text;
-                }
-                seen = text;
+        eventually(format!("{css} to say {expected:?}"), async || {
+            let element = self
+                .client
+                .find(Locator::Css(css))
+                .await
+                .map_err(|e| e.to_string())?;
+            let text = element.text().await.map_err(|e| e.to_string())?;
+            if text.contains(expected) {
+                Ok(text)
+            } else {
+                Err(format!("{text:?}"))
             }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        panic!("{css} says {seen:?}, not {expected:?}");
+        })
+        .await
     }
 
     pub async fn count(&self, css: &str) -> usize {
@@ -153,16 +197,11 @@ impl Drop for Browser {
 
 async fn connect(port: u16, capabilities: serde_json::Map<String, serde_json::Value>) -> Client {
     let url = format!("http://127.0.0.1:{port}");
-    let mut last_error = String::new();
-    for _ in 0..100 {
+    eventually(format!("chromedriver to answer on {url}"), async || {
         // chromedriver listens on loopback in plain HTTP: no TLS stack needed.
         let mut builder = ClientBuilder::new(HttpConnector::new());
         builder.capabilities(capabilities.clone());
-        match builder.connect(&url).await {
-            Ok(client) => return client,
-            Err(e) => last_error = e.to_string(),
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("chromedriver did not answer on {url}: {last_error}");
+        builder.connect(&url).await
+    })
+    .await
 }

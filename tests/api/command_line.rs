@@ -1,12 +1,13 @@
 //! The `replydesk` binary as an operator runs it.
 
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::Value;
 
 use crate::helpers::{
-    BINARY, Backend, TestDatabase, cli as replydesk, migrated, output_text as text, reply,
+    BINARY, Backend, TestDatabase, cli as replydesk, eventually, migrated, output_text as text,
+    reply,
 };
 
 fn free_port() -> u16 {
@@ -17,19 +18,30 @@ fn free_port() -> u16 {
         .port()
 }
 
-/// A server process on its own port, killed when dropped.
-struct Server {
+/// A server process on its own port, killed when dropped; then, as every
+/// test server, it checks that no e-mail was left dead in the outbox.
+struct Server<'a> {
     child: Child,
     address: String,
+    db: &'a TestDatabase,
 }
 
-impl Server {
-    fn start(db: &TestDatabase, extra: &[(&str, &str)]) -> Server {
-        Server::start_in(db, extra, &std::env::temp_dir())
+impl<'a> Server<'a> {
+    /// Starts the binary on `db`, writing e-mail files to the test's mail folder.
+    async fn start(db: &'a TestDatabase, extra: &[(&str, &str)]) -> Server<'a> {
+        let mut with_folder = vec![("REPLYDESK_MAIL_FOLDER", db.mail_folder())];
+        with_folder.extend_from_slice(extra);
+        Server::start_in(db, &with_folder, &std::env::temp_dir()).await
     }
 
-    /// Starts the binary with `cwd` as its working directory.
-    fn start_in(db: &TestDatabase, extra: &[(&str, &str)], cwd: &std::path::Path) -> Server {
+    /// Starts the binary with `cwd` as its working directory, and only the
+    /// settings given beyond the database, address and origin: for tests of
+    /// what the server does with its defaults.
+    async fn start_in(
+        db: &'a TestDatabase,
+        extra: &[(&str, &str)],
+        cwd: &std::path::Path,
+    ) -> Server<'a> {
         let port = free_port();
         let mut command = Command::new(BINARY);
         command
@@ -47,20 +59,18 @@ impl Server {
         let server = Server {
             child,
             address: format!("http://127.0.0.1:{port}"),
+            db,
         };
-        server.wait_until_up();
+        server.wait_until_up().await;
         server
     }
 
-    fn wait_until_up(&self) {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while Instant::now() < deadline {
-            if std::net::TcpStream::connect(self.address.trim_start_matches("http://")).is_ok() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        panic!("the server did not start listening");
+    async fn wait_until_up(&self) {
+        let address = self.address.trim_start_matches("http://");
+        eventually(format!("the server to listen on {address}"), async || {
+            std::net::TcpStream::connect(address).map(drop)
+        })
+        .await
     }
 
     fn signal(&self, name: &str) {
@@ -72,10 +82,13 @@ impl Server {
     }
 }
 
-impl Drop for Server {
+impl Drop for Server<'_> {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        if !std::thread::panicking() {
+            self.db.assert_no_dead_mail();
+        }
     }
 }
 
@@ -208,7 +221,7 @@ fn a_config_file_is_read_and_unknown_keys_are_refused() {
     assert!(text(&output).contains("hold_al"), "{}", text(&output));
 }
 
-async fn post(server: &Server, body: &Value) -> reqwest::Response {
+async fn post(server: &Server<'_>, body: &Value) -> reqwest::Response {
     reqwest::Client::new()
         .post(format!("{}/api/comments", server.address))
         .header("Origin", crate::helpers::BLOG)
@@ -229,7 +242,7 @@ async fn an_acknowledged_comment_survives_kill_9() {
             ("REPLYDESK_HOLD_ALL", "false"),
             ("REPLYDESK_FLOOD_SECONDS", "0"),
         ];
-        let mut server = Server::start(&db, &settings);
+        let mut server = Server::start(&db, &settings).await;
         let mut acknowledged = Vec::new();
         for i in 0..20 {
             let response = post(
@@ -247,7 +260,7 @@ async fn an_acknowledged_comment_survives_kill_9() {
         server.child.kill().unwrap(); // SIGKILL: no chance to flush anything
         server.child.wait().unwrap();
 
-        let server = Server::start(&db, &settings);
+        let server = Server::start(&db, &settings).await;
         let thread: Value = reqwest::get(format!("{}/api/posts/durable/comments", server.address))
             .await
             .unwrap()
@@ -267,24 +280,17 @@ async fn an_acknowledged_comment_survives_kill_9() {
 #[tokio::test]
 async fn sigterm_lets_the_server_finish_and_exit_cleanly() {
     let db = TestDatabase::new(&Backend::Sqlite);
-    let mut server = Server::start(&db, &[]);
+    let mut server = Server::start(&db, &[]).await;
     let health = reqwest::get(format!("{}/healthz", server.address))
         .await
         .unwrap();
     assert_eq!(health.status(), 200);
     server.signal("-TERM");
-    let deadline = Instant::now() + Duration::from_secs(40);
-    loop {
-        if let Some(status) = server.child.try_wait().unwrap() {
-            assert!(status.success(), "exit status {status}");
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the server did not stop after SIGTERM"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let status = eventually("the server to stop after SIGTERM", async || {
+        server.child.try_wait().unwrap()
+    })
+    .await;
+    assert!(status.success(), "exit status {status}");
 }
 
 #[tokio::test]
@@ -294,6 +300,7 @@ async fn the_first_start_says_where_it_listens_and_how_to_add_a_moderator() {
     let mut child = Command::new(BINARY)
         .env_clear()
         .env("REPLYDESK_DATABASE_URL", &db.url)
+        .env("REPLYDESK_MAIL_FOLDER", db.mail_folder())
         .env("REPLYDESK_BIND", format!("127.0.0.1:{port}"))
         .env("REPLYDESK_PUBLIC_URL", format!("http://127.0.0.1:{port}"))
         .stderr(Stdio::piped())
@@ -332,24 +339,14 @@ async fn without_an_smtp_server_e_mails_are_written_as_files() {
     );
     assert!(added.status.success(), "{}", text(&added));
     let cwd = tempfile::tempdir().unwrap();
-    let server = Server::start_in(&db, &[], cwd.path());
+    let server = Server::start_in(&db, &[], cwd.path()).await;
     assert_eq!(
         post(&server, &reply("files", "Mail me as a file."))
             .await
             .status(),
         201
     );
-    let outbox = cwd.path().join("mail-outbox");
-    let mut written = Vec::new();
-    for _ in 0..200 {
-        written = std::fs::read_dir(&outbox)
-            .map(|d| d.flatten().map(|e| e.path()).collect())
-            .unwrap_or_default();
-        if !written.is_empty() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let written = files_written(&cwd.path().join("mail-outbox")).await;
     drop(server);
     assert_eq!(written.len(), 1, "one .eml file in ./mail-outbox/");
     assert_eq!(written[0].extension().and_then(|e| e.to_str()), Some("eml"));
@@ -359,6 +356,60 @@ async fn without_an_smtp_server_e_mails_are_written_as_files() {
         "{message}"
     );
     assert!(message.contains("To: mod@example.com"), "{message}");
+}
+
+/// The files in `folder`, once there is at least one.
+async fn files_written(folder: &std::path::Path) -> Vec<std::path::PathBuf> {
+    eventually(format!("a file in {}", folder.display()), async || {
+        let files: Vec<_> = std::fs::read_dir(folder)
+            .map(|d| d.flatten().map(|e| e.path()).collect())
+            .unwrap_or_default();
+        (!files.is_empty()).then_some(files)
+    })
+    .await
+}
+
+#[tokio::test]
+async fn e_mail_files_go_to_the_folder_the_setting_names() {
+    let db = migrated(&Backend::Sqlite);
+    let added = replydesk(
+        &db,
+        &["moderator", "add", "mod@example.com"],
+        "a long passphrase\na long passphrase\n",
+    );
+    assert!(added.status.success(), "{}", text(&added));
+    let cwd = tempfile::tempdir().unwrap();
+    // Relative, so under the working directory; made with its parents.
+    let setting = [("REPLYDESK_MAIL_FOLDER", "spool/replydesk")];
+    let server = Server::start_in(&db, &setting, cwd.path()).await;
+    let held = post(&server, &reply("elsewhere", "Mail me elsewhere.")).await;
+    assert_eq!(held.status(), 201);
+    let written = files_written(&cwd.path().join("spool/replydesk")).await;
+    drop(server);
+    assert_eq!(written.len(), 1, "{written:?}");
+    let message = std::fs::read_to_string(&written[0]).unwrap();
+    assert!(message.contains("Mail me elsewhere."), "{message}");
+    assert!(
+        !cwd.path().join("mail-outbox").exists(),
+        "nothing in the default folder"
+    );
+
+    // `forget --purge-outbox-files` clears the same folder.
+    let forget = Command::new(BINARY)
+        .args(["forget", "ada@example.com", "--purge-outbox-files"])
+        .current_dir(cwd.path())
+        .env_clear()
+        .env("REPLYDESK_DATABASE_URL", &db.url)
+        .env("REPLYDESK_MAIL_FOLDER", "spool/replydesk")
+        .output()
+        .unwrap();
+    assert!(forget.status.success(), "{}", text(&forget));
+    assert!(
+        text(&forget).contains("Deleted 1 e-mail file"),
+        "{}",
+        text(&forget)
+    );
+    assert!(!written[0].exists());
 }
 
 /// Rows in the outbox that are marked sent, read straight from a SQLite file.
@@ -405,6 +456,7 @@ async fn on_sigterm_the_mail_worker_finishes_the_message_in_hand() {
     let mut server = Server {
         child,
         address: format!("http://127.0.0.1:{port}"),
+        db: &db,
     };
     let stderr = server.child.stderr.take().unwrap();
     let (lines, log) = std::sync::mpsc::channel();
@@ -417,7 +469,7 @@ async fn on_sigterm_the_mail_worker_finishes_the_message_in_hand() {
             let _ = lines.send(line);
         }
     });
-    server.wait_until_up();
+    server.wait_until_up().await;
     assert_eq!(post(&server, &reply("bye", "Held.")).await.status(), 201);
     // The message is on the wire; the mail server has not acknowledged it yet.
     smtp.wait_for(1).await;
@@ -433,15 +485,10 @@ async fn on_sigterm_the_mail_worker_finishes_the_message_in_hand() {
     assert_eq!(sent_rows(&db), 0, "still in hand while the server stops");
     smtp.release();
 
-    let mut exited = None;
-    for _ in 0..400 {
-        exited = server.child.try_wait().unwrap();
-        if exited.is_some() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    let status = exited.expect("the server exits once the message is sent");
+    let status = eventually("the server to exit once the message is sent", async || {
+        server.child.try_wait().unwrap()
+    })
+    .await;
     assert!(status.success(), "exit status {status}");
     assert_eq!(
         sent_rows(&db),

@@ -1,11 +1,16 @@
 //! One way to start the real server for a test: a random port, a fresh database
-//! (a new SQLite file, or a new PostgreSQL database), and an HTTP client.
+//! (a new SQLite file, or a new PostgreSQL database), a folder of its own for
+//! e-mail files, and an HTTP client.
 
 use diesel::{Connection, PgConnection, RunQueryDsl, SqliteConnection};
 use replydesk::configuration::Settings;
 use replydesk::startup::Application;
+use std::fmt::Display;
+use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
@@ -28,9 +33,8 @@ macro_rules! on_both_backends {
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn postgres() {
-                match Backend::postgres() {
-                    Some(backend) => scenario(backend).await,
-                    None => eprintln!("skipped: set REPLYDESK_TEST_POSTGRES_URL to run this on PostgreSQL"),
+                if let Some(backend) = Backend::postgres() {
+                    scenario(backend).await
                 }
             }
         }
@@ -46,30 +50,50 @@ pub enum Backend {
 }
 
 impl Backend {
+    /// PostgreSQL, when `REPLYDESK_TEST_POSTGRES_URL` names a server; else
+    /// `None`, having said that the test (or its PostgreSQL half) is skipped,
+    /// or failed the test when extras are required.
     pub fn postgres() -> Option<Backend> {
-        std::env::var("REPLYDESK_TEST_POSTGRES_URL")
+        let url = std::env::var("REPLYDESK_TEST_POSTGRES_URL")
             .ok()
-            .filter(|url| !url.is_empty())
-            .map(Backend::Postgres)
+            .filter(|url| !url.is_empty());
+        if url.is_none() {
+            crate::extras::missing(
+                "REPLYDESK_TEST_POSTGRES_URL",
+                "set it to a PostgreSQL server the tests may create databases on, \
+                 e.g. postgres://postgres@127.0.0.1/test, to run the PostgreSQL tests",
+            );
+        }
+        url.map(Backend::Postgres)
     }
 }
 
-/// A fresh database that removes itself when the test ends.
+/// A fresh database that removes itself when the test ends, and the folder
+/// where the servers and commands on it keep e-mail files
+/// (`REPLYDESK_MAIL_FOLDER`): a test's mail stays apart from every other
+/// test's, and out of the checkout.
 pub struct TestDatabase {
     pub url: String,
-    _sqlite_dir: Option<tempfile::TempDir>,
+    pub mail_folder: PathBuf,
+    /// Set by a test that means to leave e-mail dead in the outbox.
+    dead_mail_expected: AtomicBool,
+    /// Holds the SQLite file (if any) and the mail folder.
+    _dir: tempfile::TempDir,
     postgres: Option<(String, String)>,
 }
 
 impl TestDatabase {
     pub fn new(backend: &Backend) -> TestDatabase {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mail_folder = dir.path().join("mail-outbox");
         match backend {
             Backend::Sqlite => {
-                let dir = tempfile::tempdir().expect("temp dir");
                 let url = format!("sqlite://{}", dir.path().join("replydesk.db").display());
                 TestDatabase {
                     url,
-                    _sqlite_dir: Some(dir),
+                    mail_folder,
+                    dead_mail_expected: AtomicBool::new(false),
+                    _dir: dir,
                     postgres: None,
                 }
             }
@@ -84,11 +108,54 @@ impl TestDatabase {
                 let url = with_database(server, &name);
                 TestDatabase {
                     url,
-                    _sqlite_dir: None,
+                    mail_folder,
+                    dead_mail_expected: AtomicBool::new(false),
+                    _dir: dir,
                     postgres: Some((server.clone(), name)),
                 }
             }
         }
+    }
+}
+
+impl TestDatabase {
+    /// The `REPLYDESK_MAIL_FOLDER` value for the servers and commands on this database.
+    pub fn mail_folder(&self) -> &str {
+        self.mail_folder
+            .to_str()
+            .expect("a temporary path is UTF-8")
+    }
+
+    /// Fails the test if e-mail was given up on (marked dead in the outbox)
+    /// while the test did not say it expected that: a failure of the mail
+    /// worker must not hide behind a test that only looked at comments. Run
+    /// when a test server goes away; a blocking query, so it runs in `Drop`.
+    pub fn assert_no_dead_mail(&self) {
+        if self.dead_mail_expected.load(Ordering::SeqCst) {
+            return;
+        }
+        #[derive(diesel::QueryableByName)]
+        struct Dead {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            kind: String,
+            #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+            last_error: Option<String>,
+        }
+        let sql = "SELECT kind, last_error FROM mail_outbox WHERE dead = TRUE";
+        let dead: Vec<Dead> = match self.url.strip_prefix("sqlite://") {
+            Some(path) => diesel::sql_query(sql).load(&mut sqlite(path)),
+            None => diesel::sql_query(sql)
+                .load(&mut PgConnection::establish(&self.url).expect("postgres")),
+        }
+        .unwrap_or_else(|e| panic!("cannot look for dead mail ({sql}): {e}"));
+        let dead: Vec<String> = dead
+            .into_iter()
+            .map(|row| format!("{}: {}", row.kind, row.last_error.unwrap_or_default()))
+            .collect();
+        assert!(
+            dead.is_empty(),
+            "the test left e-mail dead in the outbox (call expect_dead_mail() if it means to): {dead:?}"
+        );
     }
 }
 
@@ -136,6 +203,7 @@ pub async fn spawn_app(backend: Backend, overrides: &[(&str, &str)]) -> TestApp 
 async fn start(db: Arc<TestDatabase>, overrides: &[(&str, &str)]) -> TestApp {
     let mut pairs: Vec<(&str, &str)> = vec![
         ("DATABASE_URL", &db.url),
+        ("MAIL_FOLDER", db.mail_folder()),
         ("BIND", "127.0.0.1:0"),
         ("FLOOD_SECONDS", "0"),
         ("BURST_LIMIT", "0"),
@@ -160,7 +228,23 @@ async fn start(db: Arc<TestDatabase>, overrides: &[(&str, &str)]) -> TestApp {
     }
 }
 
+/// When a test ends well, its servers must have left no dead mail behind.
+/// (When it fails, that failure is the one to read.)
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            self.db.assert_no_dead_mail();
+        }
+    }
+}
+
 impl TestApp {
+    /// Says that this test means to leave e-mail dead in the outbox, so
+    /// that the check when its servers go away allows it.
+    pub fn expect_dead_mail(&self) {
+        self.db.dead_mail_expected.store(true, Ordering::SeqCst);
+    }
+
     /// A second server on the same database, as behind a load balancer.
     pub async fn another_instance(&self, overrides: &[(&str, &str)]) -> TestApp {
         start(Arc::clone(&self.db), overrides).await
@@ -271,6 +355,15 @@ impl TestApp {
         assert!(output.status.success(), "{}", output_text(&output));
     }
 
+    /// Whether a number read from the test's database (`SELECT … AS n`) is
+    /// `expected`, and what it is if not: a check for [`eventually`].
+    pub fn number_is(&self, sql: &str, expected: i64) -> Result<(), String> {
+        match self.query_number(sql) {
+            n if n == expected => Ok(()),
+            n => Err(format!("{sql} gives {n}")),
+        }
+    }
+
     pub async fn thread(&self, post: &str) -> Value {
         let response = self.get(&format!("/api/posts/{post}/comments")).await;
         assert_eq!(response.status(), 200);
@@ -278,19 +371,64 @@ impl TestApp {
     }
 }
 
-/// Waits (up to thirty seconds) until a number read from the test's database
-/// is `expected`: for what the server does in the background.
-pub async fn wait_until(app: &TestApp, sql: &str, expected: i64) {
-    for _ in 0..600 {
-        if app.query_number(sql) == expected {
-            return;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+/// How long [`eventually`] waits. A bound on a hang, not a timing
+/// assertion: far more than anything takes, even on a busy two-core machine
+/// (a server's graceful stop alone may take 30 s).
+const PATIENCE: Duration = Duration::from_secs(60);
+
+/// How often [`eventually`] looks again.
+const POLL: Duration = Duration::from_millis(50);
+
+/// What a check given to [`eventually`] answers: done, with a value, or not
+/// yet, with what it saw for the failure message.
+pub trait Outcome {
+    type Value;
+    fn done(self) -> Result<Self::Value, String>;
+}
+
+impl Outcome for bool {
+    type Value = ();
+    fn done(self) -> Result<(), String> {
+        if self { Ok(()) } else { Err("false".into()) }
     }
-    panic!(
-        "{sql} never became {expected} (is {})",
-        app.query_number(sql)
-    );
+}
+
+impl<T> Outcome for Option<T> {
+    type Value = T;
+    fn done(self) -> Result<T, String> {
+        self.ok_or_else(|| "nothing yet".into())
+    }
+}
+
+impl<T, E: Display> Outcome for Result<T, E> {
+    type Value = T;
+    fn done(self) -> Result<T, String> {
+        self.map_err(|seen| seen.to_string())
+    }
+}
+
+/// Runs `check` until it is done and returns what it gave: for what happens
+/// in the background (the mail worker, a sweep, a page's script, a process
+/// stopping). Fails the test after a minute, saying what was awaited and
+/// what the last check saw. The one way tests wait: no test sleeps in a loop
+/// of its own.
+pub async fn eventually<O: Outcome>(
+    what: impl Display,
+    mut check: impl AsyncFnMut() -> O,
+) -> O::Value {
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        let seen = match check().await.done() {
+            Ok(value) => return value,
+            Err(seen) => seen,
+        };
+        assert!(
+            Instant::now() < deadline,
+            "waited {} s for {what}; the last check saw: {seen}",
+            PATIENCE.as_secs()
+        );
+        tokio::time::sleep(POLL).await;
+    }
 }
 
 /// A complete, valid reply to `post` from the test blog.
@@ -316,13 +454,14 @@ pub fn migrated(backend: &Backend) -> TestDatabase {
     db
 }
 
-/// Runs the binary with only the database set, feeding `stdin`.
+/// Runs the binary with only the database (and its mail folder) set, feeding `stdin`.
 pub fn cli(db: &TestDatabase, args: &[&str], stdin: &str) -> Output {
     use std::io::Write;
     let mut child = Command::new(BINARY)
         .args(args)
         .env_clear()
         .env("REPLYDESK_DATABASE_URL", &db.url)
+        .env("REPLYDESK_MAIL_FOLDER", db.mail_folder())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, reply, spawn_app, wait_until};
+use crate::helpers::{TestApp, eventually, reply, spawn_app};
 use crate::on_both_backends;
 use crate::smtp::SmtpServer;
 
@@ -90,7 +90,7 @@ on_both_backends! {
         assert_eq!(one_click.status(), 200);
 
         assert_eq!(app.post_json(&replier("A second reply.")).await.status(), 201);
-        wait_until(&app, UNSENT, 0).await;
+        eventually("every e-mail to be sent", async || app.number_is(UNSENT, 0)).await;
         let replies = "SELECT COUNT(*) AS n FROM mail_outbox WHERE kind = 'reply'";
         assert_eq!(app.query_number(replies), 1, "nothing queued after unsubscribing");
         assert_eq!(smtp.messages().len(), 1);
@@ -117,13 +117,14 @@ on_both_backends! {
             let response = app.post_json(&reply("outage", &format!("Written during the outage, {i}."))).await;
             assert_eq!(response.status(), 201, "the submission does not wait for mail");
         }
-        wait_until(&app, "SELECT COUNT(*) AS n FROM mail_outbox WHERE attempts >= 1 AND sent_at IS NULL", 3).await;
+        let tried = "SELECT COUNT(*) AS n FROM mail_outbox WHERE attempts >= 1 AND sent_at IS NULL";
+        eventually("a failed attempt at each e-mail", async || app.number_is(tried, 3)).await;
         let metrics = app.get("/metrics").await.text().await.unwrap();
         assert!(metrics.contains("replydesk_outbox_waiting 3"), "{metrics}");
 
         let smtp = SmtpServer::start_on(port).await;
         smtp.wait_for(3).await;
-        wait_until(&app, UNSENT, 0).await;
+        eventually("every e-mail to be recorded as sent", async || app.number_is(UNSENT, 0)).await;
         tokio::time::sleep(Duration::from_millis(1500)).await;
         let mails = smtp.messages();
         assert_eq!(mails.len(), 3, "each e-mail exactly once");
@@ -141,7 +142,9 @@ on_both_backends! {
         .await;
         app.add_moderator("moderator@example.com");
         assert_eq!(app.post_json(&reply("dead", "Nobody will hear of this.")).await.status(), 201);
-        wait_until(&app, "SELECT COUNT(*) AS n FROM mail_outbox WHERE dead = TRUE AND attempts = 2", 1).await;
+        app.expect_dead_mail();
+        let dead = "SELECT COUNT(*) AS n FROM mail_outbox WHERE dead = TRUE AND attempts = 2";
+        eventually("the e-mail to be given up on after two attempts", async || app.number_is(dead, 1)).await;
         let metrics = app.get("/metrics").await.text().await.unwrap();
         assert!(metrics.contains("replydesk_outbox_dead 1"), "{metrics}");
         assert!(metrics.contains("replydesk_outbox_waiting 0"), "{metrics}");
@@ -153,7 +156,6 @@ on_both_backends! {
 #[tokio::test]
 async fn two_workers_on_one_postgresql_database_never_send_a_row_twice() {
     let Some(backend) = crate::helpers::Backend::postgres() else {
-        eprintln!("skipped: set REPLYDESK_TEST_POSTGRES_URL to run this on PostgreSQL");
         return;
     };
     let smtp = SmtpServer::start().await;
@@ -167,7 +169,10 @@ async fn two_workers_on_one_postgresql_database_never_send_a_row_twice() {
         assert_eq!(app.post_json(&body).await.status(), 201);
     }
     smtp.wait_for(30).await;
-    wait_until(&first, UNSENT, 0).await;
+    eventually("every e-mail to be recorded as sent", async || {
+        first.number_is(UNSENT, 0)
+    })
+    .await;
     tokio::time::sleep(Duration::from_millis(1500)).await;
     let mails = smtp.messages();
     assert_eq!(mails.len(), 30, "30 e-mails, none twice");
@@ -238,7 +243,7 @@ on_both_backends! {
 
         let quiet = spawn_app(Backend::Sqlite, &[("SMTP_URL", &smtp.url()), ("HOLD_ALL", "false")]).await;
         assert_eq!(quiet.post_json(&reply("notice", "Published at once.")).await.status(), 201);
-        wait_until(&quiet, "SELECT COUNT(*) AS n FROM mail_outbox", 0).await;
+        eventually("an empty outbox", async || quiet.number_is("SELECT COUNT(*) AS n FROM mail_outbox", 0)).await;
         assert_eq!(smtp.messages().len(), 2, "no notice with the setting off");
     }
 }

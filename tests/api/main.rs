@@ -7,6 +7,7 @@ mod admin;
 mod admin_browser;
 mod browser;
 mod command_line;
+mod extras;
 mod helpers;
 mod import;
 mod mail;

@@ -4,7 +4,7 @@
 
 use serde_json::{Value, json};
 
-use crate::helpers::{BLOG, ids, reply, spawn_app};
+use crate::helpers::{BLOG, eventually, ids, reply, spawn_app};
 use crate::on_both_backends;
 
 fn listed(thread: &Value) -> Vec<i64> {
@@ -176,28 +176,19 @@ on_both_backends! {
 
         // The sweep runs when an instance starts, then hourly.
         let _restarted = app.another_instance(&[]).await;
-        let mut shown = String::new();
-        for _ in 0..100 {
-            shown = app.cli_ok(&["comment", "show", &old]);
-            if shown.contains("ip: (erased)") {
-                break;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-        }
-        assert!(shown.contains("ip: (erased)"), "{shown}");
+        eventually("the sweep to erase the old comment's IP", async || {
+            let shown = app.cli_ok(&["comment", "show", &old]);
+            if shown.contains("ip: (erased)") { Ok(()) } else { Err(shown) }
+        })
+        .await;
         assert!(app.cli_ok(&["comment", "show", &new]).contains("ip: 198.51.100.23"));
 
         app.cli_ok(&["settings", "set", "purge_pending_days", "30"]);
         let _again = app.another_instance(&[]).await;
-        let mut gone = false;
-        for _ in 0..100 {
-            if !app.cli(&["comment", "show", &old]).status.success() {
-                gone = true;
-                break;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-        }
-        assert!(gone, "the stale pending comment was purged");
+        eventually("the sweep to purge the stale pending comment", async || {
+            !app.cli(&["comment", "show", &old]).status.success()
+        })
+        .await;
         assert!(app.cli(&["comment", "show", &new]).status.success());
     }
 
@@ -226,15 +217,13 @@ on_both_backends! {
                 app.query_number(&format!("SELECT COUNT(*) AS n {old} AND status = 'pending'")),
             )
         };
-        let mut now = left();
-        for _ in 0..200 {
-            if now == (0, 0) {
-                break;
+        eventually("the sweep to erase every old IP and purge every stale pending comment", async || {
+            match left() {
+                (0, 0) => Ok(()),
+                (ips, pending) => Err(format!("{ips} IPs and {pending} pending comments left")),
             }
-            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-            now = left();
-        }
-        assert_eq!(now, (0, 0), "old IPs and stale pending comments left after the sweep");
+        })
+        .await;
         assert_eq!(app.query_number(&format!("SELECT COUNT(*) AS n {old}")), 501, "approved ones stay");
     }
 }

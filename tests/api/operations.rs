@@ -71,7 +71,6 @@ async fn a_wrong_method_on_a_form_address_says_which_method_it_takes() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_connections_closed_under_the_server_cost_at_most_a_retry() {
     let Some(backend) = crate::helpers::Backend::postgres() else {
-        eprintln!("skipped: set REPLYDESK_TEST_POSTGRES_URL to run this on PostgreSQL");
         return;
     };
     let app = spawn_app(backend, &[]).await;

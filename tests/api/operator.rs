@@ -11,8 +11,8 @@ use std::time::Duration;
 use serde_json::Value;
 
 use crate::helpers::{
-    BINARY, Backend, TestApp, TestDatabase, cli, migrated, output_text, random_hex, reply,
-    spawn_app, wait_until,
+    BINARY, Backend, TestApp, TestDatabase, cli, eventually, migrated, output_text, random_hex,
+    reply, spawn_app,
 };
 use crate::on_both_backends;
 use crate::smtp::SmtpServer;
@@ -24,6 +24,7 @@ fn cli_with(db: &TestDatabase, args: &[&str], env: &[(&str, &str)]) -> Output {
         .args(args)
         .env_clear()
         .env("REPLYDESK_DATABASE_URL", &db.url)
+        .env("REPLYDESK_MAIL_FOLDER", db.mail_folder())
         .stdin(Stdio::null());
     for (key, value) in env {
         command.env(key, value);
@@ -129,9 +130,9 @@ on_both_backends! {
     }
 }
 
-/// The `.eml` files under the checkout's `./mail-outbox/` that mention `text`.
-fn mail_files_mentioning(text: &str) -> usize {
-    std::fs::read_dir("mail-outbox")
+/// The `.eml` files in the test's mail folder that mention `text`.
+fn mail_files_mentioning(app: &TestApp, text: &str) -> usize {
+    std::fs::read_dir(&app.db.mail_folder)
         .map(|entries| {
             entries
                 .filter_map(Result::ok)
@@ -147,8 +148,7 @@ fn mail_files_mentioning(text: &str) -> usize {
 // 2. `forget` reaches the rules' reasons, the audit trail and the e-mail files.
 on_both_backends! {
     async fn forget_takes_the_address_out_of_reasons_audit_and_mail_files(backend: Backend) {
-        // Unique, so no other test's files are touched.
-        let address = format!("leak-{}@example.com", random_hex());
+        let address = "leak@example.com".to_owned();
         let key = address.to_uppercase();
         let app = spawn_app(backend, &[("MODERATION_KEYS", &key)]).await;
         app.add_moderator("moderator@example.com");
@@ -161,13 +161,7 @@ on_both_backends! {
         );
         assert_eq!(app.query_number(&mentions), 1, "the moderation key is quoted in the reason");
         // The moderator's e-mail about it, written as a file, names the address.
-        for _ in 0..200 {
-            if mail_files_mentioning(&address) > 0 {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        assert!(mail_files_mentioning(&address) > 0);
+        eventually("an e-mail file naming the address", async || mail_files_mentioning(&app, &address) > 0).await;
 
         let without_purge = app.cli_ok(&["forget", &address]);
         assert!(without_purge.contains("Anonymized 1 comment;"), "{without_purge}");
@@ -182,11 +176,11 @@ on_both_backends! {
             app.query_number(&format!("SELECT COUNT(*) AS n FROM comments WHERE id = {id} AND reasons LIKE '%[a forgotten address]%'")),
             1
         );
-        assert!(mail_files_mentioning(&address) > 0, "files are left unless asked");
+        assert!(mail_files_mentioning(&app, &address) > 0, "files are left unless asked");
 
         let purged = app.cli_ok(&["forget", &address, "--purge-outbox-files"]);
         assert!(purged.contains("Deleted"), "{purged}");
-        assert_eq!(mail_files_mentioning(&address), 0);
+        assert_eq!(mail_files_mentioning(&app, &address), 0);
     }
 }
 
@@ -348,7 +342,6 @@ fn an_import_off_a_terminal_prints_its_summary_and_no_progress() {
 #[test]
 fn a_missing_postgresql_database_is_said_once_with_how_to_create_it() {
     let Some(Backend::Postgres(server)) = Backend::postgres() else {
-        eprintln!("skipped: set REPLYDESK_TEST_POSTGRES_URL to run this on PostgreSQL");
         return;
     };
     let mut url = url::Url::parse(&server).unwrap();
@@ -371,7 +364,6 @@ fn a_missing_postgresql_database_is_said_once_with_how_to_create_it() {
 #[tokio::test]
 async fn the_server_waits_for_a_database_that_is_still_starting() {
     let Some(backend) = Backend::postgres() else {
-        eprintln!("skipped: set REPLYDESK_TEST_POSTGRES_URL to run this on PostgreSQL");
         return;
     };
     let db = TestDatabase::new(&backend);
@@ -396,6 +388,7 @@ async fn the_server_waits_for_a_database_that_is_still_starting() {
         .current_dir(std::env::temp_dir())
         .env_clear()
         .env("REPLYDESK_DATABASE_URL", through.as_str())
+        .env("REPLYDESK_MAIL_FOLDER", db.mail_folder())
         .env("REPLYDESK_BIND", format!("127.0.0.1:{web_port}"))
         .env("REPLYDESK_DATABASE_WAIT_SECONDS", "30")
         .stderr(Stdio::piped())
@@ -466,6 +459,7 @@ async fn the_server_keeps_serving_when_its_log_reader_goes_away() {
         .arg("serve")
         .env_clear()
         .env("REPLYDESK_DATABASE_URL", &db.url)
+        .env("REPLYDESK_MAIL_FOLDER", db.mail_folder())
         .env("REPLYDESK_BIND", format!("127.0.0.1:{port}"))
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -546,7 +540,7 @@ on_both_backends! {
         let id = mail.header("Message-ID").expect("a Message-ID");
         assert!(id.starts_with('<') && id.ends_with("@blog.example>"), "{id}");
         assert_eq!(mail.header("Auto-Submitted").as_deref(), Some("auto-generated"));
-        wait_until(&app, "SELECT COUNT(*) AS n FROM mail_outbox WHERE sent_at IS NULL", 0).await;
+        eventually("the e-mail to be recorded as sent", async || app.number_is("SELECT COUNT(*) AS n FROM mail_outbox WHERE sent_at IS NULL", 0)).await;
     }
 }
 

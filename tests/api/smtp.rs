@@ -2,10 +2,11 @@
 //! it is sent and keeps each message for the test to read.
 
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpListener;
+
+use crate::helpers::eventually;
 
 #[derive(Clone, Debug)]
 pub struct Received {
@@ -105,35 +106,39 @@ impl SmtpServer {
         self.received.lock().expect("lock").clone()
     }
 
-    /// Waits (up to 30 s) until at least `count` messages arrived.
+    /// Waits until at least `count` messages arrived.
     pub async fn wait_for(&self, count: usize) -> Vec<Received> {
-        self.poll(|messages| (messages.len() >= count).then_some(messages))
-            .await
-            .unwrap_or_else(|| panic!("expected {count} e-mails, got {}", self.messages().len()))
-    }
-
-    /// Waits (up to 30 s) until a message to `address` arrived, and returns
-    /// those to it, whatever else did or did not arrive.
-    pub async fn wait_for_mail_to(&self, address: &str) -> Vec<Received> {
-        let to = |messages: Vec<Received>| {
-            let to: Vec<Received> = messages.into_iter().filter(|m| m.to == [address]).collect();
-            (!to.is_empty()).then_some(to)
-        };
-        self.poll(to)
-            .await
-            .unwrap_or_else(|| panic!("no e-mail to {address}; got {:?}", self.messages()))
-    }
-
-    /// Looks at the messages every 50 ms, for up to 30 s, until `found` picks
-    /// what the test waits for.
-    async fn poll<T>(&self, found: impl Fn(Vec<Received>) -> Option<T>) -> Option<T> {
-        for _ in 0..600 {
-            if let Some(wanted) = found(self.messages()) {
-                return Some(wanted);
+        eventually(format!("{count} e-mails"), async || {
+            let messages = self.messages();
+            if messages.len() >= count {
+                Ok(messages)
+            } else {
+                Err(format!("{} e-mails", messages.len()))
             }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        None
+        })
+        .await
+    }
+
+    /// Waits until a message to `address` arrived, and returns those to it,
+    /// whatever else did or did not arrive.
+    pub async fn wait_for_mail_to(&self, address: &str) -> Vec<Received> {
+        eventually(format!("an e-mail to {address}"), async || {
+            let messages = self.messages();
+            let to: Vec<Received> = messages
+                .iter()
+                .filter(|m| m.to == [address])
+                .cloned()
+                .collect();
+            if to.is_empty() {
+                Err(format!(
+                    "e-mails to {:?}",
+                    messages.iter().map(|m| &m.to).collect::<Vec<_>>()
+                ))
+            } else {
+                Ok(to)
+            }
+        })
+        .await
     }
 }
 

@@ -6,13 +6,15 @@ use std::path::Path;
 use crate::browser::Browser;
 use crate::helpers::{Backend, TestApp, spawn_app};
 
-async fn demo(overrides: &[(&str, &str)]) -> (TestApp, Browser) {
+/// The demo blog and a browser; `None` when the browser test is skipped.
+async fn demo(overrides: &[(&str, &str)]) -> Option<(TestApp, Browser)> {
+    let browser = Browser::start().await?;
     // The time-trap is off unless a test turns it on: a test types faster than a person.
     let mut settings = vec![("DEMO", "true"), ("MIN_SUBMIT_SECONDS", "0")];
     settings.retain(|(key, _)| !overrides.iter().any(|(k, _)| k == key));
     settings.extend_from_slice(overrides);
     let app = spawn_app(Backend::Sqlite, &settings).await;
-    (app, Browser::start().await)
+    Some((app, browser))
 }
 
 fn newest_comment_id(app: &TestApp) -> i64 {
@@ -37,7 +39,9 @@ async fn write_comment(browser: &Browser, text: &str, email: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_comment_posted_through_the_widget_waits_for_approval_then_shows() {
-    let (app, browser) = demo(&[]).await;
+    let Some((app, browser)) = demo(&[]).await else {
+        return;
+    };
     browser.goto(&app.url("/demo/")).await;
     browser.find(".rd-form").await;
     assert_eq!(
@@ -100,7 +104,9 @@ async fn a_comment_posted_through_the_widget_waits_for_approval_then_shows() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reply_moves_the_form_under_its_comment_and_appears_in_place() {
-    let (app, browser) = demo(&[("HOLD_ALL", "false")]).await;
+    let Some((app, browser)) = demo(&[("HOLD_ALL", "false")]).await else {
+        return;
+    };
     browser.goto(&app.url("/demo/")).await;
     browser.find(".rd-form").await;
     write_comment(&browser, "The first word.", "grace@example.com").await;
@@ -174,7 +180,9 @@ async fn a_reply_moves_the_form_under_its_comment_and_appears_in_place() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_bad_email_is_shown_beside_its_field_and_a_quick_robot_is_trapped() {
-    let (app, browser) = demo(&[("MIN_SUBMIT_SECONDS", "30")]).await;
+    let Some((app, browser)) = demo(&[("MIN_SUBMIT_SECONDS", "30")]).await else {
+        return;
+    };
     app.open_post("hello-world");
     browser.goto(&app.url("/demo/")).await;
     browser.find(".rd-form").await;
@@ -215,7 +223,9 @@ async fn a_bad_email_is_shown_beside_its_field_and_a_quick_robot_is_trapped() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_javascript_the_plain_form_lands_on_the_awaiting_moderation_notice() {
-    let (app, browser) = demo(&[]).await;
+    let Some((app, browser)) = demo(&[]).await else {
+        return;
+    };
     browser.goto(&app.url("/demo/plain.html")).await;
     assert_eq!(browser.count("script").await, 0, "the page has no script");
     browser

@@ -32,7 +32,7 @@ struct MailPage {
     dead: Vec<DeadRow>,
     waiting: i64,
     notice: Option<&'static str>,
-    mode: &'static str,
+    mode: String,
 }
 
 async fn show(
@@ -67,9 +67,14 @@ async fn show(
         waiting,
         notice,
         mode: if state.settings.smtp_url.is_some() {
-            "SMTP"
+            "SMTP".to_owned()
         } else {
-            "files in ./mail-outbox/ (REPLYDESK_SMTP_URL is not set)"
+            let folder = &state.settings.mail_folder;
+            let full = std::path::absolute(folder).unwrap_or_else(|_| folder.clone());
+            format!(
+                "files in {} (REPLYDESK_SMTP_URL is not set; REPLYDESK_MAIL_FOLDER names the folder)",
+                full.display()
+            )
         },
     })
 }
