@@ -8,6 +8,7 @@ pub mod domain;
 pub mod editing;
 pub mod error;
 pub mod export;
+pub mod file_formats;
 pub mod import;
 pub mod instance;
 pub mod live_rules;

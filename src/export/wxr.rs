@@ -13,7 +13,7 @@ use quick_xml::escape::escape;
 
 use super::{ExportError, Written, for_each_post};
 use crate::db::{AnyConnection, stored_settings};
-use crate::import::wordpress::REPLYDESK_NS;
+use crate::file_formats::wxr::REPLYDESK_NS;
 
 /// Text inside CDATA; a `]]>` in it is split across two sections.
 fn cdata(text: &str) -> String {

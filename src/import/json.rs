@@ -20,7 +20,7 @@ use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor
 use super::{Comment, Extra, ImportError, Post, Progress, Sink};
 use crate::db::moderators;
 use crate::domain::status::Status;
-use crate::export::json::{CommentRecord, FORMAT, ModeratorRecord, PostRecord};
+use crate::file_formats::json::{CommentRecord, FORMAT, ModeratorRecord, PostRecord};
 
 /// Counts the bytes read, for the progress report.
 struct Counting<R> {

@@ -17,9 +17,7 @@ use chrono::NaiveDateTime;
 use super::xml::{Element, Namespace, Visitor, XmlFile, walk};
 use super::{Comment, Extra, ImportError, Post, Progress, Sink, clean, key_from_link};
 use crate::domain::status::Status;
-
-/// Our own namespace in a WXR file we write, for what WordPress has no place for.
-pub const REPLYDESK_NS: &str = "urn:replydesk:export:1";
+use crate::file_formats::wxr::REPLYDESK_NS;
 
 /// Which field of an item becomes the post key.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
