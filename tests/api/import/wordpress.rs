@@ -233,4 +233,39 @@ on_both_backends! {
         assert!(line > 1 && line <= lines_before_cut, "{said}");
         assert_eq!(fingerprint(&app), (0, 0, 0, 0));
     }
+
+    async fn a_long_import_that_fails_late_takes_back_every_step_it_committed(backend: Backend) {
+        let app = spawn_app(backend, &[]).await;
+        // Long enough to be committed in many steps before the file ends early.
+        let mut file = String::from(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<rss version=\"2.0\" \
+             xmlns:wp=\"http://wordpress.org/export/1.2/\">\n<channel>\n",
+        );
+        for post in 1..=300 {
+            file.push_str(&format!(
+                "<item><title>Post {post}</title><link>https://blog.example/{post}/</link>\
+                 <wp:post_id>{post}</wp:post_id><wp:comment_status>open</wp:comment_status>\n"
+            ));
+            for n in 1..=40 {
+                let id = post * 100 + n;
+                let parent = if n % 3 == 0 { id - 1 } else { 0 };
+                file.push_str(&format!(
+                    "<wp:comment><wp:comment_id>{id}</wp:comment_id>\
+                     <wp:comment_author>Reader {n}</wp:comment_author>\
+                     <wp:comment_author_email>r{n}@example.com</wp:comment_author_email>\
+                     <wp:comment_date_gmt>2020-01-01 10:00:00</wp:comment_date_gmt>\
+                     <wp:comment_content>Comment {id} on post {post}</wp:comment_content>\
+                     <wp:comment_approved>1</wp:comment_approved>\
+                     <wp:comment_parent>{parent}</wp:comment_parent></wp:comment>\n"
+                ));
+            }
+            file.push_str("</item>\n");
+        }
+        let cut = file.len() - 40;
+        let dir = tempfile::tempdir().unwrap();
+        let path = write_temp(&dir, "long.xml", &file[..cut]);
+        let said = import_fails(&app, &["import", "wordpress", &path]);
+        assert!(said.contains("nothing was imported"), "{said}");
+        assert_eq!(fingerprint(&app), (0, 0, 0, 0));
+    }
 }
