@@ -12,7 +12,7 @@ use crate::db::sessions;
 use crate::error::AppError;
 use crate::login::{self, Device, Refused};
 use crate::password;
-use crate::routes::public::{burst, burst_message};
+use crate::routes::client::{burst, burst_message};
 use crate::routes::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {

@@ -3,7 +3,7 @@
 use actix_web::web;
 use askama::Template;
 
-use super::queue::when;
+use super::times::when;
 use super::{Answer, Chrome, Form, Moderator, page, see_other};
 use crate::db::{outbox, stats};
 use crate::error::AppError;

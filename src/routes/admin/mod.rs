@@ -9,6 +9,7 @@ mod personal;
 mod queue;
 mod session;
 mod settings;
+mod times;
 mod writing;
 
 use actix_web::http::{StatusCode, header};

@@ -5,7 +5,7 @@ use actix_web::{HttpRequest, web};
 use askama::Template;
 use validator::ValidateEmail;
 
-use super::queue::when;
+use super::times::when;
 use super::{Answer, Chrome, Form, Moderator, html, see_other};
 use crate::db::{self, moderators};
 use crate::error::AppError;

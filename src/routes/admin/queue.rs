@@ -8,6 +8,7 @@ use actix_web::web;
 use askama::Template;
 use serde::Deserialize;
 
+use super::times::when;
 use super::{Answer, Chrome, Form, Moderator, html, page, see_other};
 use crate::db::{audit, queue, stats};
 use crate::domain::moderation::Action;
@@ -127,10 +128,6 @@ struct QueuePage {
     back: String,
     bulk: Vec<(&'static str, &'static str)>,
     notice: Option<String>,
-}
-
-pub fn when(at: chrono::NaiveDateTime) -> String {
-    at.format("%Y-%m-%d %H:%M UTC").to_string()
 }
 
 fn label(status: Status) -> &'static str {

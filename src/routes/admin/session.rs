@@ -12,7 +12,7 @@ use super::{AdminError, Chrome, Form};
 use crate::db::{self, sessions, stats};
 use crate::error::AppError;
 use crate::login::{self, Admitted, Attempt, Device, Refused};
-use crate::routes::public::client_ip;
+use crate::routes::client::client_ip;
 use crate::routes::state::AppState;
 
 /// One of the admin page's cookies. Behind https each takes the `__Host-`
