@@ -9,7 +9,7 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::times::when;
-use super::{Answer, Chrome, Form, Moderator, html, page, see_other};
+use super::{Answer, Chrome, CsrfForm, Form, Moderator, html, page, see_other};
 use crate::db::{audit, queue, stats};
 use crate::domain::moderation::Action;
 use crate::domain::status::Status;
@@ -340,9 +340,7 @@ fn chosen(form: &Form) -> Result<(Action, Vec<i64>), AppError> {
     Ok((action, ids))
 }
 
-async fn act(state: web::Data<AppState>, moderator: Moderator, body: web::Bytes) -> Answer {
-    let form = Form::parse(&body)?;
-    moderator.check(&form)?;
+async fn act(state: web::Data<AppState>, CsrfForm { moderator, form }: CsrfForm) -> Answer {
     let (action, ids) = chosen(&form)?;
     let view = back_to(&form);
     if action == Action::Delete && form.get("confirmed") != Some("yes") {
