@@ -198,8 +198,9 @@ fn run(listener: TcpListener, state: web::Data<AppState>) -> std::io::Result<Ser
             .wrap(state.metrics.middleware())
             .wrap(routes::fill_empty_errors())
             .wrap(actix_web::middleware::from_fn(
-                routes::request_log::log_request,
+                routes::request_log::request_id_header,
             ))
+            .wrap(routes::request_log::spans())
             .wrap(actix_web::middleware::from_fn(
                 routes::guards::known_methods_only,
             ))

@@ -1,6 +1,7 @@
 //! Thin HTTP handlers: parse the request, call the service, answer.
 
 pub mod admin;
+mod client;
 mod demo;
 pub mod errors;
 pub mod guards;

@@ -1,52 +1,119 @@
-//! One log line per request, at a level that follows its status.
+//! One span per request, carrying a request id that every log line inside the
+//! request shows and the client gets back as `X-Request-Id`, and one log line
+//! per request at a level that follows its status.
+//!
+//! `tracing-actix-web`'s `TracingLogger` opens the span; `RequestSpan` decides
+//! what it holds. Its default span records the client's address and the full
+//! target, query string included: both can carry personal data, so here the
+//! span holds the request id alone and the closing line the route pattern.
 
 use std::time::Instant;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::Next;
+use actix_web::{Error, HttpMessage};
+use tracing::{Level, Span};
+use tracing_actix_web::{RequestId, RootSpanBuilder, TracingLogger};
 
-/// One line per request. Only the route pattern is logged, never the query or
-/// the client's address: those can carry personal data.
-pub async fn log_request(
-    req: ServiceRequest,
-    next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let started = Instant::now();
-    let response = next.call(req).await?;
-    let status = response.status();
-    // Successes are counted in the metrics and logged only at debug level: a
-    // line per request cost a fifth of the throughput of the busiest routes.
-    let level = if status.is_server_error() {
-        tracing::Level::ERROR
-    } else if status.is_client_error() {
-        tracing::Level::INFO
-    } else {
-        tracing::Level::DEBUG
-    };
-    let enabled = match level {
-        tracing::Level::ERROR => tracing::enabled!(tracing::Level::ERROR),
-        tracing::Level::INFO => tracing::enabled!(tracing::Level::INFO),
-        _ => tracing::enabled!(tracing::Level::DEBUG),
-    };
-    if enabled {
-        let request = response.request();
-        let method = request.method().clone();
-        let route = request
-            .match_pattern()
-            .unwrap_or_else(|| "(unmatched)".to_owned());
-        let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
+/// The header that carries the request id back to the client.
+pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// The middleware that opens each request's span.
+pub fn spans() -> TracingLogger<RequestSpan> {
+    TracingLogger::new()
+}
+
+/// When the request came in, for the closing line's `elapsed_ms`.
+struct Started(Instant);
+
+/// The span of one request: `request{request_id=…}`, at info so that the
+/// lines a request logs at info ("comment stored") name it. Below info
+/// (`RUST_LOG=warn`) the span is disabled and costs a level check.
+pub struct RequestSpan;
+
+impl RootSpanBuilder for RequestSpan {
+    fn on_request_start(request: &ServiceRequest) -> Span {
+        request.extensions_mut().insert(Started(Instant::now()));
+        let id = request.extensions().get::<RequestId>().copied();
+        match id {
+            Some(id) => tracing::info_span!("request", request_id = %id),
+            None => tracing::info_span!("request"),
+        }
+    }
+
+    /// The closing line, inside the span. Successes are counted in the
+    /// metrics and logged only at debug level: a line per request cost a fifth
+    /// of the throughput of the busiest routes. Client errors are logged at
+    /// info, server errors at error.
+    fn on_request_end<B: MessageBody>(_: Span, outcome: &Result<ServiceResponse<B>, Error>) {
+        let status = match outcome {
+            Ok(response) => response.status(),
+            Err(error) => error.as_response_error().status_code(),
+        };
+        let level = if status.is_server_error() {
+            Level::ERROR
+        } else if status.is_client_error() {
+            Level::INFO
+        } else {
+            Level::DEBUG
+        };
+        let enabled = match level {
+            Level::ERROR => tracing::enabled!(Level::ERROR),
+            Level::INFO => tracing::enabled!(Level::INFO),
+            _ => tracing::enabled!(Level::DEBUG),
+        };
+        if !enabled {
+            return;
+        }
+        let (method, route, elapsed_ms) = match outcome {
+            Ok(response) => {
+                let request = response.request();
+                let elapsed_ms = request
+                    .extensions()
+                    .get::<Started>()
+                    .map_or(0.0, |started| started.0.elapsed().as_secs_f64() * 1000.0);
+                (
+                    request.method().to_string(),
+                    request
+                        .match_pattern()
+                        .unwrap_or_else(|| "(unmatched)".to_owned()),
+                    elapsed_ms,
+                )
+            }
+            // A middleware's error carries no request; the span still names it.
+            Err(_) => ("-".to_owned(), "(unknown)".to_owned(), 0.0),
+        };
         let status = status.as_u16();
         match level {
-            tracing::Level::ERROR => {
+            Level::ERROR => {
                 tracing::error!(http.method = %method, http.route = %route, http.status = status, elapsed_ms, "request")
             }
-            tracing::Level::INFO => {
+            Level::INFO => {
                 tracing::info!(http.method = %method, http.route = %route, http.status = status, elapsed_ms, "request")
             }
             _ => {
                 tracing::debug!(http.method = %method, http.route = %route, http.status = status, elapsed_ms, "request")
             }
+        }
+    }
+}
+
+/// Gives every answer its request's id as `X-Request-Id`, so a user who
+/// reports a problem can quote the id and the operator find its log lines.
+/// Runs inside `spans()`, which makes the id.
+pub async fn request_id_header(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, Error> {
+    let id = req.extensions().get::<RequestId>().copied();
+    let mut response = next.call(req).await?;
+    if let Some(id) = id {
+        let mut text = [0u8; 36];
+        let text = id.hyphenated().encode_lower(&mut text);
+        if let Ok(value) = HeaderValue::from_str(text) {
+            response.headers_mut().insert(REQUEST_ID, value);
         }
     }
     Ok(response)

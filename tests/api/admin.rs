@@ -263,6 +263,57 @@ on_both_backends! {
         assert_eq!(status_of(&app, id), "approved");
     }
 
+    async fn every_admin_post_route_refuses_a_form_without_the_session_token(backend: Backend) {
+        let (app, desk) = ready(backend, &[]).await;
+        app.add_moderator("other@example.com");
+        let comment = app.comment("csrf-everywhere", None, "Held for a moderator.").await;
+        let other = app.query_number("SELECT id AS n FROM moderators WHERE email = 'other@example.com'");
+        let settings_before = app.cli_ok(&["settings", "show"]);
+        let act = format!("approve:{comment}");
+        let ids = comment.to_string();
+        // Everything any admin form takes, so that a route that forgot the
+        // check would do something here.
+        let fields = [
+            ("act", act.as_str()), ("action", "delete"), ("id", ids.as_str()), ("confirmed", "yes"),
+            ("back", "status=pending"), ("email", "other@example.com"), ("password", PASSWORD),
+            ("your_password", PASSWORD), ("current", PASSWORD), ("new", "a newer passphrase"),
+            ("repeat", "a newer passphrase"), ("sure", "1"), ("author", "Mallory"), ("comment", "Forged."),
+        ];
+        let with_token = |token: &'static str| {
+            let mut all = vec![("csrf", token)];
+            all.extend_from_slice(&fields);
+            all
+        };
+        let stranger = Desk::new(&app);
+
+        let routes = admin_post_routes();
+        assert!(routes.len() >= 13, "{routes:?}");
+        for route in &routes {
+            let target = if route.starts_with("/admin/moderators/") { other } else { comment };
+            let path = route.replace("{id}", &target.to_string());
+            for (how, form) in [("no token", fields.to_vec()), ("a wrong token", with_token("0000")), ("an empty token", with_token(""))] {
+                let refused = desk.post_raw(&path, &form).await;
+                assert_eq!(refused.status(), 403, "POST {path} with {how}");
+                let page = refused.text().await.unwrap();
+                assert!(page.contains("did not come from this site"), "POST {path} with {how}: {page}");
+            }
+            let anonymous = stranger.post_raw(&path, &fields).await;
+            if path == "/admin/login" {
+                assert_eq!(anonymous.status(), 403, "the login form's own token is missing");
+            } else {
+                assert_eq!(anonymous.status(), 303, "POST {path} without a session");
+                assert_eq!(anonymous.headers()[LOCATION], "/admin/login", "POST {path}");
+            }
+        }
+
+        assert_eq!(status_of(&app, comment), "pending");
+        assert_eq!(app.query_number("SELECT COUNT(*) AS n FROM moderators"), 2);
+        assert_eq!(app.query_number("SELECT COUNT(*) AS n FROM mail_outbox WHERE kind = 'test'"), 0);
+        assert_eq!(app.cli_ok(&["settings", "show"]), settings_before);
+        assert_eq!(desk.get("/admin").await.status(), 200, "the session was not logged out");
+        assert_eq!(Desk::new(&app).try_login("admin@example.com", PASSWORD).await.status(), 303, "the password is unchanged");
+    }
+
     async fn every_action_moves_comments_and_leaves_a_trail(backend: Backend) {
         let (app, desk) = ready(backend, &[]).await;
         let id = app.comment("acts", None, "One comment, many fates.").await;
@@ -549,6 +600,26 @@ on_both_backends! {
         assert!(erased.text().await.unwrap().contains("Anonymized 1 comment;"));
         assert_eq!(app.query_number("SELECT COUNT(*) AS n FROM comments WHERE email = 'ada@example.com'"), 0);
     }
+}
+
+/// Every POST route of the admin page, read from the routes' source (each
+/// `.route("…", web::post()…)` line), so a route added later is tested
+/// without anyone remembering to list it.
+fn admin_post_routes() -> Vec<String> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/routes/admin");
+    let mut routes = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let source = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+        for line in source.lines().filter(|line| line.contains("web::post()")) {
+            let path = line
+                .split('"')
+                .nth(1)
+                .unwrap_or_else(|| panic!("no route path on the line {line:?}"));
+            routes.push(format!("/admin{path}"));
+        }
+    }
+    routes.sort();
+    routes
 }
 
 /// Logs the desk in again and returns the new session cookie's value.

@@ -19,6 +19,7 @@ mod operator;
 mod personal;
 mod privacy;
 mod reading;
+mod request_ids;
 mod smtp;
 mod submit_form;
 mod submit_json;

@@ -7,12 +7,12 @@ use askama::Template;
 use chrono::Utc;
 
 use super::session::{DEVICE, LOGIN, SESSION, check_password, session_cookie};
-use super::{AdminError, Answer, Chrome, Form, Moderator, html, page};
+use super::{Answer, Chrome, CsrfForm, LoginForm, Moderator, html, page};
 use crate::db::sessions;
 use crate::error::AppError;
 use crate::login::{self, Device, Refused};
 use crate::password;
-use crate::routes::public::{burst, burst_message};
+use crate::routes::client::{burst, burst_message};
 use crate::routes::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -91,12 +91,11 @@ async fn login_form(req: HttpRequest, state: web::Data<AppState>) -> HttpRespons
     )
 }
 
-async fn log_in(req: HttpRequest, state: web::Data<AppState>, body: web::Bytes) -> Answer {
-    let form = Form::parse(&body)?;
-    let expected = LOGIN.read(&req, &state).unwrap_or_default();
-    if !login::same_token(form.get("csrf").unwrap_or_default(), &expected) {
-        return Err(AdminError::Csrf);
-    }
+async fn log_in(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    LoginForm(form): LoginForm,
+) -> Answer {
     let email = form.text("email");
     if let Err(seconds) = burst(&req, &state) {
         let wait = i64::try_from(seconds).unwrap_or(i64::MAX);
@@ -145,13 +144,7 @@ async fn log_in(req: HttpRequest, state: web::Data<AppState>, body: web::Bytes) 
     Ok(response)
 }
 
-async fn log_out(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    moderator: Moderator,
-    body: web::Bytes,
-) -> Answer {
-    moderator.check(&Form::parse(&body)?)?;
+async fn log_out(req: HttpRequest, state: web::Data<AppState>, _: CsrfForm) -> Answer {
     if let Some(cookie) = SESSION.read(&req, &state) {
         let key = login::session_key(&cookie);
         state
@@ -192,11 +185,8 @@ async fn password_form(
 async fn change_password(
     req: HttpRequest,
     state: web::Data<AppState>,
-    moderator: Moderator,
-    body: web::Bytes,
+    CsrfForm { moderator, form }: CsrfForm,
 ) -> Answer {
-    let form = Form::parse(&body)?;
-    moderator.check(&form)?;
     let mut problems = Vec::new();
     if let Err(problem) = moderator.prove(&state, &req, form.text("current")).await? {
         problems.push(("current".to_owned(), problem));

@@ -3,8 +3,8 @@
 use actix_web::web;
 use askama::Template;
 
-use super::queue::when;
-use super::{Answer, Chrome, Form, Moderator, page, see_other};
+use super::times::when;
+use super::{Answer, Chrome, CsrfForm, Moderator, page, see_other};
 use crate::db::{outbox, stats};
 use crate::error::AppError;
 use crate::routes::state::AppState;
@@ -79,9 +79,8 @@ async fn show(
     })
 }
 
-async fn send_test(state: web::Data<AppState>, moderator: Moderator, body: web::Bytes) -> Answer {
-    moderator.check(&Form::parse(&body)?)?;
-    let to = moderator.email.clone();
+async fn send_test(state: web::Data<AppState>, CsrfForm { moderator, .. }: CsrfForm) -> Answer {
+    let to = moderator.email;
     state
         .core
         .db
@@ -90,13 +89,7 @@ async fn send_test(state: web::Data<AppState>, moderator: Moderator, body: web::
     see_other("/admin/mail?queued")
 }
 
-async fn retry(
-    state: web::Data<AppState>,
-    moderator: Moderator,
-    id: web::Path<i64>,
-    body: web::Bytes,
-) -> Answer {
-    moderator.check(&Form::parse(&body)?)?;
+async fn retry(state: web::Data<AppState>, id: web::Path<i64>, _: CsrfForm) -> Answer {
     let id = *id;
     let revived = state
         .core

@@ -2,6 +2,7 @@
 //! JavaScript, behind a database session and a CSRF token on every form.
 
 mod assets;
+mod csrf;
 mod login;
 mod mail;
 mod moderators;
@@ -9,6 +10,7 @@ mod personal;
 mod queue;
 mod session;
 mod settings;
+mod times;
 mod writing;
 
 use actix_web::http::{StatusCode, header};
@@ -18,6 +20,7 @@ use askama::Template;
 
 use crate::error::AppError;
 
+pub use csrf::{CsrfForm, Form, LoginForm};
 pub use session::Moderator;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -139,49 +142,4 @@ fn see_other(location: &str) -> Answer {
     Ok(HttpResponse::SeeOther()
         .insert_header((header::LOCATION, location))
         .finish())
-}
-
-/// A posted form: repeated names (the queue's checkboxes) are kept, in order.
-pub struct Form(Vec<(String, String)>);
-
-impl Form {
-    /// Reads a posted form; one carrying a NUL character is refused whole, as
-    /// nothing a moderator types can hold one and PostgreSQL cannot store it.
-    pub fn parse(body: &[u8]) -> Result<Form, AdminError> {
-        let pairs: Vec<(String, String)> = url::form_urlencoded::parse(body)
-            .map(|(k, v)| (k.into_owned(), v.into_owned()))
-            .collect();
-        if pairs
-            .iter()
-            .any(|(k, v)| k.contains('\0') || v.contains('\0'))
-        {
-            return Err(AppError::Malformed(
-                "The form contains a NUL character, which no field can hold.".into(),
-            )
-            .into());
-        }
-        Ok(Form(pairs))
-    }
-
-    pub fn get(&self, name: &str) -> Option<&str> {
-        self.0
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-    }
-
-    pub fn text(&self, name: &str) -> String {
-        self.get(name).unwrap_or_default().to_owned()
-    }
-
-    pub fn all(&self, name: &str) -> impl Iterator<Item = &str> {
-        self.0
-            .iter()
-            .filter(move |(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-    }
-
-    pub fn checked(&self, name: &str) -> bool {
-        self.get(name).is_some_and(|v| !v.is_empty())
-    }
 }

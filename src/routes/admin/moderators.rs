@@ -5,8 +5,8 @@ use actix_web::{HttpRequest, web};
 use askama::Template;
 use validator::ValidateEmail;
 
-use super::queue::when;
-use super::{Answer, Chrome, Form, Moderator, html, see_other};
+use super::times::when;
+use super::{Answer, Chrome, CsrfForm, Moderator, html, see_other};
 use crate::db::{self, moderators};
 use crate::error::AppError;
 use crate::password;
@@ -89,11 +89,8 @@ async fn show(
 async fn add(
     req: HttpRequest,
     state: web::Data<AppState>,
-    moderator: Moderator,
-    body: web::Bytes,
+    CsrfForm { moderator, form }: CsrfForm,
 ) -> Answer {
-    let form = Form::parse(&body)?;
-    moderator.check(&form)?;
     let email = form.text("email").trim().to_lowercase();
     let password_given = form.text("password");
     let mut problems = Vec::new();
@@ -197,12 +194,9 @@ async fn confirm_removal(
 async fn remove(
     req: HttpRequest,
     state: web::Data<AppState>,
-    moderator: Moderator,
     id: web::Path<i64>,
-    body: web::Bytes,
+    CsrfForm { moderator, form }: CsrfForm,
 ) -> Answer {
-    let form = Form::parse(&body)?;
-    moderator.check(&form)?;
     let id = *id;
     not_yourself(&moderator, id)?;
     if let Err(problem) = moderator

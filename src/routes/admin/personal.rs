@@ -5,7 +5,7 @@ use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use askama::Template;
 
-use super::{Answer, Chrome, Form, Moderator, page};
+use super::{Answer, Chrome, CsrfForm, Form, Moderator, page};
 use crate::domain::words::count_of;
 use crate::error::AppError;
 use crate::personal;
@@ -42,9 +42,7 @@ fn address(form: &Form) -> Result<String, AppError> {
     Ok(email)
 }
 
-async fn export(state: web::Data<AppState>, moderator: Moderator, body: web::Bytes) -> Answer {
-    let form = Form::parse(&body)?;
-    moderator.check(&form)?;
+async fn export(state: web::Data<AppState>, CsrfForm { form, .. }: CsrfForm) -> Answer {
     let email = address(&form)?;
     let found = state
         .core
@@ -62,9 +60,7 @@ async fn export(state: web::Data<AppState>, moderator: Moderator, body: web::Byt
         .body(json))
 }
 
-async fn forget(state: web::Data<AppState>, moderator: Moderator, body: web::Bytes) -> Answer {
-    let form = Form::parse(&body)?;
-    moderator.check(&form)?;
+async fn forget(state: web::Data<AppState>, CsrfForm { moderator, form }: CsrfForm) -> Answer {
     let email = address(&form)?;
     if !form.checked("sure") {
         return Err(AppError::field(

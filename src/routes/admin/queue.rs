@@ -8,7 +8,8 @@ use actix_web::web;
 use askama::Template;
 use serde::Deserialize;
 
-use super::{Answer, Chrome, Form, Moderator, html, page, see_other};
+use super::times::when;
+use super::{Answer, Chrome, CsrfForm, Form, Moderator, html, page, see_other};
 use crate::db::{audit, queue, stats};
 use crate::domain::moderation::Action;
 use crate::domain::status::Status;
@@ -129,10 +130,6 @@ struct QueuePage {
     notice: Option<String>,
 }
 
-pub fn when(at: chrono::NaiveDateTime) -> String {
-    at.format("%Y-%m-%d %H:%M UTC").to_string()
-}
-
 fn label(status: Status) -> &'static str {
     match status {
         Status::Pending => "Pending",
@@ -158,26 +155,35 @@ fn notice(view: &View) -> Option<String> {
     Some(format!("{n} {comments} {done}."))
 }
 
-async fn queue_page(
-    state: web::Data<AppState>,
-    moderator: Moderator,
-    view: web::Query<View>,
-) -> Answer {
-    let view = view.into_inner();
-    if view.search().contains('\0') {
-        return Err(AppError::Malformed(
-            "The search contains a NUL character, which no comment can hold.".into(),
-        )
-        .into());
+/// What the database holds for one view of the queue.
+struct Found {
+    counts: Vec<(String, i64)>,
+    total: i64,
+    rows: Vec<queue::Row>,
+    trails: Vec<audit::Entry>,
+    posts: Vec<(i64, String, String)>,
+}
+
+impl View {
+    /// The view's filter, refused if its search holds a NUL (nothing stored can).
+    fn filter(&self) -> Result<queue::Filter, AppError> {
+        if self.search().contains('\0') {
+            return Err(AppError::Malformed(
+                "The search contains a NUL character, which no comment can hold.".into(),
+            ));
+        }
+        Ok(queue::Filter {
+            status: self.status().as_str().to_owned(),
+            post_id: self.post,
+            search: Some(self.search().to_owned()).filter(|s| !s.is_empty()),
+        })
     }
-    let status = view.status();
-    let filter = queue::Filter {
-        status: status.as_str().to_owned(),
-        post_id: view.post,
-        search: Some(view.search().to_owned()).filter(|s| !s.is_empty()),
-    };
-    let offset = (view.page() - 1).saturating_mul(PER_PAGE);
-    let (counts, total, rows, trails, posts) = state
+}
+
+/// Reads one page of the queue and what the page shows around it.
+async fn find(state: &AppState, filter: queue::Filter, page: i64) -> Result<Found, AppError> {
+    let offset = (page - 1).saturating_mul(PER_PAGE);
+    state
         .core
         .db
         .read(move |conn| {
@@ -187,9 +193,38 @@ async fn queue_page(
             let ids: Vec<i64> = rows.iter().map(|r| r.comment.id).collect();
             let trails = audit::for_comments(conn, &ids)?;
             let posts = queue::posts_with_comments(conn, 200)?;
-            Ok((counts, total, rows, trails, posts))
+            Ok(Found {
+                counts,
+                total,
+                rows,
+                trails,
+                posts,
+            })
         })
-        .await?;
+        .await
+}
+
+async fn queue_page(
+    state: web::Data<AppState>,
+    moderator: Moderator,
+    view: web::Query<View>,
+) -> Answer {
+    let view = view.into_inner();
+    let found = find(&state, view.filter()?, view.page()).await?;
+    let chrome = moderator.chrome(&state, "queue").await?;
+    page(&present(chrome, &view, found))
+}
+
+/// The page for one view of the queue: its tabs, comments, paging and bulk bar.
+fn present(chrome: Chrome, view: &View, found: Found) -> QueuePage {
+    let status = view.status();
+    let Found {
+        counts,
+        total,
+        rows,
+        trails,
+        posts,
+    } = found;
     let count_of = |s: Status| {
         counts
             .iter()
@@ -207,56 +242,12 @@ async fn queue_page(
         .collect();
     let items = rows
         .into_iter()
-        .map(|row| {
-            let c = row.comment;
-            let trail = trails
-                .iter()
-                .filter(|e| e.comment_id == Some(c.id))
-                .map(|e| Trail {
-                    when: when(e.created_at),
-                    actor: e.actor.clone(),
-                    change: match &e.from_status {
-                        Some(from) if *from != e.to_status => format!("{from} → {}", e.to_status),
-                        Some(_) => e.to_status.clone(),
-                        None => format!("stored as {}", e.to_status),
-                    },
-                    reason: e.reason.replace('\n', "; "),
-                })
-                .collect();
-            let current: Status = c.status.parse().unwrap_or(status);
-            Item {
-                id: c.id,
-                post_title: if row.post_title.is_empty() {
-                    row.post_key
-                } else {
-                    row.post_title
-                },
-                post_url: row.post_url,
-                author: c.author,
-                email: c.email,
-                url: c.url,
-                ip: c.ip.unwrap_or_default(),
-                when: when(c.created_at),
-                body: c.body,
-                parent_id: c.parent_id,
-                reasons: c
-                    .reasons
-                    .lines()
-                    .filter(|l| !l.trim().is_empty())
-                    .map(str::to_owned)
-                    .collect(),
-                trail,
-                actions: actions_for(current)
-                    .iter()
-                    .map(|a| (format!("{}:{}", a.as_str(), c.id), a.label(), a.as_str()))
-                    .collect(),
-            }
-        })
+        .map(|row| item(row, &trails, status))
         .collect();
     let pages = ((total + PER_PAGE - 1) / PER_PAGE).max(1);
     let current_page = view.page();
-    page(&QueuePage {
-        chrome: moderator.chrome(&state, "queue").await?,
+    QueuePage {
+        chrome,
         status: status.as_str(),
         status_label: label(status),
         tabs,
@@ -280,8 +271,56 @@ async fn queue_page(
             .iter()
             .map(|a| (a.as_str(), a.label()))
             .collect(),
-        notice: notice(&view),
-    })
+        notice: notice(view),
+    }
+}
+
+/// One comment as the queue lists it, with its audit trail and the buttons
+/// of its own status (the tab's, should the stored one not parse).
+fn item(row: queue::Row, trails: &[audit::Entry], tab: Status) -> Item {
+    let c = row.comment;
+    let trail = trails
+        .iter()
+        .filter(|e| e.comment_id == Some(c.id))
+        .map(|e| Trail {
+            when: when(e.created_at),
+            actor: e.actor.clone(),
+            change: match &e.from_status {
+                Some(from) if *from != e.to_status => format!("{from} → {}", e.to_status),
+                Some(_) => e.to_status.clone(),
+                None => format!("stored as {}", e.to_status),
+            },
+            reason: e.reason.replace('\n', "; "),
+        })
+        .collect();
+    let current: Status = c.status.parse().unwrap_or(tab);
+    Item {
+        id: c.id,
+        post_title: if row.post_title.is_empty() {
+            row.post_key
+        } else {
+            row.post_title
+        },
+        post_url: row.post_url,
+        author: c.author,
+        email: c.email,
+        url: c.url,
+        ip: c.ip.unwrap_or_default(),
+        when: when(c.created_at),
+        body: c.body,
+        parent_id: c.parent_id,
+        reasons: c
+            .reasons
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(str::to_owned)
+            .collect(),
+        trail,
+        actions: actions_for(current)
+            .iter()
+            .map(|a| (format!("{}:{}", a.as_str(), c.id), a.label(), a.as_str()))
+            .collect(),
+    }
 }
 
 /// Where to go after an action: the same view, rebuilt from known fields only,
@@ -343,9 +382,7 @@ fn chosen(form: &Form) -> Result<(Action, Vec<i64>), AppError> {
     Ok((action, ids))
 }
 
-async fn act(state: web::Data<AppState>, moderator: Moderator, body: web::Bytes) -> Answer {
-    let form = Form::parse(&body)?;
-    moderator.check(&form)?;
+async fn act(state: web::Data<AppState>, CsrfForm { moderator, form }: CsrfForm) -> Answer {
     let (action, ids) = chosen(&form)?;
     let view = back_to(&form);
     if action == Action::Delete && form.get("confirmed") != Some("yes") {

@@ -1,5 +1,5 @@
 //! Who is logged in: the session cookie, checked against the database on
-//! every request, and the CSRF token every state-changing form must carry.
+//! every request, with the CSRF token its forms carry (checked in `csrf`).
 
 use std::future::Future;
 use std::pin::Pin;
@@ -8,11 +8,11 @@ use actix_web::cookie::{Cookie, CookieBuilder, SameSite, time::Duration};
 use actix_web::{FromRequest, HttpRequest, web};
 use chrono::Utc;
 
-use super::{AdminError, Chrome, Form};
+use super::{AdminError, Chrome};
 use crate::db::{self, sessions, stats};
 use crate::error::AppError;
 use crate::login::{self, Admitted, Attempt, Device, Refused};
-use crate::routes::public::client_ip;
+use crate::routes::client::client_ip;
 use crate::routes::state::AppState;
 
 /// One of the admin page's cookies. Behind https each takes the `__Host-`
@@ -85,15 +85,6 @@ pub struct Moderator {
 }
 
 impl Moderator {
-    /// Refuses a form that does not carry this session's token.
-    pub fn check(&self, form: &Form) -> Result<(), AdminError> {
-        if login::same_token(form.get("csrf").unwrap_or_default(), &self.csrf) {
-            Ok(())
-        } else {
-            Err(AdminError::Csrf)
-        }
-    }
-
     /// The frame of a page, with the pending count read now.
     pub async fn chrome(
         &self,

@@ -4,7 +4,7 @@ use actix_web::http::StatusCode;
 use actix_web::web;
 use askama::Template;
 
-use super::{Answer, Chrome, Form, Moderator, html, page, see_other};
+use super::{Answer, Chrome, CsrfForm, Form, Moderator, html, page, see_other};
 use crate::error::AppError;
 use crate::routes::state::AppState;
 
@@ -169,9 +169,7 @@ fn posted(form: &Form, name: &str, kind: &Kind) -> Option<String> {
     }
 }
 
-async fn save(state: web::Data<AppState>, moderator: Moderator, body: web::Bytes) -> Answer {
-    let form = Form::parse(&body)?;
-    moderator.check(&form)?;
+async fn save(state: web::Data<AppState>, CsrfForm { moderator, form }: CsrfForm) -> Answer {
     let wanted: Vec<(&'static str, String)> = FIELDS
         .iter()
         .filter_map(|(name, _, _, kind)| Some((*name, posted(&form, name, kind)?)))

@@ -4,7 +4,7 @@ use actix_web::http::StatusCode;
 use actix_web::web;
 use askama::Template;
 
-use super::{Answer, Chrome, Form, Moderator, html, page, see_other};
+use super::{Answer, Chrome, CsrfForm, Moderator, html, page, see_other};
 use crate::db::comments::{self, Comment};
 use crate::editing::{self, Correction, Replier};
 use crate::error::AppError;
@@ -56,12 +56,9 @@ async fn edit_form(state: web::Data<AppState>, moderator: Moderator, id: web::Pa
 
 async fn save_edit(
     state: web::Data<AppState>,
-    moderator: Moderator,
     id: web::Path<i64>,
-    body: web::Bytes,
+    CsrfForm { moderator, form }: CsrfForm,
 ) -> Answer {
-    let form = Form::parse(&body)?;
-    moderator.check(&form)?;
     let id = *id;
     let fields = Correction {
         author: form.text("author"),
@@ -129,12 +126,9 @@ async fn reply_form(
 
 async fn send_reply(
     state: web::Data<AppState>,
-    moderator: Moderator,
     id: web::Path<i64>,
-    body: web::Bytes,
+    CsrfForm { moderator, form }: CsrfForm,
 ) -> Answer {
-    let form = Form::parse(&body)?;
-    moderator.check(&form)?;
     let parent_id = *id;
     let name = form.text("author");
     let text = form.text("comment");

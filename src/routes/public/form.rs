@@ -6,11 +6,12 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use url::Url;
 use utoipa::ToSchema;
 
-use super::{BODY_LIMIT, burst, only_post, page, sender};
+use super::{BODY_LIMIT, only_post, page, sender};
 use crate::domain::draft::{CommentDraft, Submission};
 use crate::domain::origin::OriginPolicy;
 use crate::domain::status::Status;
 use crate::error::AppError;
+use crate::routes::client::burst;
 use crate::routes::state::AppState;
 use crate::submission::{self, Accepted};
 

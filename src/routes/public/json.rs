@@ -7,10 +7,11 @@ use serde_json::Value;
 use utoipa::ToSchema;
 
 use super::view::{PublicComment, held, public};
-use super::{BODY_LIMIT, burst, only_post, sender};
+use super::{BODY_LIMIT, only_post, sender};
 use crate::domain::draft::{CommentDraft, FieldErrors, Submission};
 use crate::domain::status::Status;
 use crate::error::AppError;
+use crate::routes::client::burst;
 use crate::routes::errors::ErrorBody;
 use crate::routes::state::AppState;
 use crate::submission;

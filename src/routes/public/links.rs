@@ -9,13 +9,13 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::Utc;
 
 use super::page::{self, Shown};
-use super::{burst, burst_message};
 use crate::db::{comments, posts};
 use crate::domain::moderation::Action;
 use crate::domain::status::Status;
 use crate::domain::token::{self, Grant, Refused};
 use crate::error::AppError;
 use crate::moderation::{self, Link, LinkState};
+use crate::routes::client::{burst, burst_message};
 use crate::routes::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {

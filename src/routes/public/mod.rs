@@ -10,15 +10,12 @@ pub mod page;
 mod read;
 mod view;
 
-use std::net::IpAddr;
-
 use actix_web::http::header;
 use actix_web::{HttpRequest, web};
 use utoipa::OpenApi;
 
 use crate::configuration::Settings;
-use crate::domain::words::count;
-use crate::routes::state::AppState;
+use crate::routes::client::client_ip;
 use crate::submission::Sender;
 
 /// Request bodies are capped at the largest comment plus room for the other
@@ -78,41 +75,4 @@ fn sender(req: &HttpRequest, settings: &Settings) -> Sender {
             .unwrap_or_default(),
         page: text(header::ORIGIN).or_else(|| text(header::REFERER)),
     }
-}
-
-/// Counts one POST from the client against its address's burst; `Err` holds
-/// the seconds it must wait.
-pub(crate) fn burst(req: &HttpRequest, state: &AppState) -> Result<(), u64> {
-    state.burst.check(client_ip(req, &state.settings))
-}
-
-/// The words for a client that used up its burst.
-pub(crate) fn burst_message(seconds: u64) -> String {
-    format!(
-        "Too many requests from your network in a short while. Please wait {} and try again.",
-        count(seconds, "second", "seconds")
-    )
-}
-
-pub(crate) fn client_ip(req: &HttpRequest, settings: &Settings) -> Option<IpAddr> {
-    let peer = req.peer_addr()?.ip();
-    let trusted = |ip: &IpAddr| settings.trusted_proxies.iter().any(|net| net.contains(ip));
-    if !trusted(&peer) {
-        return Some(peer);
-    }
-    // Walk the chain from the nearest hop outwards; the first address that is not
-    // one of our proxies is the client. Anything to its left may be forged.
-    let forwarded: Vec<IpAddr> = req
-        .headers()
-        .get_all("x-forwarded-for")
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .filter_map(|hop| hop.trim().parse().ok())
-        .collect();
-    forwarded
-        .iter()
-        .rev()
-        .find(|ip| !trusted(ip))
-        .copied()
-        .or(Some(peer))
 }
