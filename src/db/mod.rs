@@ -56,6 +56,7 @@ pub mod stats;
 pub mod stored_settings;
 mod syncer;
 pub mod throttle;
+pub mod types;
 pub mod writer;
 
 use std::ops::{Deref, DerefMut};

@@ -5,6 +5,7 @@ pub mod avatar;
 pub mod draft;
 pub mod form_token;
 pub mod keys;
+pub mod mail_kind;
 pub mod moderation;
 pub mod origin;
 pub mod render;

@@ -172,7 +172,7 @@ async fn queue_page(
     }
     let status = view.status();
     let filter = queue::Filter {
-        status: status.as_str().to_owned(),
+        status,
         post_id: view.post,
         search: Some(view.search().to_owned()).filter(|s| !s.is_empty()),
     };
@@ -193,7 +193,7 @@ async fn queue_page(
     let count_of = |s: Status| {
         counts
             .iter()
-            .find(|(name, _)| name == s.as_str())
+            .find(|(name, _)| *name == s)
             .map_or(0, |(_, n)| *n)
     };
     let tabs = Status::ALL
@@ -223,7 +223,7 @@ async fn queue_page(
                     reason: e.reason.replace('\n', "; "),
                 })
                 .collect();
-            let current: Status = c.status.parse().unwrap_or(status);
+            let current = c.status;
             Item {
                 id: c.id,
                 post_title: if row.post_title.is_empty() {
