@@ -115,8 +115,8 @@ impl QueryFragment<Pg> for Arrival<'_> {
         );
         out.push_sql(
             " FROM c), \
-             m AS (INSERT INTO mail_outbox (comment_id, recipient, subject, body_text, body_html, \
-             kind, next_attempt_at, created_at) SELECT c.id, moderators.email, '', '', '', ",
+             m AS (INSERT INTO mail_outbox (comment_id, recipient, kind, next_attempt_at, \
+             created_at) SELECT c.id, moderators.email, ",
         );
         bind_list!(out,
             Text => &MailKind::Moderate,

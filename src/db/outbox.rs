@@ -20,8 +20,6 @@ pub struct Claimed {
     pub kind: Option<MailKind>,
     pub comment_id: Option<i64>,
     pub recipient: String,
-    pub subject: String,
-    pub body_text: String,
     pub attempts: i32,
 }
 
@@ -31,9 +29,6 @@ struct NewRow<'a> {
     kind: MailKind,
     comment_id: Option<i64>,
     recipient: &'a str,
-    subject: &'a str,
-    body_text: &'a str,
-    body_html: &'a str,
     next_attempt_at: NaiveDateTime,
     created_at: NaiveDateTime,
 }
@@ -51,9 +46,6 @@ pub fn enqueue(
         kind,
         comment_id,
         recipient,
-        subject: "",
-        body_text: "",
-        body_html: "",
         next_attempt_at: at,
         created_at: at,
     };
@@ -76,9 +68,6 @@ pub fn enqueue_for_moderators(
         kind.into_sql::<Text>(),
         comment_id.into_sql::<Nullable<BigInt>>(),
         moderators::email,
-        "".into_sql::<Text>(),
-        "".into_sql::<Text>(),
-        "".into_sql::<Text>(),
         at.into_sql::<Timestamp>(),
         at.into_sql::<Timestamp>(),
     ));
@@ -88,9 +77,6 @@ pub fn enqueue_for_moderators(
             mail_outbox::kind,
             mail_outbox::comment_id,
             mail_outbox::recipient,
-            mail_outbox::subject,
-            mail_outbox::body_text,
-            mail_outbox::body_html,
             mail_outbox::next_attempt_at,
             mail_outbox::created_at,
         ))
