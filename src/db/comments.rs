@@ -411,10 +411,10 @@ pub fn by_email(conn: &mut AnyConnection, email: &str) -> QueryResult<Vec<Commen
 /// The rule reasons that may quote `text` (compared without case, so
 /// ASCII letters at least), by comment id.
 pub fn reasons_mentioning(conn: &mut AnyConnection, text: &str) -> QueryResult<Vec<(i64, String)>> {
-    let pattern = format!("%{}%", super::queue::escape_like(text));
+    let pattern = format!("%{}%", super::admin_list::escape_like(text));
     comments::table
         .filter(
-            super::queue::lower(comments::reasons)
+            super::admin_list::lower(comments::reasons)
                 .like(pattern)
                 .escape('\\'),
         )

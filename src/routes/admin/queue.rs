@@ -9,7 +9,7 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::{Answer, Chrome, Form, Moderator, html, page, see_other};
-use crate::db::{audit, queue, stats};
+use crate::db::{admin_list, audit, stats};
 use crate::domain::moderation::Action;
 use crate::domain::status::Status;
 use crate::error::AppError;
@@ -171,7 +171,7 @@ async fn queue_page(
         .into());
     }
     let status = view.status();
-    let filter = queue::Filter {
+    let filter = admin_list::Filter {
         status,
         post_id: view.post,
         search: Some(view.search().to_owned()).filter(|s| !s.is_empty()),
@@ -182,11 +182,11 @@ async fn queue_page(
         .db
         .read(move |conn| {
             let counts = stats::comments_by_status(conn)?;
-            let total = queue::count(conn, &filter)?;
-            let rows = queue::page(conn, &filter, offset, PER_PAGE)?;
+            let total = admin_list::count(conn, &filter)?;
+            let rows = admin_list::page(conn, &filter, offset, PER_PAGE)?;
             let ids: Vec<i64> = rows.iter().map(|r| r.comment.id).collect();
             let trails = audit::for_comments(conn, &ids)?;
-            let posts = queue::posts_with_comments(conn, 200)?;
+            let posts = admin_list::posts_with_comments(conn, 200)?;
             Ok((counts, total, rows, trails, posts))
         })
         .await?;

@@ -1,5 +1,6 @@
-//! The moderators' queue: comments by status, filtered by post and searched
-//! over text, author, email and IP, a page at a time.
+//! The admin comment list (the moderators' queue page, not the mail outbox):
+//! comments by status, filtered by post and searched over text, author, email
+//! and IP, a page at a time.
 
 use diesel::prelude::*;
 
