@@ -60,13 +60,13 @@ pub fn edit(
         &audit::NewEntry {
             comment_id: Some(id),
             actor,
-            from_status: Some(&comment.status),
-            to_status: &comment.status,
+            from_status: Some(comment.status.as_str()),
+            to_status: comment.status.as_str(),
             reason: "edited",
             created_at: db::now(),
         },
     )?;
-    if comment.status == Status::Approved.as_str() {
+    if comment.status == Status::Approved {
         posts::bump_version(conn, post.id)?;
     }
     Ok(())
@@ -94,7 +94,7 @@ pub fn reply(
     let parent = comments::find(conn, parent_id)?
         .ok_or_else(|| AppError::Missing(format!("There is no comment {parent_id}.")))?;
     let actor = format!("moderator {}", replier.email);
-    if parent.status == Status::Pending.as_str() {
+    if parent.status == Status::Pending {
         moderation::apply(
             conn,
             parent_id,
@@ -103,7 +103,7 @@ pub fn reply(
             "approved to reply",
             rules,
         )?;
-    } else if parent.status != Status::Approved.as_str() {
+    } else if parent.status != Status::Approved {
         return Err(AppError::Conflict(format!(
             "Comment {parent_id} is {}: restore it before replying.",
             parent.status
@@ -130,7 +130,7 @@ pub fn reply(
         },
     )?;
     let now = db::now();
-    let status = Status::Approved.as_str();
+    let status = Status::Approved;
     let id = comments::insert(
         conn,
         &comments::NewComment {
@@ -157,7 +157,7 @@ pub fn reply(
             comment_id: Some(id),
             actor: &actor,
             from_status: None,
-            to_status: status,
+            to_status: status.as_str(),
             reason: "moderator reply",
             created_at: now,
         },

@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use crate::db::comments::{self, Comment};
+use crate::db::comments;
 use crate::db::{self, AnyConnection, Database, audit, moderators, posts};
 use crate::domain::moderation::{Action, Move, plan};
 use crate::domain::rules::RuleSettings;
@@ -24,18 +24,6 @@ pub struct Applied {
     pub changed: bool,
 }
 
-fn status_of(comment: &Comment) -> Result<(Status, Option<Status>), AppError> {
-    let current = comment
-        .status
-        .parse()
-        .map_err(|e| AppError::internal("stored comment status", e))?;
-    let previous = comment
-        .previous_status
-        .as_deref()
-        .and_then(|p| p.parse().ok());
-    Ok((current, previous))
-}
-
 /// Applies `action` to comment `id`, inside the caller's transaction.
 pub fn apply(
     conn: &mut AnyConnection,
@@ -47,7 +35,7 @@ pub fn apply(
 ) -> Result<Applied, AppError> {
     let comment = comments::find(conn, id)?
         .ok_or_else(|| AppError::Missing(format!("There is no comment {id}.")))?;
-    let (from, previous) = status_of(&comment)?;
+    let (from, previous) = (comment.status, comment.previous_status);
     let step = plan(from, previous, action)
         .map_err(|e| AppError::Conflict(format!("Comment {id}: {e}.")))?;
     let to = match step {
@@ -64,13 +52,7 @@ pub fn apply(
             None
         }
         Move::To { to, previous } => {
-            let moved = comments::move_status(
-                conn,
-                id,
-                from.as_str(),
-                to.as_str(),
-                previous.map(Status::as_str),
-            )?;
+            let moved = comments::move_status(conn, id, from, to, previous)?;
             if !moved {
                 return Err(AppError::Conflict(format!(
                     "Comment {id} was changed by someone else meanwhile; reload and try again."
@@ -180,7 +162,7 @@ pub fn link_state(conn: &mut AnyConnection, link: &Link) -> Result<LinkState, Ap
     let Some(comment) = comments::find(conn, link.comment_id)? else {
         return Ok(LinkState::Gone);
     };
-    let (current, previous) = status_of(&comment)?;
+    let (current, previous) = (comment.status, comment.previous_status);
     if Seen::of(current, comment.updated_at) == link.seen {
         return Ok(LinkState::Unchanged { moderator });
     }

@@ -3,6 +3,7 @@
 //! nor an e-mail queued for a change that was rolled back.
 
 use crate::db::{AnyConnection, QueryResult, comments, outbox};
+use crate::domain::mail_kind::MailKind;
 
 /// A comment just became public: its parent's author hears of the reply if they
 /// subscribed, and (when the setting is on) its own author hears it is published.
@@ -20,15 +21,15 @@ pub fn comment_published(
         && parent.subscribed
         && !parent.email.is_empty()
         && parent.email != comment.email
-        && !outbox::exists(conn, "reply", comment_id, &parent.email)?
+        && !outbox::exists(conn, MailKind::Reply, comment_id, &parent.email)?
     {
-        outbox::enqueue(conn, "reply", Some(comment_id), &parent.email)?;
+        outbox::enqueue(conn, MailKind::Reply, Some(comment_id), &parent.email)?;
     }
     if notify_author
         && !comment.email.is_empty()
-        && !outbox::exists(conn, "approved", comment_id, &comment.email)?
+        && !outbox::exists(conn, MailKind::Approved, comment_id, &comment.email)?
     {
-        outbox::enqueue(conn, "approved", Some(comment_id), &comment.email)?;
+        outbox::enqueue(conn, MailKind::Approved, Some(comment_id), &comment.email)?;
     }
     Ok(())
 }

@@ -5,6 +5,7 @@
 use serde::Serialize;
 
 use crate::db::{self, AnyConnection, audit, comments, outbox, posts};
+use crate::domain::mail_kind::MailKind;
 use crate::error::AppError;
 
 fn timestamp(at: chrono::NaiveDateTime) -> String {
@@ -67,7 +68,7 @@ pub fn export(conn: &mut AnyConnection, email: &str) -> Result<Export, AppError>
             ip: c.ip,
             user_agent: c.user_agent,
             text: c.body,
-            status: c.status,
+            status: c.status.to_string(),
             subscribed_to_replies: c.subscribed,
             created_at: timestamp(c.created_at),
         });
@@ -75,7 +76,7 @@ pub fn export(conn: &mut AnyConnection, email: &str) -> Result<Export, AppError>
     let emails = outbox::for_recipient(conn, &email)?
         .into_iter()
         .map(|mail| StoredEmail {
-            kind: mail.kind,
+            kind: mail.kind.map_or("", MailKind::as_str).to_owned(),
             about_comment: mail.comment_id,
             queued_at: timestamp(mail.created_at),
             sent_at: mail.sent_at.map(timestamp),
@@ -126,8 +127,8 @@ pub fn forget(
             &audit::NewEntry {
                 comment_id: Some(c.id),
                 actor: "forget",
-                from_status: Some(&c.status),
-                to_status: &c.status,
+                from_status: Some(c.status.as_str()),
+                to_status: c.status.as_str(),
                 reason,
                 created_at: db::now(),
             },

@@ -231,7 +231,7 @@ fn store(
             email: &draft.email,
             url: &draft.url,
             body: &draft.body,
-            status: verdict.status.as_str(),
+            status: verdict.status,
             reasons: &reasons,
             ip: ip.as_deref(),
             user_agent: &sender.user_agent,
@@ -300,7 +300,7 @@ fn reply_depth(
             "The comment you are replying to belongs to another post.",
         ));
     }
-    if parent_status != Status::Approved.as_str() {
+    if parent_status != Status::Approved {
         return Err(AppError::field(
             "parent",
             "The comment you are replying to is not published.",

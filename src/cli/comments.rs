@@ -69,7 +69,7 @@ pub fn run(
                 .parse()
                 .map_err(|e: crate::domain::status::UnknownStatus| e.to_string())?;
             let rows = database
-                .read_here(|conn| Ok(comments::list(conn, status.as_str(), limit)?))
+                .read_here(|conn| Ok(comments::list(conn, status, limit)?))
                 .map_err(|e| e.to_string())?;
             if rows.is_empty() {
                 println!("No {status} comments.");

@@ -12,11 +12,10 @@ use diesel::sql_types::{BigInt, Bool, Integer, Nullable, Text, Timestamp};
 
 use super::comments::{self, NewComment};
 use super::{AnyConnection, audit, now, outbox};
+use crate::domain::mail_kind::MailKind;
 
 /// Who the audit log names for a verdict of the reply rules.
 const RULES: &str = "rules";
-/// The kind of the e-mail that asks moderators to look at a held comment.
-const MODERATE: &str = "moderate";
 
 /// Stores a comment the rules just judged, with its audit entry and, when
 /// `held`, the moderators' e-mail about it; returns the comment's id.
@@ -36,13 +35,13 @@ pub fn insert(conn: &mut AnyConnection, comment: &NewComment<'_>, held: bool) ->
             comment_id: Some(id),
             actor: RULES,
             from_status: None,
-            to_status: comment.status,
+            to_status: comment.status.as_str(),
             reason: comment.reasons,
             created_at: comment.created_at,
         },
     )?;
     if held {
-        outbox::enqueue_for_moderators(conn, MODERATE, id)?;
+        outbox::enqueue_for_moderators(conn, MailKind::Moderate, id)?;
     }
     Ok(id)
 }
@@ -95,7 +94,7 @@ impl QueryFragment<Pg> for Arrival<'_> {
             Text => c.email,
             Text => c.url,
             Text => c.body,
-            Text => c.status,
+            Text => &c.status,
             Text => c.reasons,
             Nullable<Text> => &c.ip,
             Text => c.user_agent,
@@ -110,17 +109,17 @@ impl QueryFragment<Pg> for Arrival<'_> {
         );
         bind_list!(out,
             Text => RULES,
-            Text => c.status,
+            Text => &c.status,
             Text => c.reasons,
             Timestamp => &c.created_at,
         );
         out.push_sql(
             " FROM c), \
-             m AS (INSERT INTO mail_outbox (comment_id, recipient, subject, body_text, body_html, \
-             kind, next_attempt_at, created_at) SELECT c.id, moderators.email, '', '', '', ",
+             m AS (INSERT INTO mail_outbox (comment_id, recipient, kind, next_attempt_at, \
+             created_at) SELECT c.id, moderators.email, ",
         );
         bind_list!(out,
-            Text => MODERATE,
+            Text => &MailKind::Moderate,
             Timestamp => &self.queued_at,
             Timestamp => &self.queued_at,
         );

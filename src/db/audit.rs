@@ -44,13 +44,13 @@ pub fn record(conn: &mut AnyConnection, entry: &NewEntry<'_>) -> QueryResult<()>
 /// The entries whose actor or reason may quote `text` (compared without
 /// case): `(id, actor, reason)`.
 pub fn mentioning(conn: &mut AnyConnection, text: &str) -> QueryResult<Vec<(i64, String, String)>> {
-    let pattern = format!("%{}%", super::queue::escape_like(text));
+    let pattern = format!("%{}%", super::admin_list::escape_like(text));
     audit_log::table
         .filter(
-            super::queue::lower(audit_log::reason)
+            super::admin_list::lower(audit_log::reason)
                 .like(pattern.clone())
                 .escape('\\')
-                .or(super::queue::lower(audit_log::actor)
+                .or(super::admin_list::lower(audit_log::actor)
                     .like(pattern)
                     .escape('\\')),
         )

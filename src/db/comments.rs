@@ -8,6 +8,7 @@ use diesel::sql_types::{BigInt, Nullable};
 use super::posts::Post;
 use super::schema::{comments, posts};
 use super::{AnyConnection, stored_settings};
+use crate::domain::status::Status;
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = comments)]
@@ -20,8 +21,8 @@ pub struct Comment {
     pub email: String,
     pub url: String,
     pub body: String,
-    pub status: String,
-    pub previous_status: Option<String>,
+    pub status: Status,
+    pub previous_status: Option<Status>,
     pub reasons: String,
     pub ip: Option<String>,
     pub user_agent: String,
@@ -56,7 +57,7 @@ pub struct NewComment<'a> {
     pub email: &'a str,
     pub url: &'a str,
     pub body: &'a str,
-    pub status: &'a str,
+    pub status: Status,
     pub reasons: &'a str,
     pub ip: Option<&'a str>,
     pub user_agent: &'a str,
@@ -122,7 +123,7 @@ pub fn reserve_id(conn: &mut AnyConnection) -> QueryResult<i64> {
 }
 
 /// The parent a reply names, with just what the reply rules need.
-pub fn find_parent(conn: &mut AnyConnection, id: i64) -> QueryResult<Option<(i64, String, i32)>> {
+pub fn find_parent(conn: &mut AnyConnection, id: i64) -> QueryResult<Option<(i64, Status, i32)>> {
     native!(conn, c => comments::table
         .find(id)
         .select((comments::post_id, comments::status, comments::depth))
@@ -198,7 +199,7 @@ pub fn arriving(conn: &mut AnyConnection, probe: &Probe<'_>) -> QueryResult<Opti
     let parent = probe.parent_id.into_sql::<Nullable<BigInt>>();
     let duplicate = exists(
         comments::table
-            .filter(comments::status.ne("trash"))
+            .filter(comments::status.ne(Status::Trash))
             .filter(comments::body.eq(probe.body))
             .filter(
                 comments::parent_id
@@ -237,7 +238,7 @@ pub fn arriving(conn: &mut AnyConnection, probe: &Probe<'_>) -> QueryResult<Opti
             let has_approved = exists(
                 comments::table
                     .filter(comments::email.eq(email))
-                    .filter(comments::status.eq("approved")),
+                    .filter(comments::status.eq(Status::Approved)),
             );
             native!(conn, c => post
                 .select((Post::as_select(), version, duplicate, last_in_window, has_approved))
@@ -267,7 +268,7 @@ pub fn arriving(conn: &mut AnyConnection, probe: &Probe<'_>) -> QueryResult<Opti
 pub fn approved_for_post(conn: &mut AnyConnection, post_id: i64) -> QueryResult<Vec<PublicRow>> {
     native!(conn, c => comments::table
         .filter(comments::post_id.eq(post_id))
-        .filter(comments::status.eq("approved"))
+        .filter(comments::status.eq(Status::Approved))
         .order((comments::created_at.asc(), comments::id.asc()))
         .select(PublicRow::as_select())
         .load(c))
@@ -287,9 +288,9 @@ pub fn find(conn: &mut AnyConnection, id: i64) -> QueryResult<Option<Comment>> {
 pub fn move_status(
     conn: &mut AnyConnection,
     id: i64,
-    from: &str,
-    to: &str,
-    previous: Option<&str>,
+    from: Status,
+    to: Status,
+    previous: Option<Status>,
 ) -> QueryResult<bool> {
     let changed = diesel::update(comments::table.find(id).filter(comments::status.eq(from)))
         .set((
@@ -322,7 +323,7 @@ pub fn delete_imported(conn: &mut AnyConnection, ids: &[i64]) -> QueryResult<usi
 }
 
 /// The newest comments in a status, for the command line.
-pub fn list(conn: &mut AnyConnection, status: &str, limit: i64) -> QueryResult<Vec<Comment>> {
+pub fn list(conn: &mut AnyConnection, status: Status, limit: i64) -> QueryResult<Vec<Comment>> {
     comments::table
         .filter(comments::status.eq(status))
         .order((comments::created_at.desc(), comments::id.desc()))
@@ -356,7 +357,7 @@ pub fn pending_before(
     limit: i64,
 ) -> QueryResult<Vec<Comment>> {
     comments::table
-        .filter(comments::status.eq("pending"))
+        .filter(comments::status.eq(Status::Pending))
         .filter(comments::created_at.lt(before))
         .order(comments::id.asc())
         .limit(limit)
@@ -373,7 +374,7 @@ pub fn discarded_before(
     limit: i64,
 ) -> QueryResult<Vec<Comment>> {
     comments::table
-        .filter(comments::status.eq_any(["spam", "trash"]))
+        .filter(comments::status.eq_any([Status::Spam, Status::Trash]))
         .filter(comments::updated_at.lt(before))
         .order(comments::id.asc())
         .limit(limit)
@@ -410,10 +411,10 @@ pub fn by_email(conn: &mut AnyConnection, email: &str) -> QueryResult<Vec<Commen
 /// The rule reasons that may quote `text` (compared without case, so
 /// ASCII letters at least), by comment id.
 pub fn reasons_mentioning(conn: &mut AnyConnection, text: &str) -> QueryResult<Vec<(i64, String)>> {
-    let pattern = format!("%{}%", super::queue::escape_like(text));
+    let pattern = format!("%{}%", super::admin_list::escape_like(text));
     comments::table
         .filter(
-            super::queue::lower(comments::reasons)
+            super::admin_list::lower(comments::reasons)
                 .like(pattern)
                 .escape('\\'),
         )
@@ -494,8 +495,8 @@ pub struct ImportedComment<'a> {
     pub email: &'a str,
     pub url: &'a str,
     pub body: &'a str,
-    pub status: &'a str,
-    pub previous_status: Option<&'a str>,
+    pub status: Status,
+    pub previous_status: Option<Status>,
     pub reasons: &'a str,
     pub ip: Option<&'a str>,
     pub user_agent: &'a str,

@@ -38,6 +38,7 @@ macro_rules! insert_bound {
     };
 }
 
+pub mod admin_list;
 pub mod arrival;
 pub mod audit;
 mod checkpoint;
@@ -49,13 +50,13 @@ pub mod moderators;
 pub mod outbox;
 pub mod post_reader;
 pub mod posts;
-pub mod queue;
 pub mod schema;
 pub mod sessions;
 pub mod stats;
 pub mod stored_settings;
 mod syncer;
 pub mod throttle;
+pub mod types;
 pub mod writer;
 
 use std::ops::{Deref, DerefMut};

@@ -6,30 +6,29 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Nullable, Text, Timestamp};
 
 use super::schema::{mail_outbox, moderators};
+use super::types::StoredMailKind;
 use super::{AnyConnection, now};
+use crate::domain::mail_kind::MailKind;
 
 /// A row the worker has claimed.
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = mail_outbox)]
 pub struct Claimed {
     pub id: i64,
-    pub kind: String,
+    /// `None` for a row queued before the kinds existed.
+    #[diesel(deserialize_as = StoredMailKind)]
+    pub kind: Option<MailKind>,
     pub comment_id: Option<i64>,
     pub recipient: String,
-    pub subject: String,
-    pub body_text: String,
     pub attempts: i32,
 }
 
 #[derive(Debug, Insertable)]
 #[diesel(table_name = mail_outbox, treat_none_as_null = true)]
 struct NewRow<'a> {
-    kind: &'a str,
+    kind: MailKind,
     comment_id: Option<i64>,
     recipient: &'a str,
-    subject: &'a str,
-    body_text: &'a str,
-    body_html: &'a str,
     next_attempt_at: NaiveDateTime,
     created_at: NaiveDateTime,
 }
@@ -38,7 +37,7 @@ struct NewRow<'a> {
 /// composes the message when it sends it.
 pub fn enqueue(
     conn: &mut AnyConnection,
-    kind: &str,
+    kind: MailKind,
     comment_id: Option<i64>,
     recipient: &str,
 ) -> QueryResult<()> {
@@ -47,9 +46,6 @@ pub fn enqueue(
         kind,
         comment_id,
         recipient,
-        subject: "",
-        body_text: "",
-        body_html: "",
         next_attempt_at: at,
         created_at: at,
     };
@@ -64,7 +60,7 @@ pub fn enqueue(
 /// diesel also caches by type (see `insert_bound!`).
 pub fn enqueue_for_moderators(
     conn: &mut AnyConnection,
-    kind: &str,
+    kind: MailKind,
     comment_id: i64,
 ) -> QueryResult<()> {
     let at = now();
@@ -72,9 +68,6 @@ pub fn enqueue_for_moderators(
         kind.into_sql::<Text>(),
         comment_id.into_sql::<Nullable<BigInt>>(),
         moderators::email,
-        "".into_sql::<Text>(),
-        "".into_sql::<Text>(),
-        "".into_sql::<Text>(),
         at.into_sql::<Timestamp>(),
         at.into_sql::<Timestamp>(),
     ));
@@ -84,9 +77,6 @@ pub fn enqueue_for_moderators(
             mail_outbox::kind,
             mail_outbox::comment_id,
             mail_outbox::recipient,
-            mail_outbox::subject,
-            mail_outbox::body_text,
-            mail_outbox::body_html,
             mail_outbox::next_attempt_at,
             mail_outbox::created_at,
         ))
@@ -218,7 +208,7 @@ pub fn release(conn: &mut AnyConnection, ids: &[i64], worker: &str) -> QueryResu
 /// Whether this e-mail was queued before, so approving twice mails once.
 pub fn exists(
     conn: &mut AnyConnection,
-    kind: &str,
+    kind: MailKind,
     comment_id: i64,
     recipient: &str,
 ) -> QueryResult<bool> {
@@ -235,7 +225,8 @@ pub fn exists(
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = mail_outbox)]
 pub struct Addressed {
-    pub kind: String,
+    #[diesel(deserialize_as = StoredMailKind)]
+    pub kind: Option<MailKind>,
     pub comment_id: Option<i64>,
     pub created_at: NaiveDateTime,
     pub sent_at: Option<NaiveDateTime>,
@@ -260,7 +251,8 @@ pub fn delete_for_recipient(conn: &mut AnyConnection, recipient: &str) -> QueryR
 #[diesel(table_name = mail_outbox)]
 pub struct Dead {
     pub id: i64,
-    pub kind: String,
+    #[diesel(deserialize_as = StoredMailKind)]
+    pub kind: Option<MailKind>,
     pub recipient: String,
     pub comment_id: Option<i64>,
     pub attempts: i32,
@@ -308,7 +300,7 @@ mod tests {
         let db = Database::open(&DatabaseUrl::Sqlite(dir.path().join("outbox.db"))).expect("open");
         let later = || now() + TimeDelta::minutes(5);
         db.write_here(move |conn| {
-            enqueue(conn, "moderate", Some(1), "mod@example.com")?;
+            enqueue(conn, MailKind::Moderate, Some(1), "mod@example.com")?;
             let first = claim(conn, "a", now() - TimeDelta::seconds(1), 10)?;
             assert_eq!(first.len(), 1, "a due row is claimed");
             let second = claim(conn, "b", later(), 10)?;

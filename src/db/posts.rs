@@ -5,6 +5,7 @@ use diesel::prelude::*;
 
 use super::AnyConnection;
 use super::schema::{comments, posts};
+use crate::domain::status::Status;
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = posts)]
@@ -86,7 +87,7 @@ pub fn delete_if_empty(conn: &mut AnyConnection, id: i64) -> QueryResult<bool> {
 pub fn bump_version(conn: &mut AnyConnection, post_id: i64) -> QueryResult<()> {
     let approved: i64 = native!(conn, c => comments::table
         .filter(comments::post_id.eq(post_id))
-        .filter(comments::status.eq("approved"))
+        .filter(comments::status.eq(Status::Approved))
         .count()
         .get_result(c))?;
     native!(conn, c => diesel::update(posts::table.find(post_id))

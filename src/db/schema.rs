@@ -62,9 +62,6 @@ diesel::table! {
     mail_outbox (id) {
         id -> BigInt,
         recipient -> Text,
-        subject -> Text,
-        body_text -> Text,
-        body_html -> Text,
         headers -> Text,
         attempts -> Integer,
         next_attempt_at -> Timestamp,

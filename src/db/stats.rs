@@ -4,8 +4,9 @@ use diesel::prelude::*;
 
 use super::AnyConnection;
 use super::schema::{comments, mail_outbox};
+use crate::domain::status::Status;
 
-pub fn comments_by_status(conn: &mut AnyConnection) -> QueryResult<Vec<(String, i64)>> {
+pub fn comments_by_status(conn: &mut AnyConnection) -> QueryResult<Vec<(Status, i64)>> {
     comments::table
         .group_by(comments::status)
         .select((comments::status, diesel::dsl::count(comments::id)))
@@ -16,7 +17,7 @@ pub fn comments_by_status(conn: &mut AnyConnection) -> QueryResult<Vec<(String, 
 /// range of the status index, where counting every status reads them all.
 pub fn pending(conn: &mut AnyConnection) -> QueryResult<i64> {
     comments::table
-        .filter(comments::status.eq("pending"))
+        .filter(comments::status.eq(Status::Pending))
         .count()
         .get_result(conn)
 }

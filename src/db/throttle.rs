@@ -4,7 +4,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::AnyConnection;
-use super::queue::escape_like;
+use super::admin_list::escape_like;
 use super::schema::login_throttle;
 use crate::domain::throttle::Record;
 

@@ -4,7 +4,7 @@
 pub mod avatar;
 pub mod draft;
 pub mod form_token;
-pub mod keys;
+pub mod mail_kind;
 pub mod moderation;
 pub mod origin;
 pub mod render;
@@ -12,4 +12,5 @@ pub mod rules;
 pub mod status;
 pub mod throttle;
 pub mod token;
+pub mod word_lists;
 pub mod words;

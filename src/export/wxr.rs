@@ -13,6 +13,7 @@ use quick_xml::escape::escape;
 
 use super::{ExportError, Written, for_each_post};
 use crate::db::{AnyConnection, stored_settings};
+use crate::domain::status::Status;
 use crate::file_formats::wxr::REPLYDESK_NS;
 
 /// Text inside CDATA; a `]]>` in it is split across two sections.
@@ -25,11 +26,11 @@ fn date(at: chrono::NaiveDateTime) -> String {
 }
 
 /// WordPress's comment_approved for our status.
-fn approved(status: &str) -> &str {
+fn approved(status: Status) -> &'static str {
     match status {
-        "approved" => "1",
-        "pending" => "0",
-        other => other,
+        Status::Approved => "1",
+        Status::Pending => "0",
+        other => other.as_str(),
     }
 }
 
@@ -129,7 +130,7 @@ pub fn write(conn: &mut AnyConnection, out: &mut dyn Write) -> Result<Written, E
                 date(c.created_at),
                 date(c.created_at),
                 cdata(&c.body),
-                approved(&c.status),
+                approved(c.status),
                 escape(c.kind.as_str()),
                 c.parent_id.unwrap_or(0),
                 cdata(

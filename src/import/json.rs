@@ -267,7 +267,7 @@ fn import_post(state: &mut State<'_, '_>, record: PostRecord) -> Result<(), Impo
                 created_at,
                 kind: super::kind(&c.kind),
                 extra: Extra {
-                    previous_status: c.previous_status,
+                    previous_status: c.previous_status.and_then(|s| s.parse().ok()),
                     reasons: c.reasons,
                     user_agent: c.user_agent,
                     subscribed: c.subscribed,

@@ -63,7 +63,7 @@ pub struct Comment {
 /// What a Replydesk export keeps beyond what other systems know.
 #[derive(Debug, Clone, Default)]
 pub struct Extra {
-    pub previous_status: Option<String>,
+    pub previous_status: Option<Status>,
     pub reasons: String,
     pub user_agent: String,
     pub subscribed: bool,

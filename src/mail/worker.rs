@@ -20,6 +20,7 @@ use crate::db::comments::Comment;
 use crate::db::outbox::{self, Claimed};
 use crate::db::posts::{self, Post};
 use crate::db::{self, Database, comments, moderators};
+use crate::domain::mail_kind::MailKind;
 use crate::domain::moderation::Action;
 use crate::domain::status::Status;
 use crate::domain::token::{self, Grant, Seen};
@@ -186,10 +187,10 @@ impl Worker {
                 let to = masked(&row.recipient);
                 match delivered {
                     Delivered::Smtp => {
-                        tracing::info!(outbox.id = id, %to, kind = %row.kind, "e-mail sent");
+                        tracing::info!(outbox.id = id, %to, kind = row.kind.map_or("", MailKind::as_str), "e-mail sent");
                     }
                     Delivered::File(file) => {
-                        tracing::info!(outbox.id = id, %to, kind = %row.kind, %file, "e-mail written to a file");
+                        tracing::info!(outbox.id = id, %to, kind = row.kind.map_or("", MailKind::as_str), %file, "e-mail written to a file");
                     }
                 }
                 self.db
@@ -239,8 +240,8 @@ impl Worker {
     /// e-mail would only mislead (a comment already moderated, say).
     async fn write(&self, row: &Claimed) -> Result<Option<Message>, String> {
         let Some(comment_id) = row.comment_id else {
-            return match row.kind.as_str() {
-                "test" => messages::test(
+            return match row.kind {
+                Some(MailKind::Test) => messages::test(
                     &self.mailer.from,
                     &row.recipient,
                     &messages::Test {
@@ -251,7 +252,7 @@ impl Worker {
                 _ => Ok(None),
             };
         };
-        let moderator = (row.kind == "moderate").then(|| row.recipient.clone());
+        let moderator = (row.kind == Some(MailKind::Moderate)).then(|| row.recipient.clone());
         let loaded = self
             .db
             .read(move |conn| load(conn, comment_id, moderator.as_deref()))
@@ -271,7 +272,6 @@ impl Worker {
         } else {
             post.title.as_str()
         };
-        let status: Option<Status> = comment.status.parse().ok();
         let now = Utc::now();
         let page = |id: i64| {
             if post.url.is_empty() {
@@ -284,8 +284,8 @@ impl Worker {
             }
         };
         let from = &self.mailer.from;
-        let message = match (row.kind.as_str(), status) {
-            ("moderate", Some(Status::Pending)) => {
+        let message = match (row.kind, comment.status) {
+            (Some(MailKind::Moderate), Status::Pending) => {
                 // A moderator removed since the comment came in gets nothing.
                 let Some(moderator_id) = moderator_id else {
                     return Ok(None);
@@ -321,7 +321,7 @@ impl Worker {
                     },
                 )
             }
-            ("reply", Some(Status::Approved)) => match parent {
+            (Some(MailKind::Reply), Status::Approved) => match parent {
                 Some(parent) if parent.subscribed && parent.email == row.recipient => {
                     messages::reply(
                         from,
@@ -346,7 +346,7 @@ impl Worker {
                 }
                 _ => return Ok(None),
             },
-            ("approved", Some(Status::Approved)) => messages::approved(
+            (Some(MailKind::Approved), Status::Approved) => messages::approved(
                 from,
                 &row.recipient,
                 &messages::Approved {

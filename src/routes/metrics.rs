@@ -89,14 +89,14 @@ impl Metrics {
     /// comments by status when they were counted again (see `comments_stale`).
     pub fn render(
         &self,
-        by_status: Option<&[(String, i64)]>,
+        by_status: Option<&[(Status, i64)]>,
         outbox: (i64, i64),
     ) -> Result<String, String> {
         if let Some(by_status) = by_status {
             for status in Status::ALL {
                 let count = by_status
                     .iter()
-                    .find(|(s, _)| s == status.as_str())
+                    .find(|(s, _)| *s == status)
                     .map_or(0, |(_, n)| *n);
                 self.comments
                     .with_label_values(&[status.as_str()])

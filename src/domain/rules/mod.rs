@@ -5,8 +5,8 @@ use std::net::IpAddr;
 use chrono::{NaiveDateTime, TimeDelta};
 
 use crate::domain::draft::CommentDraft;
-use crate::domain::keys::{Haystack, KeyList};
 use crate::domain::status::Status;
+use crate::domain::word_lists::{Haystack, KeyList};
 use crate::domain::words::count_of;
 
 /// The rule settings: they start from configuration, and moderators may change

@@ -6,6 +6,7 @@ use askama::Template;
 use super::times::when;
 use super::{Answer, Chrome, CsrfForm, Moderator, page, see_other};
 use crate::db::{outbox, stats};
+use crate::domain::mail_kind::MailKind;
 use crate::error::AppError;
 use crate::routes::state::AppState;
 
@@ -56,7 +57,7 @@ async fn show(
             .into_iter()
             .map(|row| DeadRow {
                 id: row.id,
-                kind: row.kind,
+                kind: row.kind.map_or("", MailKind::as_str).to_owned(),
                 recipient: row.recipient,
                 comment_id: row.comment_id,
                 attempts: row.attempts,
@@ -84,7 +85,7 @@ async fn send_test(state: web::Data<AppState>, CsrfForm { moderator, .. }: CsrfF
     state
         .core
         .db
-        .write(move |conn| Ok(outbox::enqueue(conn, "test", None, &to)?))
+        .write(move |conn| Ok(outbox::enqueue(conn, MailKind::Test, None, &to)?))
         .await?;
     see_other("/admin/mail?queued")
 }

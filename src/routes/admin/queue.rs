@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use super::times::when;
 use super::{Answer, Chrome, CsrfForm, Form, Moderator, html, page, see_other};
-use crate::db::{audit, queue, stats};
+use crate::db::{admin_list, audit, stats};
 use crate::domain::moderation::Action;
 use crate::domain::status::Status;
 use crate::error::AppError;
@@ -157,23 +157,23 @@ fn notice(view: &View) -> Option<String> {
 
 /// What the database holds for one view of the queue.
 struct Found {
-    counts: Vec<(String, i64)>,
+    counts: Vec<(Status, i64)>,
     total: i64,
-    rows: Vec<queue::Row>,
+    rows: Vec<admin_list::Row>,
     trails: Vec<audit::Entry>,
     posts: Vec<(i64, String, String)>,
 }
 
 impl View {
     /// The view's filter, refused if its search holds a NUL (nothing stored can).
-    fn filter(&self) -> Result<queue::Filter, AppError> {
+    fn filter(&self) -> Result<admin_list::Filter, AppError> {
         if self.search().contains('\0') {
             return Err(AppError::Malformed(
                 "The search contains a NUL character, which no comment can hold.".into(),
             ));
         }
-        Ok(queue::Filter {
-            status: self.status().as_str().to_owned(),
+        Ok(admin_list::Filter {
+            status: self.status(),
             post_id: self.post,
             search: Some(self.search().to_owned()).filter(|s| !s.is_empty()),
         })
@@ -181,18 +181,18 @@ impl View {
 }
 
 /// Reads one page of the queue and what the page shows around it.
-async fn find(state: &AppState, filter: queue::Filter, page: i64) -> Result<Found, AppError> {
+async fn find(state: &AppState, filter: admin_list::Filter, page: i64) -> Result<Found, AppError> {
     let offset = (page - 1).saturating_mul(PER_PAGE);
     state
         .core
         .db
         .read(move |conn| {
             let counts = stats::comments_by_status(conn)?;
-            let total = queue::count(conn, &filter)?;
-            let rows = queue::page(conn, &filter, offset, PER_PAGE)?;
+            let total = admin_list::count(conn, &filter)?;
+            let rows = admin_list::page(conn, &filter, offset, PER_PAGE)?;
             let ids: Vec<i64> = rows.iter().map(|r| r.comment.id).collect();
             let trails = audit::for_comments(conn, &ids)?;
-            let posts = queue::posts_with_comments(conn, 200)?;
+            let posts = admin_list::posts_with_comments(conn, 200)?;
             Ok(Found {
                 counts,
                 total,
@@ -228,7 +228,7 @@ fn present(chrome: Chrome, view: &View, found: Found) -> QueuePage {
     let count_of = |s: Status| {
         counts
             .iter()
-            .find(|(name, _)| name == s.as_str())
+            .find(|(name, _)| *name == s)
             .map_or(0, |(_, n)| *n)
     };
     let tabs = Status::ALL
@@ -240,10 +240,7 @@ fn present(chrome: Chrome, view: &View, found: Found) -> QueuePage {
             current: s == status,
         })
         .collect();
-    let items = rows
-        .into_iter()
-        .map(|row| item(row, &trails, status))
-        .collect();
+    let items = rows.into_iter().map(|row| item(row, &trails)).collect();
     let pages = ((total + PER_PAGE - 1) / PER_PAGE).max(1);
     let current_page = view.page();
     QueuePage {
@@ -277,7 +274,7 @@ fn present(chrome: Chrome, view: &View, found: Found) -> QueuePage {
 
 /// One comment as the queue lists it, with its audit trail and the buttons
 /// of its own status (the tab's, should the stored one not parse).
-fn item(row: queue::Row, trails: &[audit::Entry], tab: Status) -> Item {
+fn item(row: admin_list::Row, trails: &[audit::Entry]) -> Item {
     let c = row.comment;
     let trail = trails
         .iter()
@@ -293,7 +290,7 @@ fn item(row: queue::Row, trails: &[audit::Entry], tab: Status) -> Item {
             reason: e.reason.replace('\n', "; "),
         })
         .collect();
-    let current: Status = c.status.parse().unwrap_or(tab);
+    let current = c.status;
     Item {
         id: c.id,
         post_title: if row.post_title.is_empty() {

@@ -6,6 +6,7 @@ use askama::Template;
 
 use super::{Answer, Chrome, CsrfForm, Moderator, html, page, see_other};
 use crate::db::comments::{self, Comment};
+use crate::domain::status::Status;
 use crate::editing::{self, Correction, Replier};
 use crate::error::AppError;
 use crate::routes::state::AppState;
@@ -43,7 +44,7 @@ async fn edit_form(state: web::Data<AppState>, moderator: Moderator, id: web::Pa
     page(&EditPage {
         chrome: moderator.chrome(&state, "queue").await?,
         id: comment.id,
-        status: comment.status,
+        status: comment.status.to_string(),
         fields: Correction {
             author: comment.author,
             email: comment.email,
@@ -83,7 +84,7 @@ async fn save_edit(
             let template = EditPage {
                 chrome: moderator.chrome(&state, "queue").await?,
                 id,
-                status: comment.status,
+                status: comment.status.to_string(),
                 fields,
                 problems: problems.into_iter().collect(),
             };

@@ -1,11 +1,13 @@
-//! The moderators' queue: comments by status, filtered by post and searched
-//! over text, author, email and IP, a page at a time.
+//! The admin comment list (the moderators' queue page, not the mail outbox):
+//! comments by status, filtered by post and searched over text, author, email
+//! and IP, a page at a time.
 
 use diesel::prelude::*;
 
 use super::AnyConnection;
 use super::comments::Comment;
 use super::schema::{comments, posts};
+use crate::domain::status::Status;
 
 diesel::define_sql_function!(
     /// SQL's `lower()`, on both backends.
@@ -15,9 +17,9 @@ diesel::define_sql_function!(
 type Backend = <AnyConnection as Connection>::Backend;
 
 /// Which comments a queue page shows.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Filter {
-    pub status: String,
+    pub status: Status,
     pub post_id: Option<i64>,
     /// Matched case-insensitively anywhere in the text, author, email or IP.
     pub search: Option<String>,
@@ -34,7 +36,7 @@ pub struct Row {
 
 fn filtered(filter: &Filter) -> comments::BoxedQuery<'static, Backend> {
     let mut query = comments::table
-        .filter(comments::status.eq(filter.status.clone()))
+        .filter(comments::status.eq(filter.status))
         .into_boxed();
     if let Some(post_id) = filter.post_id {
         query = query.filter(comments::post_id.eq(post_id));

@@ -1,0 +1,3 @@
+ALTER TABLE mail_outbox ADD COLUMN subject TEXT NOT NULL DEFAULT '';
+ALTER TABLE mail_outbox ADD COLUMN body_text TEXT NOT NULL DEFAULT '';
+ALTER TABLE mail_outbox ADD COLUMN body_html TEXT NOT NULL DEFAULT '';
