@@ -15,7 +15,7 @@ use subtle::ConstantTimeEq;
 
 use crate::configuration::Settings;
 use crate::db::{self, AnyConnection, moderators, sessions, throttle};
-use crate::domain::throttle::{Policy, Record, Verdict};
+use crate::domain::throttle::{Admission, Policy, Record};
 use crate::domain::token::{signature, verified_payload};
 use crate::domain::words::count_signed;
 use crate::error::AppError;
@@ -29,7 +29,7 @@ pub struct Opened {
 
 /// Why a login was refused, in words that never say whether the address exists.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-pub enum Refused {
+pub enum LoginRefused {
     #[error("That email and password do not match a moderator.")]
     Wrong,
     #[error("Too many failed logins. Wait {} and try again.", count_signed(*.0, "second", "seconds"))]
@@ -41,11 +41,11 @@ pub enum Refused {
     Locked(i64),
 }
 
-impl Refused {
+impl LoginRefused {
     pub fn retry_after(self) -> Option<i64> {
         match self {
-            Refused::Wrong => None,
-            Refused::SlowDown(seconds) | Refused::Locked(seconds) => Some(seconds),
+            LoginRefused::Wrong => None,
+            LoginRefused::SlowDown(seconds) | LoginRefused::Locked(seconds) => Some(seconds),
         }
     }
 }
@@ -191,7 +191,7 @@ pub fn admit(
     conn: &mut AnyConnection,
     settings: &Settings,
     attempt: &Attempt,
-) -> Result<Result<Admitted, Refused>, AppError> {
+) -> Result<Result<Admitted, LoginRefused>, AppError> {
     let now = db::now();
     let moderator = moderators::credentials(conn, &attempt.email)?;
     let trusted = attempt.device.as_ref().filter(|device| {
@@ -226,9 +226,9 @@ pub fn admit(
     for key in &counted {
         let record = throttle::find(conn, &key.key)?;
         match key.policy.judge(record.as_ref(), now) {
-            Verdict::Allow => records.push(record),
-            Verdict::SlowDown(seconds) => return Ok(Err(Refused::SlowDown(seconds))),
-            Verdict::Locked(seconds) => return Ok(Err(Refused::Locked(seconds))),
+            Admission::Allow => records.push(record),
+            Admission::SlowDown(seconds) => return Ok(Err(LoginRefused::SlowDown(seconds))),
+            Admission::Locked(seconds) => return Ok(Err(LoginRefused::Locked(seconds))),
         }
     }
     for (key, record) in counted.iter().zip(&records) {

@@ -2,6 +2,7 @@
 //! settings, personal data, import and export.
 
 mod comments;
+mod export;
 mod import;
 mod moderators;
 mod personal;
@@ -65,8 +66,8 @@ enum Command {
     /// Write everything stored (posts, comments, moderators without passwords) to FILE.
     Export {
         /// json is the complete backup that `import json` reads back; wxr is for WordPress.
-        #[arg(long, value_enum, default_value_t = import::ExportFormat::Json)]
-        format: import::ExportFormat,
+        #[arg(long, value_enum, default_value_t = export::ExportFormat::Json)]
+        format: export::ExportFormat,
         file: PathBuf,
     },
     /// Anonymize everything stored about an e-mail address, as WordPress's eraser does.
@@ -163,7 +164,7 @@ fn run_command(cli: Cli) -> Result<(), String> {
             purge_outbox_files,
         ),
         Command::Import(command) => import::run(&open(&settings)?, command),
-        Command::Export { format, file } => import::export(&open(&settings)?, format, &file),
+        Command::Export { format, file } => export::export(&open(&settings)?, format, &file),
         Command::Settings(command) => settings::run(&open(&settings)?, &settings, command),
     }
 }

@@ -13,7 +13,7 @@ pub struct Record {
 
 /// Whether a login attempt may be checked now.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Verdict {
+pub enum Admission {
     Allow,
     /// Too soon after the last failure: try again in so many seconds.
     SlowDown(i64),
@@ -55,17 +55,17 @@ impl Policy {
         }
     }
 
-    pub fn judge(&self, record: Option<&Record>, now: NaiveDateTime) -> Verdict {
+    pub fn judge(&self, record: Option<&Record>, now: NaiveDateTime) -> Admission {
         let Some(record) = record else {
-            return Verdict::Allow;
+            return Admission::Allow;
         };
         if let Some(until) = record.locked_until
             && until > now
         {
-            return Verdict::Locked(seconds_until(now, until));
+            return Admission::Locked(seconds_until(now, until));
         }
         if self.forgotten(record, now) || record.failures < self.free {
-            return Verdict::Allow;
+            return Admission::Allow;
         }
         let extra = u32::try_from(record.failures - self.free)
             .unwrap_or(0)
@@ -73,9 +73,9 @@ impl Policy {
         let wait = (1_i64 << extra).min(LONGEST_WAIT_SECONDS);
         let earliest = record.last_failure_at + TimeDelta::seconds(wait);
         if earliest > now {
-            Verdict::SlowDown(seconds_until(now, earliest))
+            Admission::SlowDown(seconds_until(now, earliest))
         } else {
-            Verdict::Allow
+            Admission::Allow
         }
     }
 
@@ -138,24 +138,33 @@ mod tests {
         let last = 200;
         assert_eq!(
             policy.judge(record.as_ref(), at(last)),
-            Verdict::SlowDown(1)
+            Admission::SlowDown(1)
         );
-        assert_eq!(policy.judge(record.as_ref(), at(last + 1)), Verdict::Allow);
+        assert_eq!(
+            policy.judge(record.as_ref(), at(last + 1)),
+            Admission::Allow
+        );
         let record = Some(policy.after_failure(record.as_ref(), at(last + 1)));
         assert_eq!(
             policy.judge(record.as_ref(), at(last + 1)),
-            Verdict::SlowDown(2)
+            Admission::SlowDown(2)
         );
         let two = fail(&policy, 2, 0);
-        assert_eq!(policy.judge(two.as_ref(), at(100)), Verdict::Allow);
+        assert_eq!(policy.judge(two.as_ref(), at(100)), Admission::Allow);
     }
 
     #[test]
     fn enough_failures_lock_for_fifteen_minutes_then_all_is_forgotten() {
         let policy = Policy::account(4);
         let record = fail(&policy, 4, 0);
-        assert_eq!(policy.judge(record.as_ref(), at(300)), Verdict::Locked(900));
-        assert_eq!(policy.judge(record.as_ref(), at(300 + 900)), Verdict::Allow);
+        assert_eq!(
+            policy.judge(record.as_ref(), at(300)),
+            Admission::Locked(900)
+        );
+        assert_eq!(
+            policy.judge(record.as_ref(), at(300 + 900)),
+            Admission::Allow
+        );
         let next = policy.after_failure(record.as_ref(), at(300 + 900));
         assert_eq!(next.failures, 1);
     }

@@ -55,7 +55,7 @@ impl Seen {
 
 /// Why a token was refused, in words for the page that says so.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-pub enum Refused {
+pub enum BadLink {
     #[error("This link is not valid. It may have been cut short or changed.")]
     Invalid,
     #[error("This link has expired.")]
@@ -116,30 +116,30 @@ pub(crate) fn verified_payload<'t>(secret: &[u8], token: &'t str) -> Option<&'t 
 }
 
 /// Checks a token's signature and age; a bad token is told apart from an old one.
-pub fn check(secret: &[u8], token: &str, now: DateTime<Utc>) -> Result<Grant, Refused> {
-    let payload = verified_payload(secret, token).ok_or(Refused::Invalid)?;
-    let number = |text: &str| text.parse::<i64>().map_err(|_| Refused::Invalid);
+pub fn check(secret: &[u8], token: &str, now: DateTime<Utc>) -> Result<Grant, BadLink> {
+    let payload = verified_payload(secret, token).ok_or(BadLink::Invalid)?;
+    let number = |text: &str| text.parse::<i64>().map_err(|_| BadLink::Invalid);
     let parts: Vec<&str> = payload.split('.').collect();
     let (purpose, id, action, expires, bound) = match parts[..] {
         [purpose, id, action, expires, ref bound @ ..] => (purpose, id, action, expires, bound),
-        _ => return Err(Refused::Invalid),
+        _ => return Err(BadLink::Invalid),
     };
     let comment_id = number(id)?;
     if now.timestamp() > number(expires)? {
-        return Err(Refused::Expired);
+        return Err(BadLink::Expired);
     }
     match (purpose, action, bound) {
         ("m", action, [moderator, status, changed_at]) => Ok(Grant::Moderate {
             comment_id,
-            action: action.parse().map_err(|_| Refused::Invalid)?,
+            action: action.parse().map_err(|_| BadLink::Invalid)?,
             moderator_id: number(moderator)?,
             seen: Seen {
-                status: status.parse().map_err(|_| Refused::Invalid)?,
+                status: status.parse().map_err(|_| BadLink::Invalid)?,
                 changed_at: number(changed_at)?,
             },
         }),
         ("u", "off", []) => Ok(Grant::Unsubscribe { comment_id }),
-        _ => Err(Refused::Invalid),
+        _ => Err(BadLink::Invalid),
     }
 }
 
@@ -184,17 +184,17 @@ mod tests {
             now,
         );
         let forged = token.replacen("m.42.", "m.43.", 1);
-        assert_eq!(check(SECRET, &forged, now), Err(Refused::Invalid));
+        assert_eq!(check(SECRET, &forged, now), Err(BadLink::Invalid));
         let rebound = token.replacen(".3.pending.", ".4.pending.", 1);
         assert_ne!(rebound, token);
-        assert_eq!(check(SECRET, &rebound, now), Err(Refused::Invalid));
-        assert_eq!(check(b"another secret", &token, now), Err(Refused::Invalid));
+        assert_eq!(check(SECRET, &rebound, now), Err(BadLink::Invalid));
+        assert_eq!(check(b"another secret", &token, now), Err(BadLink::Invalid));
         // A link of the form before links were bound, signed all the same.
         let unbound = format!("m.1.approve.{}", now.timestamp() + 60);
         let unbound = format!("{unbound}.{}", signature(SECRET, &unbound));
-        assert_eq!(check(SECRET, &unbound, now), Err(Refused::Invalid));
+        assert_eq!(check(SECRET, &unbound, now), Err(BadLink::Invalid));
         for junk in ["", ".", "m.1.approve.9", "x.y.z.w.v", &"a".repeat(5000)] {
-            assert_eq!(check(SECRET, junk, now), Err(Refused::Invalid), "{junk}");
+            assert_eq!(check(SECRET, junk, now), Err(BadLink::Invalid), "{junk}");
         }
     }
 
@@ -211,6 +211,6 @@ mod tests {
             },
             then,
         );
-        assert_eq!(check(SECRET, &token, Utc::now()), Err(Refused::Expired));
+        assert_eq!(check(SECRET, &token, Utc::now()), Err(BadLink::Expired));
     }
 }

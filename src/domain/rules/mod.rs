@@ -177,7 +177,7 @@ pub enum Refusal {
 
 /// Where a stored comment lands and why.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Verdict {
+pub struct Placement {
     pub status: Status,
     pub reasons: Vec<String>,
 }
@@ -222,7 +222,7 @@ pub fn judge(
     draft: &CommentDraft,
     facts: &Facts,
     settings: &RuleSettings,
-) -> Result<Verdict, Refusal> {
+) -> Result<Placement, Refusal> {
     let subject = Subject {
         draft,
         facts,
@@ -243,7 +243,7 @@ pub fn judge(
                     return Err(refusal);
                 }
                 reasons.push(reason);
-                return Ok(Verdict { status, reasons });
+                return Ok(Placement { status, reasons });
             }
             Step::Refuse(refusal) => return Err(refusal),
         }
@@ -253,7 +253,7 @@ pub fn judge(
     } else {
         Status::Approved
     };
-    Ok(Verdict { status, reasons })
+    Ok(Placement { status, reasons })
 }
 
 fn honeypot(s: &Subject<'_>) -> Step {

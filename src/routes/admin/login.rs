@@ -10,7 +10,7 @@ use super::session::{DEVICE, LOGIN, SESSION, check_password, session_cookie};
 use super::{Answer, Chrome, CsrfForm, LoginForm, Moderator, html, page};
 use crate::db::sessions;
 use crate::error::AppError;
-use crate::login::{self, Device, Refused};
+use crate::login::{self, Device, LoginRefused};
 use crate::password;
 use crate::routes::client::{burst, burst_message};
 use crate::routes::state::AppState;
@@ -110,7 +110,7 @@ async fn log_in(
         match check_password(&state, &req, &email, form.text("password")).await? {
             Ok(admitted) => admitted,
             Err(refused) => {
-                if refused == Refused::Wrong {
+                if refused == LoginRefused::Wrong {
                     tracing::info!("admin login refused");
                 }
                 let page = refused_page(&state, &email, refused.to_string(), refused.retry_after());

@@ -11,7 +11,7 @@ use chrono::Utc;
 use super::{AdminError, Chrome};
 use crate::db::{self, sessions, stats};
 use crate::error::AppError;
-use crate::login::{self, Admitted, Attempt, Device, Refused};
+use crate::login::{self, Admitted, Attempt, Device, LoginRefused};
 use crate::routes::client::client_ip;
 use crate::routes::state::AppState;
 
@@ -124,7 +124,9 @@ impl Moderator {
                     .await?;
                 Ok(Ok(()))
             }
-            Ok(_) | Err(Refused::Wrong) => Ok(Err("That is not your current password.".into())),
+            Ok(_) | Err(LoginRefused::Wrong) => {
+                Ok(Err("That is not your current password.".into()))
+            }
             Err(refused) => Ok(Err(refused.to_string())),
         }
     }
@@ -139,7 +141,7 @@ pub async fn check_password(
     req: &HttpRequest,
     email: &str,
     password: String,
-) -> Result<Result<(Admitted, i64), Refused>, AdminError> {
+) -> Result<Result<(Admitted, i64), LoginRefused>, AdminError> {
     let device = DEVICE
         .read(req, state)
         .and_then(|cookie| Device::read(state.core.secret.expose(), &cookie, Utc::now()));
@@ -165,7 +167,7 @@ pub async fn check_password(
         .map_err(|e| AppError::internal("checking a password", e))?;
     Ok(match admitted.moderator_id().filter(|_| right) {
         Some(id) => Ok((admitted, id)),
-        None => Err(Refused::Wrong),
+        None => Err(LoginRefused::Wrong),
     })
 }
 

@@ -7,8 +7,8 @@ use askama::Template;
 use super::{Answer, Chrome, CsrfForm, Moderator, html, page, see_other};
 use crate::db::comments::{self, Comment};
 use crate::domain::status::Status;
-use crate::editing::{self, Correction, Replier};
 use crate::error::AppError;
+use crate::moderator_writing::{self, Correction, Replier};
 use crate::routes::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -72,7 +72,7 @@ async fn save_edit(
     let saved = state
         .core
         .db
-        .write(move |conn| editing::edit(conn, id, &typed, &actor))
+        .write(move |conn| moderator_writing::edit(conn, id, &typed, &actor))
         .await;
     match saved {
         Ok(()) => {
@@ -141,7 +141,7 @@ async fn send_reply(
         .db
         .write(move |conn| {
             let rules = rules.current(conn)?;
-            editing::reply(
+            moderator_writing::reply(
                 conn,
                 parent_id,
                 &Replier {

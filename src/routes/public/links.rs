@@ -12,7 +12,7 @@ use super::page::{self, Shown};
 use crate::db::{comments, posts};
 use crate::domain::moderation::Action;
 use crate::domain::status::Status;
-use crate::domain::token::{self, Grant, Refused};
+use crate::domain::token::{self, BadLink, Grant};
 use crate::error::AppError;
 use crate::moderation::{self, Link, LinkState};
 use crate::routes::client::{burst, burst_message};
@@ -33,10 +33,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     );
 }
 
-fn refused(why: Refused) -> HttpResponse {
+fn refused(why: BadLink) -> HttpResponse {
     let status = match why {
-        Refused::Invalid => StatusCode::BAD_REQUEST,
-        Refused::Expired => StatusCode::GONE,
+        BadLink::Invalid => StatusCode::BAD_REQUEST,
+        BadLink::Expired => StatusCode::GONE,
     };
     page::message(status, "This link does not work", &why.to_string(), None)
 }
@@ -60,12 +60,12 @@ fn failed(error: &AppError) -> HttpResponse {
     )
 }
 
-fn grant(state: &AppState, token: &str) -> Result<Grant, Refused> {
+fn grant(state: &AppState, token: &str) -> Result<Grant, BadLink> {
     token::check(state.core.secret.expose(), token, Utc::now())
 }
 
 /// The link a moderation token names, or why it names none.
-fn moderation_link(state: &AppState, token: &str) -> Result<Link, Refused> {
+fn moderation_link(state: &AppState, token: &str) -> Result<Link, BadLink> {
     match grant(state, token)? {
         Grant::Moderate {
             comment_id,
@@ -78,7 +78,7 @@ fn moderation_link(state: &AppState, token: &str) -> Result<Link, Refused> {
             moderator_id,
             seen,
         }),
-        Grant::Unsubscribe { .. } => Err(Refused::Invalid),
+        Grant::Unsubscribe { .. } => Err(BadLink::Invalid),
     }
 }
 
@@ -255,7 +255,7 @@ async fn confirm_unsubscribe(state: web::Data<AppState>, token: web::Path<String
             "Unsubscribe",
             None,
         ),
-        Ok(_) => refused(Refused::Invalid),
+        Ok(_) => refused(BadLink::Invalid),
         Err(why) => refused(why),
     }
 }
@@ -281,7 +281,7 @@ async fn unsubscribe(
     }
     let comment_id = match grant(&state, &token) {
         Ok(Grant::Unsubscribe { comment_id }) => comment_id,
-        Ok(_) => return refused(Refused::Invalid),
+        Ok(_) => return refused(BadLink::Invalid),
         Err(why) => return refused(why),
     };
     let done = state
