@@ -1,0 +1,77 @@
+use super::*;
+
+#[test]
+fn defaults_give_a_working_sqlite_setup() {
+    let settings = Settings::from_pairs(&[]).expect("defaults parse");
+    assert_eq!(
+        settings.database,
+        DatabaseUrl::Sqlite(PathBuf::from("replydesk.db"))
+    );
+    assert_eq!(settings.bind.to_string(), "127.0.0.1:8080");
+    assert!(settings.rules.hold_all);
+    assert_eq!(settings.rules.flood_seconds, 15);
+    assert_eq!(settings.rules.max_links, 2);
+    let origins = &settings.allowed_origins;
+    assert!(origins.allows_header("http://localhost:1313"));
+    assert!(origins.allows_header("http://127.0.0.1:8080"));
+    assert!(!origins.allows_header("https://example.com"));
+    assert!(settings.smtp_url.is_none());
+    assert_eq!(settings.mail_folder, PathBuf::from("mail-outbox"));
+}
+
+#[test]
+fn a_malformed_number_names_its_setting() {
+    let err = Settings::from_pairs(&[("FLOOD_SECONDS", "soon")]).expect_err("refused");
+    assert_eq!(err.setting, "REPLYDESK_FLOOD_SECONDS");
+    assert!(err.to_string().contains("whole number"), "{err}");
+}
+
+#[test]
+fn an_unknown_database_scheme_is_refused_without_echoing_credentials() {
+    let err = Settings::from_pairs(&[("DATABASE_URL", "mysql://root:hunter2@db/x")])
+        .expect_err("refused");
+    assert_eq!(err.setting, "REPLYDESK_DATABASE_URL");
+    assert!(!err.to_string().contains("hunter2"));
+}
+
+#[test]
+fn origins_and_proxies_are_lists() {
+    let settings = Settings::from_pairs(&[
+        (
+            "ALLOWED_ORIGINS",
+            "https://blog.example.com, http://localhost:1313",
+        ),
+        ("TRUSTED_PROXIES", "10.0.0.0/8,127.0.0.1"),
+    ])
+    .expect("parse");
+    let origins = &settings.allowed_origins;
+    assert!(origins.allows_header("https://blog.example.com"));
+    assert!(origins.allows_header("http://localhost:1313"));
+    assert_eq!(settings.trusted_proxies.len(), 2);
+    let err =
+        Settings::from_pairs(&[("ALLOWED_ORIGINS", "blog.example.com")]).expect_err("no scheme");
+    assert_eq!(err.setting, "REPLYDESK_ALLOWED_ORIGINS");
+}
+
+#[test]
+fn a_toml_file_supplies_settings_and_rejects_unknown_keys() {
+    let dir = std::env::temp_dir().join(format!("replydesk-config-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let good = dir.join("good.toml");
+    std::fs::write(&good, "hold_all = false\nmax_links = 3\nmail_folder = \"/var/spool/replydesk\"\nallowed_origins = [\"https://a.example\", \"https://b.example\"]\n")
+        .expect("write");
+    let values = read_toml(&good).expect("parse");
+    assert_eq!(values.get("HOLD_ALL").map(String::as_str), Some("false"));
+    assert_eq!(
+        values.get("MAIL_FOLDER").map(String::as_str),
+        Some("/var/spool/replydesk")
+    );
+    assert_eq!(
+        values.get("ALLOWED_ORIGINS").map(String::as_str),
+        Some("https://a.example,https://b.example")
+    );
+    let bad = dir.join("bad.toml");
+    std::fs::write(&bad, "hold_al = false\n").expect("write");
+    let err = read_toml(&bad).expect_err("unknown key");
+    assert_eq!(err.setting, "hold_al");
+}
