@@ -3,6 +3,7 @@
 //! as `.eml` files under `REPLYDESK_MAIL_FOLDER` (`./mail-outbox/` by default)
 //! so a first run needs no mail server.
 
+mod compose;
 pub mod files;
 pub mod messages;
 pub mod worker;

@@ -1,5 +1,5 @@
-//! The background worker that empties the outbox: it claims due rows, writes
-//! each message from the current state of its comment, sends it, and records
+//! The background worker that empties the outbox: it claims due rows, has
+//! `compose` write each message, sends it, and records
 //! the outcome. Failures wait longer each time (with jitter) and, after the
 //! last attempt, stay in the table marked dead. A mail server outage delays
 //! mail; it never touches a submission.
@@ -7,24 +7,18 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use chrono::{TimeDelta, Utc};
+use chrono::TimeDelta;
 use futures_util::StreamExt;
-use lettre::Message;
 use rand::Rng;
 use tokio::sync::{Notify, watch};
 use tokio::task::JoinHandle;
 use url::Url;
 
-use super::{Delivered, Mailer, masked, messages, scrubbed};
-use crate::db::comments::Comment;
+use super::compose::Composer;
+use super::{Delivered, Mailer, masked, scrubbed};
 use crate::db::outbox::{self, Claimed};
-use crate::db::posts::{self, Post};
-use crate::db::{self, Database, comments, moderators};
+use crate::db::{self, Database};
 use crate::domain::mail_kind::MailKind;
-use crate::domain::moderation::Action;
-use crate::domain::status::Status;
-use crate::domain::token::{self, Grant, Seen};
-use crate::error::AppError;
 
 /// How often the worker looks for rows other instances queued.
 const POLL: Duration = Duration::from_secs(1);
@@ -177,7 +171,7 @@ impl Worker {
 
     async fn handle(&self, row: Claimed) {
         let (id, attempts) = (row.id, row.attempts + 1);
-        let outcome = match self.write(&row).await {
+        let outcome = match self.composer().message_for(&row).await {
             Ok(Some(message)) => self.mailer.send(message).await.map(Outcome::Sent),
             Ok(None) => Ok(Outcome::Skipped("nothing to say any more")),
             Err(e) => Err(e),
@@ -220,6 +214,15 @@ impl Worker {
         }
     }
 
+    fn composer(&self) -> Composer<'_> {
+        Composer {
+            db: &self.db,
+            from: &self.mailer.from,
+            public_url: &self.public_url,
+            secret: &self.secret,
+        }
+    }
+
     /// Exponential back-off from the configured base, with up to one base of jitter
     /// so that many failed rows do not all retry in the same second.
     fn backoff(&self, attempts: i32) -> TimeDelta {
@@ -231,170 +234,4 @@ impl Worker {
         let jitter = TimeDelta::milliseconds(rand::rng().random_range(0..base * 1000));
         wait + jitter
     }
-
-    fn link(&self, path: &str) -> String {
-        format!("{}/{path}", self.public_url.as_str().trim_end_matches('/'))
-    }
-
-    /// The message for a row, or `None` when the comment moved on and the
-    /// e-mail would only mislead (a comment already moderated, say).
-    async fn write(&self, row: &Claimed) -> Result<Option<Message>, String> {
-        let Some(comment_id) = row.comment_id else {
-            return match row.kind {
-                Some(MailKind::Test) => messages::test(
-                    &self.mailer.from,
-                    &row.recipient,
-                    &messages::Test {
-                        admin: &self.link("admin"),
-                    },
-                )
-                .map(Some),
-                _ => Ok(None),
-            };
-        };
-        let moderator = (row.kind == Some(MailKind::Moderate)).then(|| row.recipient.clone());
-        let loaded = self
-            .db
-            .read(move |conn| load(conn, comment_id, moderator.as_deref()))
-            .await
-            .map_err(|e| e.to_string())?;
-        let Some(Loaded {
-            comment,
-            post,
-            parent,
-            moderator_id,
-        }) = loaded
-        else {
-            return Ok(None);
-        };
-        let title = if post.title.is_empty() {
-            post.post_key.as_str()
-        } else {
-            post.title.as_str()
-        };
-        let now = Utc::now();
-        let page = |id: i64| {
-            if post.url.is_empty() {
-                self.link(&format!("api/posts/{}/comments", urlencode(&post.post_key)))
-            } else {
-                format!(
-                    "{}#comment-{id}",
-                    post.url.split('#').next().unwrap_or_default()
-                )
-            }
-        };
-        let from = &self.mailer.from;
-        let message = match (row.kind, comment.status) {
-            (Some(MailKind::Moderate), Status::Pending) => {
-                // A moderator removed since the comment came in gets nothing.
-                let Some(moderator_id) = moderator_id else {
-                    return Ok(None);
-                };
-                let seen = Seen::of(Status::Pending, comment.updated_at);
-                let act = |action| {
-                    let grant = Grant::Moderate {
-                        comment_id,
-                        action,
-                        moderator_id,
-                        seen,
-                    };
-                    self.link(&format!(
-                        "moderate/{}",
-                        token::issue(&self.secret, grant, now)
-                    ))
-                };
-                messages::moderate(
-                    from,
-                    &row.recipient,
-                    &messages::Moderate {
-                        post_title: title,
-                        post_url: &post.url,
-                        author: &comment.author,
-                        email: &comment.email,
-                        url: &comment.url,
-                        ip: comment.ip.as_deref().unwrap_or("(not kept)"),
-                        reasons: comment.reasons.lines().collect(),
-                        body: &comment.body,
-                        approve: act(Action::Approve),
-                        spam: act(Action::Spam),
-                        trash: act(Action::Trash),
-                    },
-                )
-            }
-            (Some(MailKind::Reply), Status::Approved) => match parent {
-                Some(parent) if parent.subscribed && parent.email == row.recipient => {
-                    messages::reply(
-                        from,
-                        &row.recipient,
-                        &messages::Reply {
-                            post_title: title,
-                            author: &comment.author,
-                            body: &comment.body,
-                            link: page(comment.id),
-                            unsubscribe: self.link(&format!(
-                                "unsubscribe/{}",
-                                token::issue(
-                                    &self.secret,
-                                    Grant::Unsubscribe {
-                                        comment_id: parent.id
-                                    },
-                                    now
-                                )
-                            )),
-                        },
-                    )
-                }
-                _ => return Ok(None),
-            },
-            (Some(MailKind::Approved), Status::Approved) => messages::approved(
-                from,
-                &row.recipient,
-                &messages::Approved {
-                    post_title: title,
-                    body: &comment.body,
-                    link: page(comment.id),
-                },
-            ),
-            _ => return Ok(None),
-        };
-        message.map(Some)
-    }
-}
-
-/// What a message about a comment is written from.
-struct Loaded {
-    comment: Comment,
-    post: Post,
-    parent: Option<Comment>,
-    /// The moderator a moderation e-mail goes to, if they still are one.
-    moderator_id: Option<i64>,
-}
-
-fn load(
-    conn: &mut db::AnyConnection,
-    comment_id: i64,
-    moderator: Option<&str>,
-) -> Result<Option<Loaded>, AppError> {
-    let Some(comment) = comments::find(conn, comment_id)? else {
-        return Ok(None);
-    };
-    let post = posts::find(conn, comment.post_id)?;
-    let parent = match comment.parent_id {
-        Some(parent) => comments::find(conn, parent)?,
-        None => None,
-    };
-    let moderator_id = match moderator {
-        Some(email) => moderators::id_of(conn, email)?,
-        None => None,
-    };
-    Ok(Some(Loaded {
-        comment,
-        post,
-        parent,
-        moderator_id,
-    }))
-}
-
-fn urlencode(text: &str) -> String {
-    url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
 }
