@@ -316,12 +316,6 @@ pub fn delete(conn: &mut AnyConnection, comment: &Comment) -> QueryResult<()> {
         .map(drop)
 }
 
-/// Takes back comments an import added, newest first so that replies go
-/// before their parents; gives how many were there.
-pub fn delete_imported(conn: &mut AnyConnection, ids: &[i64]) -> QueryResult<usize> {
-    diesel::delete(comments::table.filter(comments::id.eq_any(ids))).execute(conn)
-}
-
 /// The newest comments in a status, for the command line.
 pub fn list(conn: &mut AnyConnection, status: Status, limit: i64) -> QueryResult<Vec<Comment>> {
     comments::table
@@ -481,63 +475,6 @@ pub fn set_moderator(conn: &mut AnyConnection, id: i64, moderator_id: i64) -> Qu
         .set(comments::moderator_id.eq(Some(moderator_id)))
         .execute(conn)
         .map(drop)
-}
-
-/// A comment brought in from another system or a Replydesk export: every column
-/// that an export carries, so a round trip gives the same rows back.
-#[derive(Debug, Insertable)]
-#[diesel(table_name = comments)]
-pub struct ImportedComment<'a> {
-    pub post_id: i64,
-    pub parent_id: Option<i64>,
-    pub depth: i32,
-    pub author: &'a str,
-    pub email: &'a str,
-    pub url: &'a str,
-    pub body: &'a str,
-    pub status: Status,
-    pub previous_status: Option<Status>,
-    pub reasons: &'a str,
-    pub ip: Option<&'a str>,
-    pub user_agent: &'a str,
-    pub subscribed: bool,
-    pub moderator_id: Option<i64>,
-    pub source_id: &'a str,
-    pub created_at: NaiveDateTime,
-    pub updated_at: NaiveDateTime,
-    pub kind: &'a str,
-}
-
-pub fn insert_imported(
-    conn: &mut AnyConnection,
-    comment: &ImportedComment<'_>,
-) -> QueryResult<i64> {
-    diesel::insert_into(comments::table)
-        .values(comment)
-        .returning(comments::id)
-        .get_result(conn)
-}
-
-/// Where an imported comment already stands, by its origin: `(id, post, depth)`.
-/// The source id is unique and indexed, so a re-import finds each comment in one read.
-pub fn find_by_source(
-    conn: &mut AnyConnection,
-    source_id: &str,
-) -> QueryResult<Option<(i64, i64, i32)>> {
-    comments::table
-        .filter(comments::source_id.eq(source_id))
-        .select((comments::id, comments::post_id, comments::depth))
-        .get_result(conn)
-        .optional()
-}
-
-/// Where a comment stands by its id: `(id, post, depth)`.
-pub fn find_placed(conn: &mut AnyConnection, id: i64) -> QueryResult<Option<(i64, i64, i32)>> {
-    comments::table
-        .find(id)
-        .select((comments::id, comments::post_id, comments::depth))
-        .get_result(conn)
-        .optional()
 }
 
 /// Every comment of a post in id order, with its private fields, for the exports.

@@ -43,7 +43,9 @@ pub mod arrival;
 pub mod audit;
 mod checkpoint;
 pub mod comments;
+mod connection;
 mod errors;
+pub mod imported;
 pub mod isso_file;
 mod locks;
 pub mod moderators;
@@ -53,19 +55,19 @@ pub mod posts;
 pub mod schema;
 pub mod sessions;
 pub mod stats;
+mod steps;
 pub mod stored_settings;
 mod syncer;
 pub mod throttle;
 pub mod types;
 pub mod writer;
 
-use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::prelude::*;
-use diesel::r2d2::{self, ManageConnection, R2D2Connection};
+use diesel::r2d2::{self, R2D2Connection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 use tokio::sync::Notify;
 
@@ -76,121 +78,8 @@ use posts::Post;
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 
-/// One connection to whichever backend the URL named. SQLite is listed last, as
-/// diesel asks, so that its lenient `establish` is never tried on a PostgreSQL URL.
-#[derive(diesel::MultiConnection)]
-pub enum AnyConnection {
-    Postgresql(PgConnection),
-    Sqlite(SqliteConnection),
-}
-
-/// Opens connections for the pool and gives each SQLite connection its pragmas.
-#[derive(Debug)]
-pub struct Manager {
-    url: DatabaseUrl,
-}
-
-/// How long a pooled connection that just answered counts as alive without
-/// asking again. Checking every connection out with a `SELECT 1` made each
-/// PostgreSQL page view two round trips (docs/performance.md, "PostgreSQL connection checks"). A connection
-/// that a database restart closed within this window fails one request, with
-/// a 503, and is checked, found dead and replaced at its next checkout.
-const PROVEN_FOR: Duration = Duration::from_secs(1);
-
-/// A pooled connection, and when it last answered; `None` once work on it
-/// failed, so that its next checkout asks whether it is still alive.
-pub struct Pooled {
-    conn: AnyConnection,
-    answered: Option<Instant>,
-}
-
-impl Deref for Pooled {
-    type Target = AnyConnection;
-
-    fn deref(&self) -> &AnyConnection {
-        &self.conn
-    }
-}
-
-impl DerefMut for Pooled {
-    fn deref_mut(&mut self) -> &mut AnyConnection {
-        &mut self.conn
-    }
-}
-
-impl Manager {
-    /// A new connection with its pragmas: the pool's connections wrap one, and
-    /// the SQLite writer's threads each keep one outside the pool.
-    pub fn open(&self) -> Result<AnyConnection, r2d2::Error> {
-        match &self.url {
-            DatabaseUrl::Sqlite(path) => {
-                let mut conn = SqliteConnection::establish(&path.to_string_lossy())
-                    .map_err(r2d2::Error::ConnectionError)?;
-                // A new file gets 1 KiB pages (SQLite's default is 4 KiB; an existing
-                // file keeps its own): each comment lands on a handful of index
-                // pages at random places, and every page a commit touches is
-                // written whole to the log. Smaller pages cut the log's bytes per
-                // comment almost threefold and the writer's CPU per comment by about
-                // a tenth (docs/performance.md, "SQLite page size").
-                // WAL lets readers run beside the writer; FULL syncs each commit so an
-                // acknowledged comment survives a crash; the busy timeout queues writers.
-                // Savepoint journals stay in memory: the group-commit writer opens a
-                // savepoint per submission, and a temporary file for each cost it
-                // 10 % of its time in writes.
-                conn.batch_execute(
-                    "PRAGMA page_size = 1024; \
-                     PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
-                     PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON; \
-                     PRAGMA temp_store = MEMORY;",
-                )
-                .map_err(r2d2::Error::QueryError)?;
-                Ok(AnyConnection::Sqlite(conn))
-            }
-            DatabaseUrl::Postgres(url) => PgConnection::establish(url.expose())
-                .map(AnyConnection::Postgresql)
-                .map_err(r2d2::Error::ConnectionError),
-        }
-    }
-}
-
-impl ManageConnection for Manager {
-    type Connection = Pooled;
-    type Error = r2d2::Error;
-
-    /// A pooled connection reads only: writes go through `Database::write`,
-    /// whose transactions ask for writing (`BEGIN READ WRITE` on PostgreSQL;
-    /// on SQLite the writer keeps a connection of its own), so a write that
-    /// strays onto the read path fails in every test instead of racing the
-    /// writer.
-    fn connect(&self) -> Result<Pooled, r2d2::Error> {
-        let mut conn = self.open()?;
-        let read_only = match &conn {
-            AnyConnection::Sqlite(_) => "PRAGMA query_only = ON",
-            AnyConnection::Postgresql(_) => "SET default_transaction_read_only = on",
-        };
-        conn.batch_execute(read_only)
-            .map_err(r2d2::Error::QueryError)?;
-        Ok(Pooled {
-            conn,
-            answered: Some(Instant::now()),
-        })
-    }
-
-    fn is_valid(&self, pooled: &mut Pooled) -> Result<(), r2d2::Error> {
-        if pooled.answered.is_some_and(|at| at.elapsed() < PROVEN_FOR) {
-            return Ok(());
-        }
-        pooled.conn.ping().map_err(r2d2::Error::QueryError)?;
-        pooled.answered = Some(Instant::now());
-        Ok(())
-    }
-
-    fn has_broken(&self, pooled: &mut Pooled) -> bool {
-        pooled.conn.is_broken()
-    }
-}
-
-pub type Pool = r2d2::Pool<Manager>;
+pub use connection::{AnyConnection, Manager, Pool, Pooled};
+pub use steps::Steps;
 
 /// A storage failure, as the services see it.
 pub use diesel::result::Error as StorageError;
@@ -420,97 +309,6 @@ impl Database {
             None => {
                 let mut conn = self.pool.get().map_err(|_| AppError::Busy)?;
                 run_on(&mut conn, |conn| transaction_as(conn, &[], work))
-            }
-        }
-    }
-}
-
-/// How long one step of a long write holds the write lock: long enough that
-/// a large import spends its time importing, short enough that the live
-/// submissions queued behind it wait well under a second.
-const STEP: Duration = Duration::from_millis(200);
-
-/// A write too long for one transaction, such as an import, committed in
-/// steps so that live submissions get in between them.
-pub struct Steps {
-    held: Held,
-    began: Instant,
-}
-
-/// The connection a long write holds.
-enum Held {
-    Own(AnyConnection),
-    Pooled(r2d2::PooledConnection<Manager>),
-}
-
-impl Steps {
-    pub fn conn(&mut self) -> &mut AnyConnection {
-        match &mut self.held {
-            Held::Own(conn) => conn,
-            Held::Pooled(pooled) => pooled,
-        }
-    }
-
-    /// Commits what the step wrote and begins the next, once the step has
-    /// held the write lock for `STEP`; otherwise does nothing. Call it only
-    /// where what is written so far may be seen.
-    pub fn step_if_due(&mut self) -> Result<(), AppError> {
-        if self.began.elapsed() < STEP {
-            return Ok(());
-        }
-        <AnyConnection as Connection>::TransactionManager::commit_transaction(self.conn())?;
-        begin_write(self.conn(), &[])?;
-        self.began = Instant::now();
-        Ok(())
-    }
-
-    /// Drops what the current step wrote and begins a new one, to undo what
-    /// earlier steps committed.
-    pub fn roll_back_step(&mut self) -> Result<(), AppError> {
-        <AnyConnection as Connection>::TransactionManager::rollback_transaction(self.conn())?;
-        begin_write(self.conn(), &[])?;
-        self.began = Instant::now();
-        Ok(())
-    }
-}
-
-impl Database {
-    /// Runs a long write in steps (see `Steps`), on the caller's thread, for
-    /// the command line. On SQLite it writes on a connection of its own,
-    /// beside this process's writer, which has nothing else to do meanwhile;
-    /// another process's writer (the server's) waits at most a step.
-    pub fn write_in_steps_here<T>(
-        &self,
-        work: impl FnOnce(&mut Steps) -> Result<T, AppError>,
-    ) -> Result<T, AppError> {
-        let held = match &self.writer {
-            Some(_) => Held::Own(
-                Manager {
-                    url: self.url.clone(),
-                }
-                .open()
-                .map_err(|e| AppError::internal("opening a connection to write", e))?,
-            ),
-            None => Held::Pooled(self.pool.get().map_err(|_| AppError::Busy)?),
-        };
-        let mut steps = Steps {
-            held,
-            began: Instant::now(),
-        };
-        begin_write(steps.conn(), &[])?;
-        match work(&mut steps) {
-            Ok(value) => {
-                <AnyConnection as Connection>::TransactionManager::commit_transaction(
-                    steps.conn(),
-                )?;
-                self.written.notify_one();
-                Ok(value)
-            }
-            Err(e) => {
-                <AnyConnection as Connection>::TransactionManager::rollback_transaction(
-                    steps.conn(),
-                )?;
-                Err(e)
             }
         }
     }

@@ -8,7 +8,7 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use url::Url;
 
 use super::{Comment, ImportError, Post, Summary};
-use crate::db::{self, AnyConnection, Steps, comments, moderators, posts};
+use crate::db::{self, AnyConnection, Steps, imported, moderators, posts};
 use crate::domain::draft::without_hidden_marks;
 use crate::domain::status::Status;
 
@@ -193,7 +193,7 @@ impl<'c> Sink<'c> {
         let Sink { steps, added, .. } = self;
         steps.roll_back_step()?;
         for chunk in added.comments.rchunks(UNDO_CHUNK) {
-            comments::delete_imported(steps.conn(), chunk)?;
+            imported::delete(steps.conn(), chunk)?;
             steps.step_if_due()?;
         }
         let mut bumped = BTreeSet::new();
@@ -225,11 +225,11 @@ impl<'c> Sink<'c> {
         if let Some(id) = source_id
             .strip_prefix(&self.own_prefix)
             .and_then(|id| id.parse::<i64>().ok())
-            && let Some(here) = comments::find_placed(self.steps.conn(), id)?
+            && let Some(here) = imported::find_placed(self.steps.conn(), id)?
         {
             return Ok(Some(here));
         }
-        Ok(comments::find_by_source(self.steps.conn(), source_id)?)
+        Ok(imported::find_by_source(self.steps.conn(), source_id)?)
     }
 
     /// Stores a comment (unless it was imported before) and then every reply
@@ -291,9 +291,9 @@ impl<'c> Sink<'c> {
                 comment.at,
             );
         }
-        let id = comments::insert_imported(
+        let id = imported::insert(
             self.steps.conn(),
-            &comments::ImportedComment {
+            &imported::ImportedComment {
                 post_id,
                 parent_id: parent.map(|(id, _, _)| id),
                 depth,
