@@ -8,6 +8,7 @@
 #
 #   bench/import_under_load.sh                    # 100,000 comments, 30 s of load
 #   COMMENTS=20000 DURATION=10 bench/import_under_load.sh
+#   BIN=/path/to/older/replydesk bench/import_under_load.sh
 #
 # Needs wrk and python3.
 set -euo pipefail
@@ -17,8 +18,11 @@ DURATION=${DURATION:-30}
 CONNECTIONS=${CONNECTIONS:-32}
 PORT=${PORT:-18081}
 command -v wrk >/dev/null || { echo "bench: wrk is not installed (apt-get install wrk)" >&2; exit 1; }
-cargo build --release --quiet
-BIN=$PWD/target/release/replydesk
+# BIN=path/to/replydesk measures another build (an older one, say).
+if [ -z "${BIN:-}" ]; then
+    cargo build --release --quiet
+    BIN=$PWD/target/release/replydesk
+fi
 WORK=$(mktemp -d)
 SERVER_PID=
 cleanup() {
