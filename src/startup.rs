@@ -107,7 +107,7 @@ impl Application {
             metrics,
         });
         let mail_worker = Worker {
-            db: state.core.db.clone(),
+            db: state.core.db.for_mail_worker(),
             mailer,
             public_url: state.public_url.clone(),
             secret: state.core.secret.expose().clone(),

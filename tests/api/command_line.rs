@@ -497,3 +497,42 @@ async fn on_sigterm_the_mail_worker_finishes_the_message_in_hand() {
     );
     assert_eq!(smtp.messages().len(), 1);
 }
+
+/// The CPU time a process has used, in clock ticks (user and system).
+fn cpu_ticks(pid: u32) -> u64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+    // The fields after the command name, which is in parentheses.
+    let after = &stat[stat.rfind(')').unwrap() + 2..];
+    let fields: Vec<&str> = after.split(' ').collect();
+    fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap()
+}
+
+#[tokio::test]
+async fn a_server_with_nothing_to_do_uses_no_cpu() {
+    let db = migrated(&Backend::Sqlite);
+    let added = replydesk(
+        &db,
+        &["moderator", "add", "mod@example.com"],
+        "a long passphrase\na long passphrase\n",
+    );
+    assert!(added.status.success(), "{}", text(&added));
+    let server = Server::start(&db, &[]).await;
+    // One comment queues one e-mail, which the mail worker sends and records.
+    let posted = post(&server, &reply("idle", "Queued one e-mail.")).await;
+    assert_eq!(posted.status(), 201);
+    eventually("the moderator e-mail to be written", async || {
+        let written = std::fs::read_dir(db.mail_folder())
+            .map(|files| files.count())
+            .unwrap_or(0);
+        (written > 0).then_some(()).ok_or(written)
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let before = cpu_ticks(server.child.id());
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let used = cpu_ticks(server.child.id()) - before;
+    // Clock ticks are hundredths of a second: an idle server polls the outbox
+    // once a second, which takes next to nothing. A worker that woke itself
+    // with its own writes used a whole core, some 200 ticks here.
+    assert!(used < 40, "an idle server used {used} ticks in 2 s");
+}
