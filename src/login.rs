@@ -15,6 +15,7 @@ use subtle::ConstantTimeEq;
 
 use crate::configuration::Settings;
 use crate::db::{self, AnyConnection, moderators, sessions, throttle};
+use crate::domain::email::EmailAddress;
 use crate::domain::throttle::{Admission, Policy, Record};
 use crate::domain::token::{signature, verified_payload};
 use crate::domain::words::count_signed;
@@ -139,7 +140,7 @@ pub struct Attempt {
 impl Attempt {
     pub fn new(email: &str, ip: Option<String>, device: Option<Device>) -> Self {
         Self {
-            email: email.trim().to_lowercase(),
+            email: EmailAddress::as_given(email).into_string(),
             ip,
             device,
         }

@@ -5,6 +5,7 @@
 use serde::Serialize;
 
 use crate::db::{self, AnyConnection, audit, comments, outbox, posts};
+use crate::domain::email::EmailAddress;
 use crate::domain::mail_kind::MailKind;
 use crate::error::AppError;
 
@@ -48,13 +49,8 @@ pub struct Export {
     pub emails: Vec<StoredEmail>,
 }
 
-/// Addresses are stored lower-cased, so they are looked up the same way.
-pub fn normalize(email: &str) -> String {
-    email.trim().to_lowercase()
-}
-
 pub fn export(conn: &mut AnyConnection, email: &str) -> Result<Export, AppError> {
-    let email = normalize(email);
+    let email = EmailAddress::as_given(email).into_string();
     let mut stored = Vec::new();
     for c in comments::by_email(conn, &email)? {
         let post = posts::find(conn, c.post_id)?;
@@ -110,7 +106,7 @@ pub fn forget(
     email: &str,
     delete_text: bool,
 ) -> Result<Forgotten, AppError> {
-    let email = normalize(email);
+    let email = EmailAddress::as_given(email).into_string();
     if email.is_empty() {
         return Err(AppError::field("email", "Name the address to forget."));
     }

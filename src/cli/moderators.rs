@@ -3,9 +3,9 @@
 use std::io::{BufRead, IsTerminal};
 
 use clap::Subcommand;
-use validator::ValidateEmail;
 
 use crate::db::{self, Database, moderators};
+use crate::domain::email::EmailAddress;
 use crate::error::AppError;
 use crate::{login, password};
 
@@ -100,12 +100,7 @@ pub fn run(database: &Database, command: ModeratorCommand) -> Result<(), String>
 }
 
 fn moderator_email(text: &str) -> Result<String, String> {
-    let email = text.trim().to_lowercase();
-    if email.validate_email() {
-        Ok(email)
-    } else {
-        Err(format!("{text:?} is not an email address"))
-    }
+    EmailAddress::parse(text).map(EmailAddress::into_string)
 }
 
 /// Asks twice on a terminal; otherwise reads two lines from stdin, so scripts can

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use crate::configuration::Settings;
 use crate::db::Database;
+use crate::domain::email::EmailAddress;
 use crate::domain::words::count_of;
 use crate::mail;
 use crate::personal;
@@ -57,7 +58,7 @@ pub fn forget(
         if settings.smtp_url.is_some() {
             println!("REPLYDESK_SMTP_URL is set: e-mails went to the mail server, not to files.");
         } else if folder.is_dir() {
-            let address = personal::normalize(email);
+            let address = EmailAddress::as_given(email).into_string();
             let deleted = mail::files::purge_mentioning(&folder, &address, &forgotten.comments)
                 .map_err(|e| format!("cannot clear {}: {e}", folder.display()))?;
             println!(

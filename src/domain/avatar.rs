@@ -6,6 +6,8 @@
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
+use super::email::EmailAddress;
+
 /// Length in hex digits of an avatar key: 128 bits is plenty to tell commenters apart.
 pub const KEY_LEN: usize = 32;
 
@@ -15,7 +17,7 @@ pub fn key_for(secret: &[u8], email: &str, author: &str) -> String {
     let subject = if email.trim().is_empty() {
         format!("name:{}", author.trim().to_lowercase())
     } else {
-        format!("email:{}", email.trim().to_lowercase())
+        format!("email:{}", EmailAddress::as_given(email).as_str())
     };
     let mut mac = match Hmac::<Sha256>::new_from_slice(secret) {
         Ok(mac) => mac,

@@ -3,6 +3,7 @@
 
 pub mod avatar;
 pub mod draft;
+pub mod email;
 pub mod form_token;
 pub mod mail_kind;
 pub mod moderation;

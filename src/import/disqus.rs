@@ -15,6 +15,7 @@ use chrono::{DateTime, NaiveDateTime};
 
 use super::xml::{Element, Visitor, XmlFile, walk};
 use super::{Comment, Extra, ImportError, Post, Progress, Sink, clean, key_from_link};
+use crate::domain::email::EmailAddress;
 use crate::domain::status::Status;
 
 #[derive(Default)]
@@ -346,7 +347,7 @@ fn import_post(
             source_id: format!("disqus:{id}"),
             parent: raw.parent.map(|p| format!("disqus:{p}")),
             author: super::wordpress::non_empty_author(clean(&raw.name)),
-            email: crate::personal::normalize(&raw.email),
+            email: EmailAddress::as_given(&raw.email).into_string(),
             url: String::new(),
             ip: Some(raw.ip.trim().to_owned()).filter(|ip| !ip.is_empty()),
             body: clean(&raw.message),

@@ -13,6 +13,7 @@ use chrono::DateTime;
 
 use super::{Comment, Extra, ImportError, Post, Progress, Sink, clean};
 use crate::db::isso_file::{IssoFile, Row};
+use crate::domain::email::EmailAddress;
 use crate::domain::status::Status;
 
 fn format_error(path: &Path, e: impl std::fmt::Display) -> ImportError {
@@ -107,7 +108,7 @@ fn import_row(row: Row, post_id: i64, sink: &mut Sink<'_>) -> Result<(), ImportE
             author: super::wordpress::non_empty_author(clean(
                 row.author.as_deref().unwrap_or_default(),
             )),
-            email: crate::personal::normalize(row.email.as_deref().unwrap_or_default()),
+            email: EmailAddress::as_given(row.email.as_deref().unwrap_or_default()).into_string(),
             url: text(row.website),
             ip: Some(text(row.remote_addr)).filter(|ip| !ip.is_empty()),
             body: clean(row.text.as_deref().unwrap_or_default()),

@@ -19,6 +19,7 @@ use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor
 
 use super::{Comment, Extra, ImportError, Post, Progress, Sink};
 use crate::db::moderators;
+use crate::domain::email::EmailAddress;
 use crate::domain::status::Status;
 use crate::file_formats::json::{CommentRecord, FORMAT, ModeratorRecord, PostRecord};
 
@@ -186,7 +187,7 @@ fn parse_time(text: &str) -> Option<NaiveDateTime> {
 }
 
 fn import_moderator(state: &mut State<'_, '_>, record: ModeratorRecord) -> Result<(), ImportError> {
-    let email = crate::personal::normalize(&record.email);
+    let email = EmailAddress::as_given(&record.email).into_string();
     let conn = state.sink.conn();
     let id = match moderators::id_of(conn, &email)? {
         Some(id) => id,
@@ -250,7 +251,7 @@ fn import_post(state: &mut State<'_, '_>, record: PostRecord) -> Result<(), Impo
         let moderator_id = c.moderator.as_deref().and_then(|m| {
             state
                 .moderators
-                .get(&crate::personal::normalize(m))
+                .get(EmailAddress::as_given(m).as_str())
                 .copied()
         });
         state.sink.comment(

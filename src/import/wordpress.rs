@@ -16,6 +16,7 @@ use chrono::NaiveDateTime;
 
 use super::xml::{Element, Namespace, Visitor, XmlFile, walk};
 use super::{Comment, Extra, ImportError, Post, Progress, Sink, clean, key_from_link};
+use crate::domain::email::EmailAddress;
 use crate::domain::status::Status;
 use crate::file_formats::wxr::REPLYDESK_NS;
 
@@ -458,7 +459,7 @@ fn import_item(item: Item, options: Options, sink: &mut Sink<'_>) -> Result<(), 
                     .unwrap_or_else(|| format!("{origin}:{id}")),
                 parent,
                 author: non_empty_author(author),
-                email: crate::personal::normalize(&raw.email),
+                email: EmailAddress::as_given(&raw.email).into_string(),
                 url,
                 ip,
                 body: clean(&raw.content),

@@ -9,6 +9,8 @@ use std::collections::BTreeMap;
 use url::Url;
 use validator::{Validate, ValidationError};
 
+use super::email::EmailAddress;
+
 /// WordPress's column limits, the floor for every field.
 pub const MAX_AUTHOR_CHARS: u64 = 245;
 pub const MAX_EMAIL_CHARS: u64 = 100;
@@ -300,7 +302,9 @@ impl CommentDraft {
             return Err(errors);
         }
 
-        let email = email.map(str::to_lowercase).unwrap_or_default();
+        let email = email
+            .map(|e| EmailAddress::as_given(e).into_string())
+            .unwrap_or_default();
         Ok(CommentDraft {
             post_key: post.to_owned(),
             post_title: without_hidden_marks(fields.post_title),

@@ -3,11 +3,11 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, web};
 use askama::Template;
-use validator::ValidateEmail;
 
 use super::times::when;
 use super::{Answer, Chrome, CsrfForm, Moderator, html, see_other};
 use crate::db::{self, moderators};
+use crate::domain::email::EmailAddress;
 use crate::error::AppError;
 use crate::password;
 use crate::routes::state::AppState;
@@ -91,10 +91,11 @@ async fn add(
     state: web::Data<AppState>,
     CsrfForm { moderator, form }: CsrfForm,
 ) -> Answer {
-    let email = form.text("email").trim().to_lowercase();
+    let typed = form.text("email");
+    let email = EmailAddress::as_given(&typed).into_string();
     let password_given = form.text("password");
     let mut problems = Vec::new();
-    if !email.validate_email() {
+    if EmailAddress::parse(&typed).is_err() {
         problems.push((
             "email".to_owned(),
             "Enter the new moderator's email address.".to_owned(),
