@@ -56,17 +56,11 @@ pub fn run(database: &Database, command: ModeratorCommand) -> Result<(), String>
             }
             let hash = password::hash(&read_new_password()?)?;
             let address = email.clone();
-            write(Box::new(move |conn| {
-                moderators::insert(
-                    conn,
-                    &moderators::NewModerator {
-                        email: &address,
-                        password_hash: &hash,
-                        created_at: db::now(),
-                    },
-                )?;
-                Ok(true)
-            }))?;
+            if !write(Box::new(move |conn| {
+                Ok(moderators::add(conn, &address, &hash)?)
+            }))? {
+                return Err(format!("a moderator {email} was added meanwhile"));
+            }
             println!("Moderator {email} created.");
         }
         ModeratorCommand::Remove { email } => {

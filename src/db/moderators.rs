@@ -7,17 +7,27 @@ use super::schema::moderators;
 
 #[derive(Debug, Insertable)]
 #[diesel(table_name = moderators)]
-pub struct NewModerator<'a> {
+struct NewModerator<'a> {
     pub email: &'a str,
     pub password_hash: &'a str,
     pub created_at: chrono::NaiveDateTime,
 }
 
-pub fn insert(conn: &mut AnyConnection, moderator: &NewModerator<'_>) -> QueryResult<()> {
+/// Adds a moderator with a password hash, unless the address already is
+/// one; says whether it did. Runs in the caller's write, so two adding the
+/// same address at once cannot both succeed.
+pub fn add(conn: &mut AnyConnection, email: &str, password_hash: &str) -> QueryResult<bool> {
+    if exists(conn, email)? {
+        return Ok(false);
+    }
     diesel::insert_into(moderators::table)
-        .values(moderator)
+        .values(&NewModerator {
+            email,
+            password_hash,
+            created_at: super::now(),
+        })
         .execute(conn)
-        .map(drop)
+        .map(|n| n == 1)
 }
 
 pub fn exists(conn: &mut AnyConnection, email: &str) -> QueryResult<bool> {

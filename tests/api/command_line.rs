@@ -332,12 +332,7 @@ async fn the_first_start_says_where_it_listens_and_how_to_add_a_moderator() {
 #[tokio::test]
 async fn without_an_smtp_server_e_mails_are_written_as_files() {
     let db = migrated(&Backend::Sqlite);
-    let added = replydesk(
-        &db,
-        &["moderator", "add", "mod@example.com"],
-        "a long passphrase\na long passphrase\n",
-    );
-    assert!(added.status.success(), "{}", text(&added));
+    add_moderator(&db);
     let cwd = tempfile::tempdir().unwrap();
     let server = Server::start_in(&db, &[], cwd.path()).await;
     assert_eq!(
@@ -372,12 +367,7 @@ async fn files_written(folder: &std::path::Path) -> Vec<std::path::PathBuf> {
 #[tokio::test]
 async fn e_mail_files_go_to_the_folder_the_setting_names() {
     let db = migrated(&Backend::Sqlite);
-    let added = replydesk(
-        &db,
-        &["moderator", "add", "mod@example.com"],
-        "a long passphrase\na long passphrase\n",
-    );
-    assert!(added.status.success(), "{}", text(&added));
+    add_moderator(&db);
     let cwd = tempfile::tempdir().unwrap();
     // Relative, so under the working directory; made with its parents.
     let setting = [("REPLYDESK_MAIL_FOLDER", "spool/replydesk")];
@@ -434,12 +424,7 @@ fn sent_rows(db: &TestDatabase) -> i64 {
 #[tokio::test]
 async fn on_sigterm_the_mail_worker_finishes_the_message_in_hand() {
     let db = migrated(&Backend::Sqlite);
-    let added = replydesk(
-        &db,
-        &["moderator", "add", "mod@example.com"],
-        "a long passphrase\na long passphrase\n",
-    );
-    assert!(added.status.success(), "{}", text(&added));
+    add_moderator(&db);
     let smtp = crate::smtp::SmtpServer::start_gated().await;
     let port = free_port();
     let child = Command::new(BINARY)
@@ -510,12 +495,7 @@ fn cpu_ticks(pid: u32) -> u64 {
 #[tokio::test]
 async fn a_server_with_nothing_to_do_uses_no_cpu() {
     let db = migrated(&Backend::Sqlite);
-    let added = replydesk(
-        &db,
-        &["moderator", "add", "mod@example.com"],
-        "a long passphrase\na long passphrase\n",
-    );
-    assert!(added.status.success(), "{}", text(&added));
+    add_moderator(&db);
     let server = Server::start(&db, &[]).await;
     // One comment queues one e-mail, which the mail worker sends and records.
     let posted = post(&server, &reply("idle", "Queued one e-mail.")).await;
@@ -535,4 +515,14 @@ async fn a_server_with_nothing_to_do_uses_no_cpu() {
     // once a second, which takes next to nothing. A worker that woke itself
     // with its own writes used a whole core, some 200 ticks here.
     assert!(used < 40, "an idle server used {used} ticks in 2 s");
+}
+
+/// Adds the moderator `mod@example.com`, to whom moderation e-mails go.
+fn add_moderator(db: &TestDatabase) {
+    let added = replydesk(
+        db,
+        &["moderator", "add", "mod@example.com"],
+        "a long passphrase\na long passphrase\n",
+    );
+    assert!(added.status.success(), "{}", text(&added));
 }

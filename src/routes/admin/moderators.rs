@@ -6,7 +6,7 @@ use askama::Template;
 
 use super::times::when;
 use super::{Answer, Chrome, CsrfForm, Moderator, html, see_other};
-use crate::db::{self, moderators};
+use crate::db::moderators;
 use crate::domain::email::EmailAddress;
 use crate::error::AppError;
 use crate::password;
@@ -121,20 +121,7 @@ async fn add(
         let added = state
             .core
             .db
-            .write(move |conn| {
-                if moderators::exists(conn, &address)? {
-                    return Ok(false);
-                }
-                moderators::insert(
-                    conn,
-                    &moderators::NewModerator {
-                        email: &address,
-                        password_hash: &hash,
-                        created_at: db::now(),
-                    },
-                )?;
-                Ok(true)
-            })
+            .write(move |conn| Ok(moderators::add(conn, &address, &hash)?))
             .await?;
         if added {
             return see_other("/admin/moderators?added");
