@@ -44,12 +44,14 @@ pub struct Sink<'c> {
     own_prefix: String,
 }
 
-/// The rows an import added, in the order it added them.
+/// The rows an import added, in the order it added them, and every post
+/// whose comments it added to.
 #[derive(Default)]
 struct Added {
     comments: Vec<i64>,
     posts: Vec<i64>,
     moderators: Vec<i64>,
+    commented_posts: BTreeSet<i64>,
 }
 
 impl<'c> Sink<'c> {
@@ -187,8 +189,8 @@ impl<'c> Sink<'c> {
 
     /// Takes back everything this import added, after it failed: what the
     /// failing step wrote is rolled back, and what earlier steps committed is
-    /// deleted, in steps too. A post is kept if a comment arrived on it
-    /// meanwhile.
+    /// deleted, in steps too. A post the import opened is kept if a comment
+    /// arrived on it meanwhile; every post kept is counted again.
     pub fn undo(self) -> Result<(), ImportError> {
         let Sink { steps, added, .. } = self;
         steps.roll_back_step()?;
@@ -196,15 +198,18 @@ impl<'c> Sink<'c> {
             imported::delete(steps.conn(), chunk)?;
             steps.step_if_due()?;
         }
-        let mut bumped = BTreeSet::new();
+        let mut recount = added.commented_posts;
         for post_id in added.posts.iter().rev() {
-            if !posts::delete_if_empty(steps.conn(), *post_id)? {
-                bumped.insert(*post_id);
+            if posts::delete_if_empty(steps.conn(), *post_id)? {
+                recount.remove(post_id);
             }
             steps.step_if_due()?;
         }
-        for post_id in bumped {
+        // Posts that stay (they were there before, or a comment arrived on
+        // them meanwhile) lose the imported comments from their counts.
+        for post_id in recount {
             posts::bump_version(steps.conn(), post_id)?;
+            steps.step_if_due()?;
         }
         for id in added.moderators.iter().rev() {
             moderators::delete_by_id(steps.conn(), *id)?;
@@ -323,6 +328,7 @@ impl<'c> Sink<'c> {
             .or_default() += 1;
         self.touched.insert(post_id);
         self.added.comments.push(id);
+        self.added.commented_posts.insert(post_id);
         // Committed between comments, so live submissions get in; a reply
         // committed before its thread's counts are settled shows a moment late.
         self.steps.step_if_due()?;

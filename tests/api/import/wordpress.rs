@@ -236,36 +236,56 @@ on_both_backends! {
 
     async fn a_long_import_that_fails_late_takes_back_every_step_it_committed(backend: Backend) {
         let app = spawn_app(backend, &[]).await;
-        // Long enough to be committed in many steps before the file ends early.
-        let mut file = String::from(
-            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<rss version=\"2.0\" \
-             xmlns:wp=\"http://wordpress.org/export/1.2/\">\n<channel>\n",
-        );
-        for post in 1..=300 {
-            file.push_str(&format!(
-                "<item><title>Post {post}</title><link>https://blog.example/{post}/</link>\
-                 <wp:post_id>{post}</wp:post_id><wp:comment_status>open</wp:comment_status>\n"
-            ));
-            for n in 1..=40 {
-                let id = post * 100 + n;
-                let parent = if n % 3 == 0 { id - 1 } else { 0 };
-                file.push_str(&format!(
-                    "<wp:comment><wp:comment_id>{id}</wp:comment_id>\
-                     <wp:comment_author>Reader {n}</wp:comment_author>\
-                     <wp:comment_author_email>r{n}@example.com</wp:comment_author_email>\
-                     <wp:comment_date_gmt>2020-01-01 10:00:00</wp:comment_date_gmt>\
-                     <wp:comment_content>Comment {id} on post {post}</wp:comment_content>\
-                     <wp:comment_approved>1</wp:comment_approved>\
-                     <wp:comment_parent>{parent}</wp:comment_parent></wp:comment>\n"
-                ));
-            }
-            file.push_str("</item>\n");
-        }
-        let cut = file.len() - 40;
+        let file = long_wxr_cut_short();
         let dir = tempfile::tempdir().unwrap();
-        let path = write_temp(&dir, "long.xml", &file[..cut]);
+        let path = write_temp(&dir, "long.xml", &file);
         let said = import_fails(&app, &["import", "wordpress", &path]);
         assert!(said.contains("nothing was imported"), "{said}");
         assert_eq!(fingerprint(&app), (0, 0, 0, 0));
     }
+
+    async fn a_failed_import_leaves_the_counts_of_posts_that_were_there(backend: Backend) {
+        let app = spawn_app(backend, &[("HOLD_ALL", "false")]).await;
+        let live = reply("/1/", "Here before the import.");
+        assert_eq!(app.post_json(&live).await.status(), 201);
+        let dir = tempfile::tempdir().unwrap();
+        let path = write_temp(&dir, "long.xml", &long_wxr_cut_short());
+        let said = import_fails(&app, &["import", "wordpress", &path]);
+        assert!(said.contains("nothing was imported"), "{said}");
+        let counts: Value = app.get("/api/counts?post=/1/").await.json().await.unwrap();
+        assert_eq!(counts["counts"]["/1/"], 1, "{counts}");
+        assert_eq!(fingerprint(&app).1, 1, "only the live comment is left");
+    }
+}
+
+/// A WordPress export of 300 posts of 40 approved comments, keyed `/1/` to
+/// `/300/`, cut short at its end: long enough to be committed in many steps
+/// before the import finds the file broken.
+fn long_wxr_cut_short() -> String {
+    let mut file = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<rss version=\"2.0\" \
+         xmlns:wp=\"http://wordpress.org/export/1.2/\">\n<channel>\n",
+    );
+    for post in 1..=300 {
+        file.push_str(&format!(
+            "<item><title>Post {post}</title><link>https://blog.example/{post}/</link>\
+             <wp:post_id>{post}</wp:post_id><wp:comment_status>open</wp:comment_status>\n"
+        ));
+        for n in 1..=40 {
+            let id = post * 100 + n;
+            let parent = if n % 3 == 0 { id - 1 } else { 0 };
+            file.push_str(&format!(
+                "<wp:comment><wp:comment_id>{id}</wp:comment_id>\
+                 <wp:comment_author>Reader {n}</wp:comment_author>\
+                 <wp:comment_author_email>r{n}@example.com</wp:comment_author_email>\
+                 <wp:comment_date_gmt>2020-01-01 10:00:00</wp:comment_date_gmt>\
+                 <wp:comment_content>Comment {id} on post {post}</wp:comment_content>\
+                 <wp:comment_approved>1</wp:comment_approved>\
+                 <wp:comment_parent>{parent}</wp:comment_parent></wp:comment>\n"
+            ));
+        }
+        file.push_str("</item>\n");
+    }
+    file.truncate(file.len() - 40);
+    file
 }
