@@ -167,9 +167,9 @@ impl Database {
                 return Err(OpenError::MissingFile(url.describe()));
             }
         }
-        if let DatabaseUrl::Postgres(_) = url {
-            first_connection(url, opening.wait)?;
-        }
+        // Its own connection, not the pool's, which read only: on PostgreSQL the
+        // first, made so as to say in words why there is none.
+        let mut conn = first_connection(url, opening.wait)?;
         let size = match url {
             DatabaseUrl::Sqlite(_) => 8,
             DatabaseUrl::Postgres(_) => 16,
@@ -199,10 +199,6 @@ impl Database {
             written: Arc::new(Notify::new()),
             rings: true,
         };
-        // On a connection of its own: the pool's read only.
-        let mut conn = Manager { url: url.clone() }
-            .open()
-            .map_err(|e| OpenError::Connect(e.to_string()))?;
         let applied = migrate(&mut conn).map_err(OpenError::Migrate)?;
         // Made here, once, so that reading them later never writes.
         stored_settings::secret_key(&mut conn)
@@ -212,9 +208,9 @@ impl Database {
         Ok((db, applied))
     }
 
-    /// Reads, on a blocking thread so no async worker ever waits on I/O. On
-    /// SQLite these connections cannot write (`query_only`): every write goes
-    /// through `write`, the one path that commits.
+    /// Reads, on a blocking thread so no async worker ever waits on I/O.
+    /// These connections cannot write (see `Manager::connect`): every write
+    /// goes through `write`, the one path that commits.
     pub async fn read<T, F>(&self, work: F) -> Result<T, AppError>
     where
         F: FnOnce(&mut AnyConnection) -> Result<T, AppError> + Send + 'static,
@@ -263,18 +259,25 @@ impl Database {
             None => {
                 let pool = self.pool.clone();
                 tokio::task::spawn_blocking(move || {
-                    let mut conn = pool.get().map_err(|_| AppError::Busy)?;
                     let senders: Vec<&str> = senders.iter().map(String::as_str).collect();
-                    run_on(&mut conn, |conn| transaction_as(conn, &senders, work))
+                    write_pooled(&pool, &senders, work)
                 })
                 .await
                 .map_err(|e| AppError::internal("database task failed", e))?
             }
         };
-        if written.is_ok() && self.rings {
-            self.written.notify_one();
+        if written.is_ok() {
+            self.ring();
         }
         written
+    }
+
+    /// Tells the mail worker that a write went through, unless this is the
+    /// worker's own handle.
+    fn ring(&self) {
+        if self.rings {
+            self.written.notify_one();
+        }
     }
 
     /// What the mail worker waits on between looks at the outbox: every
@@ -320,24 +323,27 @@ impl Database {
     {
         match &self.writer {
             Some(writer) => writer.write_blocking(work),
-            None => {
-                let mut conn = self.pool.get().map_err(|_| AppError::Busy)?;
-                run_on(&mut conn, |conn| transaction_as(conn, &[], work))
-            }
+            None => write_pooled(&self.pool, &[], work),
         }
     }
 }
 
-/// Connects once before the pool does, so that a database that does not
-/// exist is said once, in words, rather than as the pool's retries for five
-/// seconds; and so that a server still starting is waited for, up to `wait`.
-fn first_connection(url: &DatabaseUrl, wait: Duration) -> Result<(), OpenError> {
+/// Connects once before the pool does, for the migrations. On PostgreSQL, a
+/// database that does not exist is said once, in words, rather than as the
+/// pool's retries for five seconds, and a server still starting is waited
+/// for, up to `wait`.
+fn first_connection(url: &DatabaseUrl, wait: Duration) -> Result<AnyConnection, OpenError> {
     let manager = Manager { url: url.clone() };
+    if let DatabaseUrl::Sqlite(_) = url {
+        return manager
+            .open()
+            .map_err(|e| OpenError::Connect(e.to_string()));
+    }
     let deadline = Instant::now() + wait;
     let mut waiting = false;
     loop {
         let problem = match manager.open() {
-            Ok(_) => return Ok(()),
+            Ok(conn) => return Ok(conn),
             Err(e) => e.to_string(),
         };
         if problem.contains("does not exist") {
@@ -358,6 +364,17 @@ fn first_connection(url: &DatabaseUrl, wait: Duration) -> Result<(), OpenError> 
         }
         std::thread::sleep(Duration::from_millis(500));
     }
+}
+
+/// Writes in a transaction of its own on a pooled connection, holding the
+/// senders' locks: PostgreSQL's way to write, where SQLite has its writer.
+fn write_pooled<T>(
+    pool: &Pool,
+    senders: &[&str],
+    work: impl FnOnce(&mut AnyConnection) -> Result<T, AppError>,
+) -> Result<T, AppError> {
+    let mut conn = pool.get().map_err(|_| AppError::Busy)?;
+    run_on(&mut conn, |conn| transaction_as(conn, senders, work))
 }
 
 /// Runs work on a pooled connection, and notes whether the connection is

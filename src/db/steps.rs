@@ -99,7 +99,7 @@ impl Database {
                 <AnyConnection as Connection>::TransactionManager::commit_transaction(
                     steps.conn(),
                 )?;
-                self.written.notify_one();
+                self.ring();
                 Ok(value)
             }
             Err(e) => {

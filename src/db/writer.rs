@@ -37,6 +37,12 @@ const RESTART_EVERY: Duration = Duration::from_secs(5);
 
 type Work = Box<dyn FnOnce(&mut AnyConnection) -> Result<(), AppError> + Send>;
 
+/// Where a piece of queued work hears of its batch's commit, and of its own outcome.
+type Answers<T> = (
+    oneshot::Receiver<Result<(), String>>,
+    oneshot::Receiver<Result<T, AppError>>,
+);
+
 /// The sending side of the writer thread's queue.
 #[derive(Clone)]
 pub struct Writer {
@@ -119,17 +125,7 @@ impl Writer {
     }
 
     /// Queues `work`; gives where its batch's commit and its own outcome arrive.
-    #[allow(clippy::type_complexity)]
-    fn queue_work<T, F>(
-        &self,
-        work: F,
-    ) -> Result<
-        (
-            oneshot::Receiver<Result<(), String>>,
-            oneshot::Receiver<Result<T, AppError>>,
-        ),
-        AppError,
-    >
+    fn queue_work<T, F>(&self, work: F) -> Result<Answers<T>, AppError>
     where
         F: FnOnce(&mut AnyConnection) -> Result<T, AppError> + Send + 'static,
         T: Send + 'static,
