@@ -21,16 +21,12 @@ pub enum ModeratorCommand {
     List,
 }
 
-/// One change to the moderators, run through the database's writer.
-type Change = Box<dyn FnOnce(&mut db::AnyConnection) -> Result<bool, AppError> + Send>;
-
 pub fn run(database: &Database, command: ModeratorCommand) -> Result<(), String> {
     let exists = |email: &str| {
         database
             .read_here(|conn| Ok(moderators::exists(conn, email)?))
             .map_err(|e| e.to_string())
     };
-    let write = |work: Change| database.write_here(work).map_err(|e| e.to_string());
     match command {
         ModeratorCommand::List => {
             let listed = database
@@ -56,9 +52,9 @@ pub fn run(database: &Database, command: ModeratorCommand) -> Result<(), String>
             }
             let hash = password::hash(&read_new_password()?)?;
             let address = email.clone();
-            if !write(Box::new(move |conn| {
+            if !write(database, move |conn| {
                 Ok(moderators::add(conn, &address, &hash)?)
-            }))? {
+            })? {
                 return Err(format!("a moderator {email} was added meanwhile"));
             }
             println!("Moderator {email} created.");
@@ -66,9 +62,9 @@ pub fn run(database: &Database, command: ModeratorCommand) -> Result<(), String>
         ModeratorCommand::Remove { email } => {
             let email = moderator_email(&email)?;
             let address = email.clone();
-            if !write(Box::new(move |conn| {
+            if !write(database, move |conn| {
                 Ok(moderators::delete(conn, &address)?)
-            }))? {
+            })? {
                 return Err(format!("there is no moderator {email}"));
             }
             println!("Moderator {email} removed.");
@@ -80,9 +76,9 @@ pub fn run(database: &Database, command: ModeratorCommand) -> Result<(), String>
             }
             let hash = password::hash(&read_new_password()?)?;
             let address = email.clone();
-            if !write(Box::new(move |conn| {
+            if !write(database, move |conn| {
                 Ok(login::reset_password(conn, &address, &hash)?.is_some())
-            }))? {
+            })? {
                 return Err(format!("there is no moderator {email}"));
             }
             println!(
@@ -91,6 +87,15 @@ pub fn run(database: &Database, command: ModeratorCommand) -> Result<(), String>
         }
     }
     Ok(())
+}
+
+/// One change to the moderators, through the database's writer; says
+/// whether it found something to change.
+fn write(
+    database: &Database,
+    work: impl FnOnce(&mut db::AnyConnection) -> Result<bool, AppError> + Send + 'static,
+) -> Result<bool, String> {
+    database.write_here(work).map_err(|e| e.to_string())
 }
 
 fn moderator_email(text: &str) -> Result<String, String> {

@@ -259,22 +259,18 @@ pub fn in_steps(
     db: &Database,
     read: impl FnOnce(&mut Sink<'_>) -> Result<(), ImportError>,
 ) -> Result<Summary, ImportError> {
-    let mut outcome = None;
     db.write_in_steps_here(|steps| {
         let here = crate::db::stored_settings::local_source_prefix(steps.conn())?;
         let mut sink = Sink::new(steps, here);
-        let result = read(&mut sink).and_then(|()| sink.settle());
-        match result {
-            Ok(()) => outcome = Some(Ok(sink.finish())),
+        match read(&mut sink).and_then(|()| sink.settle()) {
+            Ok(()) => Ok(Ok(sink.finish())),
             Err(error) => {
                 sink.undo()
                     .map_err(|e| AppError::internal("taking back a failed import", e))?;
-                outcome = Some(Err(error));
+                Ok(Err(error))
             }
         }
-        Ok(())
-    })?;
-    outcome.unwrap_or_else(|| Err(ImportError::Format("the import did not run".into())))
+    })?
 }
 
 /// Turns a syntax error's byte offset into a line and column of `path`.
