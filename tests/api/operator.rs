@@ -562,23 +562,17 @@ async fn the_widget_is_sent_compressed_at_the_best_levels() {
     use std::io::{Read, Write};
     let app = spawn_app(Backend::Sqlite, &[]).await;
     for path in ["/embed.js", "/embed.css"] {
-        let plain = app
-            .client
-            .get(app.url(path))
-            .header("Accept-Encoding", "identity")
-            .send()
-            .await
-            .unwrap();
+        let fetch = |encoding: &'static str| {
+            app.client
+                .get(app.url(path))
+                .header("Accept-Encoding", encoding)
+                .send()
+        };
+        let plain = fetch("identity").await.unwrap();
         assert!(!plain.headers().contains_key("content-encoding"));
         let plain = plain.bytes().await.unwrap();
 
-        let gzip = app
-            .client
-            .get(app.url(path))
-            .header("Accept-Encoding", "gzip")
-            .send()
-            .await
-            .unwrap();
+        let gzip = fetch("gzip").await.unwrap();
         assert_eq!(gzip.headers()["content-encoding"], "gzip");
         assert!(
             gzip.headers()["vary"]
@@ -600,13 +594,7 @@ async fn the_widget_is_sent_compressed_at_the_best_levels() {
             .unwrap();
         assert_eq!(unzipped, plain);
 
-        let br = app
-            .client
-            .get(app.url(path))
-            .header("Accept-Encoding", "gzip, deflate, br")
-            .send()
-            .await
-            .unwrap();
+        let br = fetch("gzip, deflate, br").await.unwrap();
         assert_eq!(br.headers()["content-encoding"], "br");
         let br = br.bytes().await.unwrap();
         assert!(br.len() < gzip.len(), "{path}: brotli is smaller still");
