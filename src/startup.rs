@@ -198,7 +198,7 @@ fn run(listener: TcpListener, state: web::Data<AppState>) -> std::io::Result<Ser
             .wrap(state.metrics.middleware())
             .wrap(routes::fill_empty_errors())
             .wrap(actix_web::middleware::from_fn(
-                routes::request_log::request_id_header,
+                routes::request_log::answer_and_log,
             ))
             .wrap(routes::request_log::spans())
             .wrap(actix_web::middleware::from_fn(

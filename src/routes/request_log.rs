@@ -2,8 +2,9 @@
 //! request shows and the client gets back as `X-Request-Id`, and one log line
 //! per request at a level that follows its status.
 //!
-//! `tracing-actix-web`'s `TracingLogger` opens the span; `RequestSpan` decides
-//! what it holds. Its default span records the client's address and the full
+//! `tracing-actix-web`'s `TracingLogger` opens the span and makes the id;
+//! `RequestSpan` decides what the span holds, and `answer_and_log` writes the
+//! header and the closing line. Its default span records the client's address and the full
 //! target, query string included: both can carry personal data, so here the
 //! span holds the request id alone and the closing line the route pattern.
 
@@ -11,8 +12,8 @@ use std::time::Instant;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::Method;
 use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
 use actix_web::{Error, HttpMessage};
 use tracing::{Level, Span};
@@ -26,9 +27,6 @@ pub fn spans() -> TracingLogger<RequestSpan> {
     TracingLogger::new()
 }
 
-/// When the request came in, for the closing line's `elapsed_ms`.
-struct Started(Instant);
-
 /// The span of one request: `request{request_id=…}`, at info so that the
 /// lines a request logs at info ("comment stored") name it. Only requests
 /// that change something get one: reads log nothing inside the request, and
@@ -40,7 +38,6 @@ pub struct RequestSpan;
 
 impl RootSpanBuilder for RequestSpan {
     fn on_request_start(request: &ServiceRequest) -> Span {
-        request.extensions_mut().insert(Started(Instant::now()));
         if is_read(request.method()) {
             return Span::none();
         }
@@ -51,67 +48,9 @@ impl RootSpanBuilder for RequestSpan {
         }
     }
 
-    /// The closing line, inside the span. Successes are counted in the
-    /// metrics and logged only at debug level: a line per request cost a fifth
-    /// of the throughput of the busiest routes. Client errors are logged at
-    /// info, server errors at error.
-    fn on_request_end<B: MessageBody>(_: Span, outcome: &Result<ServiceResponse<B>, Error>) {
-        let status = match outcome {
-            Ok(response) => response.status(),
-            Err(error) => error.as_response_error().status_code(),
-        };
-        let level = if status.is_server_error() {
-            Level::ERROR
-        } else if status.is_client_error() {
-            Level::INFO
-        } else {
-            Level::DEBUG
-        };
-        let enabled = match level {
-            Level::ERROR => tracing::enabled!(Level::ERROR),
-            Level::INFO => tracing::enabled!(Level::INFO),
-            _ => tracing::enabled!(Level::DEBUG),
-        };
-        if !enabled {
-            return;
-        }
-        let (method, route, elapsed_ms, read_id) = match outcome {
-            Ok(response) => {
-                let request = response.request();
-                let extensions = request.extensions();
-                let elapsed_ms = extensions
-                    .get::<Started>()
-                    .map_or(0.0, |started| started.0.elapsed().as_secs_f64() * 1000.0);
-                // A read has no span to name its id, so its line does.
-                let read_id = is_read(request.method())
-                    .then(|| extensions.get::<RequestId>().map(ToString::to_string))
-                    .flatten();
-                (
-                    request.method().to_string(),
-                    request
-                        .match_pattern()
-                        .unwrap_or_else(|| "(unmatched)".to_owned()),
-                    elapsed_ms,
-                    read_id,
-                )
-            }
-            // A middleware's error carries no request; the span still names it.
-            Err(_) => ("-".to_owned(), "(unknown)".to_owned(), 0.0, None),
-        };
-        let request_id = read_id.unwrap_or_default();
-        let status = status.as_u16();
-        match level {
-            Level::ERROR => {
-                tracing::error!(http.method = %method, http.route = %route, http.status = status, elapsed_ms, request_id, "request")
-            }
-            Level::INFO => {
-                tracing::info!(http.method = %method, http.route = %route, http.status = status, elapsed_ms, request_id, "request")
-            }
-            _ => {
-                tracing::debug!(http.method = %method, http.route = %route, http.status = status, elapsed_ms, request_id, "request")
-            }
-        }
-    }
+    /// The closing line is written by `answer_and_log`, which times the
+    /// request itself.
+    fn on_request_end<B: MessageBody>(_: Span, _: &Result<ServiceResponse<B>, Error>) {}
 }
 
 /// Reads change nothing and log nothing inside the request.
@@ -120,14 +59,23 @@ fn is_read(method: &Method) -> bool {
 }
 
 /// Gives every answer its request's id as `X-Request-Id`, so a user who
-/// reports a problem can quote the id and the operator find its log lines.
-/// Runs inside `spans()`, which makes the id.
-pub async fn request_id_header(
+/// reports a problem can quote the id and the operator find its log lines,
+/// and writes the request's closing line. Runs inside `spans()`, which makes
+/// the id.
+pub async fn answer_and_log(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, Error> {
+    let started = Instant::now();
     let id = req.extensions().get::<RequestId>().copied();
-    let mut response = next.call(req).await?;
+    let method = req.method().clone();
+    let outcome = next.call(req).await;
+    let status = match &outcome {
+        Ok(response) => response.status(),
+        Err(error) => error.as_response_error().status_code(),
+    };
+    log_closing_line(&outcome, &method, status, id, started);
+    let mut response = outcome?;
     if let Some(id) = id {
         let mut text = [0u8; 36];
         let text = id.hyphenated().encode_lower(&mut text);
@@ -136,4 +84,58 @@ pub async fn request_id_header(
         }
     }
     Ok(response)
+}
+
+/// One line per request: the route pattern, never the query string or the
+/// client's address. Successes are counted in the metrics and logged only at
+/// debug level: a line per request cost a fifth of the throughput of the
+/// busiest routes. Client errors are logged at info, server errors at error.
+fn log_closing_line<B>(
+    outcome: &Result<ServiceResponse<B>, Error>,
+    method: &Method,
+    status: StatusCode,
+    id: Option<RequestId>,
+    started: Instant,
+) {
+    let level = if status.is_server_error() {
+        Level::ERROR
+    } else if status.is_client_error() {
+        Level::INFO
+    } else {
+        Level::DEBUG
+    };
+    let enabled = match level {
+        Level::ERROR => tracing::enabled!(Level::ERROR),
+        Level::INFO => tracing::enabled!(Level::INFO),
+        _ => tracing::enabled!(Level::DEBUG),
+    };
+    if !enabled {
+        return;
+    }
+    let route = match outcome {
+        Ok(response) => response
+            .request()
+            .match_pattern()
+            .unwrap_or_else(|| "(unmatched)".to_owned()),
+        Err(_) => "(unknown)".to_owned(),
+    };
+    let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
+    // A read has no span to name its id, so its line does.
+    let request_id = if is_read(method) {
+        id.map(|id| id.to_string()).unwrap_or_default()
+    } else {
+        String::new()
+    };
+    let status = status.as_u16();
+    match level {
+        Level::ERROR => {
+            tracing::error!(http.method = %method, http.route = %route, http.status = status, elapsed_ms, request_id, "request")
+        }
+        Level::INFO => {
+            tracing::info!(http.method = %method, http.route = %route, http.status = status, elapsed_ms, request_id, "request")
+        }
+        _ => {
+            tracing::debug!(http.method = %method, http.route = %route, http.status = status, elapsed_ms, request_id, "request")
+        }
+    }
 }
