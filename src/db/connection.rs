@@ -2,6 +2,7 @@
 //! pool decides that a pooled one is still alive.
 
 use std::ops::{Deref, DerefMut};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use diesel::connection::SimpleConnection;
@@ -22,6 +23,32 @@ pub enum AnyConnection {
 #[derive(Debug)]
 pub struct Manager {
     pub(super) url: DatabaseUrl,
+    /// When work on one of the pool's connections last found it closed.
+    lost: Lost,
+}
+
+/// When a pooled connection was last found closed. A database restart closes
+/// them all at once, so from then on none counts as proven by having answered
+/// before: each is asked at its next checkout. Trusting them one by one made
+/// every connection that had answered within `PROVEN_FOR` fail a request of
+/// its own (five 503s in a row, under load).
+#[derive(Clone, Debug, Default)]
+pub(super) struct Lost(Arc<Mutex<Option<Instant>>>);
+
+impl Lost {
+    fn since(&self) -> Option<Instant> {
+        *self
+            .0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn now(&self) {
+        *self
+            .0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(Instant::now());
+    }
 }
 
 /// How long a pooled connection that just answered counts as alive without
@@ -36,6 +63,15 @@ const PROVEN_FOR: Duration = Duration::from_secs(1);
 pub struct Pooled {
     pub(super) conn: AnyConnection,
     pub(super) answered: Option<Instant>,
+    lost: Lost,
+}
+
+impl Pooled {
+    /// Says that work found this connection closed, as a restart closes all.
+    pub(super) fn found_closed(&mut self) {
+        self.answered = None;
+        self.lost.now();
+    }
 }
 
 impl Deref for Pooled {
@@ -53,6 +89,13 @@ impl DerefMut for Pooled {
 }
 
 impl Manager {
+    pub fn new(url: DatabaseUrl) -> Self {
+        Self {
+            url,
+            lost: Lost::default(),
+        }
+    }
+
     /// A new connection with its pragmas: the pool's connections wrap one, and
     /// the SQLite writer's threads each keep one outside the pool.
     pub fn open(&self) -> Result<AnyConnection, r2d2::Error> {
@@ -107,11 +150,16 @@ impl ManageConnection for Manager {
         Ok(Pooled {
             conn,
             answered: Some(Instant::now()),
+            lost: self.lost.clone(),
         })
     }
 
     fn is_valid(&self, pooled: &mut Pooled) -> Result<(), r2d2::Error> {
-        if pooled.answered.is_some_and(|at| at.elapsed() < PROVEN_FOR) {
+        let lost = self.lost.since();
+        if pooled
+            .answered
+            .is_some_and(|at| at.elapsed() < PROVEN_FOR && lost.is_none_or(|lost| at > lost))
+        {
             return Ok(());
         }
         pooled.conn.ping().map_err(r2d2::Error::QueryError)?;

@@ -182,11 +182,11 @@ impl Database {
             .connection_timeout(Duration::from_secs(5))
             // A SQLite file does not go away between checkouts; a server might.
             .test_on_check_out(matches!(url, DatabaseUrl::Postgres(_)))
-            .build(Manager { url: url.clone() })
+            .build(Manager::new(url.clone()))
             .map_err(|e| OpenError::Connect(e.to_string()))?;
         let writer = match url {
             DatabaseUrl::Sqlite(_) => Some(
-                writer::Writer::start(&Manager { url: url.clone() }).map_err(OpenError::Connect)?,
+                writer::Writer::start(&Manager::new(url.clone())).map_err(OpenError::Connect)?,
             ),
             DatabaseUrl::Postgres(_) => None,
         };
@@ -333,7 +333,7 @@ impl Database {
 /// pool's retries for five seconds, and a server still starting is waited
 /// for, up to `wait`.
 fn first_connection(url: &DatabaseUrl, wait: Duration) -> Result<AnyConnection, OpenError> {
-    let manager = Manager { url: url.clone() };
+    let manager = Manager::new(url.clone());
     if let DatabaseUrl::Sqlite(_) = url {
         return manager
             .open()
@@ -385,7 +385,12 @@ fn run_on<T>(
     work: impl FnOnce(&mut AnyConnection) -> Result<T, AppError>,
 ) -> Result<T, AppError> {
     let outcome = work(&mut pooled.conn);
-    pooled.answered = outcome.is_ok().then(Instant::now);
+    match &outcome {
+        Ok(_) => pooled.answered = Some(Instant::now()),
+        // What a closed connection reads as (see `errors`).
+        Err(AppError::Busy) => pooled.found_closed(),
+        Err(_) => pooled.answered = None,
+    }
     outcome
 }
 

@@ -81,11 +81,9 @@ impl Database {
     ) -> Result<T, AppError> {
         let held = match &self.writer {
             Some(_) => Held::Own(
-                Manager {
-                    url: self.url.clone(),
-                }
-                .open()
-                .map_err(|e| AppError::internal("opening a connection to write", e))?,
+                Manager::new(self.url.clone())
+                    .open()
+                    .map_err(|e| AppError::internal("opening a connection to write", e))?,
             ),
             None => Held::Pooled(self.pool.get().map_err(|_| AppError::Busy)?),
         };
