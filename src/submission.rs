@@ -7,7 +7,8 @@ use std::sync::Arc;
 use chrono::TimeDelta;
 use url::Url;
 
-use crate::db::comments::{self, Arriving, NewComment, Probe};
+use crate::db::comments::{self, NewComment};
+use crate::db::history::{self, Arriving, Probe};
 use crate::db::posts::{self, NewPost, Post};
 use crate::db::{self, AnyConnection, arrival};
 use crate::domain::draft::CommentDraft;
@@ -132,7 +133,7 @@ fn arriving(
     // statement that reads the rules' version; only if that version brought
     // other check settings are they asked again.
     let guess = live.cached();
-    let mut found = comments::arriving(conn, &probe(&guess))?;
+    let mut found = history::arriving(conn, &probe(&guess))?;
     let rules = match &found {
         Some(found) => live.at_version(conn, found.rules_version)?,
         None => live.current(conn)?,
@@ -141,7 +142,7 @@ fn arriving(
         && (rules.flood_seconds, rules.trust_returning)
             != (guess.flood_seconds, guess.trust_returning)
     {
-        found = comments::arriving(conn, &probe(&rules))?;
+        found = history::arriving(conn, &probe(&rules))?;
     }
     // Whether a name and email are required is judged here, under the rules
     // just read, so a moderator's change applies to the very next comment.
@@ -154,7 +155,7 @@ fn arriving(
         None => {
             let opened = create_post(conn, draft, page_allowed, now)?;
             let found =
-                comments::arriving(conn, &probe(&rules))?.ok_or(db::StorageError::NotFound)?;
+                history::arriving(conn, &probe(&rules))?.ok_or(db::StorageError::NotFound)?;
             (found, opened)
         }
     };

@@ -13,6 +13,7 @@ use diesel::sql_types::{BigInt, Bool, Integer, Nullable, Text, Timestamp};
 use super::comments::{self, NewComment};
 use super::{AnyConnection, audit, now, outbox};
 use crate::domain::mail_kind::MailKind;
+use crate::domain::text_hash;
 
 /// Who the audit log names for a verdict of the reply rules.
 const RULES: &str = "rules";
@@ -24,6 +25,7 @@ pub fn insert(conn: &mut AnyConnection, comment: &NewComment<'_>, held: bool) ->
         return Arrival {
             comment,
             held,
+            body_hash: text_hash::of(comment.body),
             queued_at: now(),
         }
         .get_result(pg);
@@ -51,6 +53,8 @@ pub fn insert(conn: &mut AnyConnection, comment: &NewComment<'_>, held: bool) ->
 struct Arrival<'a> {
     comment: &'a NewComment<'a>,
     held: bool,
+    /// `text_hash::of(comment.body)`, kept here to be bound by reference.
+    body_hash: i64,
     queued_at: NaiveDateTime,
 }
 
@@ -84,7 +88,8 @@ impl QueryFragment<Pg> for Arrival<'_> {
         let c = self.comment;
         out.push_sql(
             "WITH c AS (INSERT INTO comments (post_id, parent_id, depth, author, email, url, \
-             body, status, reasons, ip, user_agent, subscribed, created_at, updated_at) VALUES (",
+             body, body_hash, status, reasons, ip, user_agent, subscribed, created_at, \
+             updated_at) VALUES (",
         );
         bind_list!(out,
             BigInt => &c.post_id,
@@ -94,6 +99,7 @@ impl QueryFragment<Pg> for Arrival<'_> {
             Text => c.email,
             Text => c.url,
             Text => c.body,
+            BigInt => &self.body_hash,
             Text => &c.status,
             Text => c.reasons,
             Nullable<Text> => &c.ip,

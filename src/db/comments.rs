@@ -1,14 +1,13 @@
 //! The `comments` table: what commenters wrote, with the private fields kept here.
 
 use chrono::NaiveDateTime;
-use diesel::dsl::{exists, max};
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Nullable};
+use diesel::sql_types::BigInt;
 
-use super::posts::Post;
-use super::schema::{comments, posts};
-use super::{AnyConnection, stored_settings};
+use super::AnyConnection;
+use super::schema::comments;
 use crate::domain::status::Status;
+use crate::domain::text_hash;
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = comments)]
@@ -76,6 +75,7 @@ pub fn insert(conn: &mut AnyConnection, comment: &NewComment<'_>) -> QueryResult
             comments::email => comment.email,
             comments::url => comment.url,
             comments::body => comment.body,
+            comments::body_hash => text_hash::of(comment.body),
             comments::status => comment.status,
             comments::reasons => comment.reasons,
             comments::ip => comment.ip,
@@ -129,139 +129,6 @@ pub fn find_parent(conn: &mut AnyConnection, id: i64) -> QueryResult<Option<(i64
         .select((comments::post_id, comments::status, comments::depth))
         .get_result(c))
     .optional()
-}
-
-/// A new comment's sender and words, as the reply rules ask about their past.
-#[derive(Debug)]
-pub struct Probe<'a> {
-    /// The post the comment is for, by the blog's key.
-    pub post_key: &'a str,
-    pub parent_id: Option<i64>,
-    pub author: &'a str,
-    /// Empty for an anonymous reader, who is then known by name only.
-    pub email: &'a str,
-    pub body: &'a str,
-    pub ip: Option<&'a str>,
-    /// The start of the flood rule's window; `None` when the rule is off.
-    pub since: Option<NaiveDateTime>,
-    /// Whether returning commenters are trusted, so their history matters.
-    pub trust_returning: bool,
-}
-
-/// What the database knows of a sender's past, for the reply rules.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct History {
-    /// The same person already left the same words in the same place.
-    pub duplicate: bool,
-    /// Their newest comment inside the flood rule's window, by IP or email.
-    pub last_in_window: Option<NaiveDateTime>,
-    /// Their email already has an approved comment (only asked when trusted).
-    pub has_approved: bool,
-}
-
-/// Everything a submission reads before the rules judge it.
-#[derive(Debug)]
-pub struct Arriving {
-    pub post: Post,
-    /// The version of the stored rule settings, read in the same snapshot.
-    pub rules_version: i64,
-    pub history: History,
-}
-
-/// The post, the rules version and the duplicate, flood and
-/// returning-commenter checks in one statement, so a submission pays one
-/// round trip for all of them (docs/performance.md, "PostgreSQL submission round trips"). `None` when the post
-/// does not exist yet.
-///
-/// - Duplicates (WordPress's rule; trashed comments do not count): the person
-///   is matched by email or by name, in two branches that each use their own
-///   index, so the check costs the same on a post with ten comments or ten
-///   thousand: the name through `comments_post_author`, the email through
-///   `comments_email_created` (a person's comments on every post are few).
-///   The `post_id + 0` keeps the planner, which has no statistics on a new
-///   SQLite file, from walking the whole post's comments by `post_id` instead.
-///   Without an email only the name counts: two anonymous readers may well
-///   say the same thing.
-/// - Flooding: the newest comment from the IP or the email since the window
-///   opened, again one index per branch.
-///
-/// A flood or duplicate branch that does not apply (no IP, no email, the rule
-/// off) compares its column with `NULL`, which matches nothing and costs one
-/// index probe that finds nothing, so submissions share one prepared statement.
-pub fn arriving(conn: &mut AnyConnection, probe: &Probe<'_>) -> QueryResult<Option<Arriving>> {
-    let email = Some(probe.email).filter(|e| !e.is_empty());
-    let (flood_ip, flood_email) = match probe.since {
-        Some(_) => (probe.ip, email),
-        None => (None, None),
-    };
-    let since = probe.since.unwrap_or_default();
-    let trusted_email = email.filter(|_| probe.trust_returning);
-    let parent = probe.parent_id.into_sql::<Nullable<BigInt>>();
-    let duplicate = exists(
-        comments::table
-            .filter(comments::status.ne(Status::Trash))
-            .filter(comments::body.eq(probe.body))
-            .filter(
-                comments::parent_id
-                    .eq(parent)
-                    .or(comments::parent_id.is_null().and(parent.is_null())),
-            )
-            .filter(
-                comments::email
-                    .nullable()
-                    .eq(email)
-                    .and((comments::post_id + 0).eq(posts::id))
-                    .or(comments::post_id
-                        .eq(posts::id)
-                        .and(comments::author.eq(probe.author))),
-            ),
-    );
-    let last_in_window = comments::table
-        .filter(
-            comments::ip
-                .eq(flood_ip)
-                .and(comments::created_at.gt(since))
-                .or(comments::email
-                    .nullable()
-                    .eq(flood_email)
-                    .and(comments::created_at.gt(since))),
-        )
-        .select(max(comments::created_at))
-        .single_value();
-    let post = posts::table.filter(posts::post_key.eq(probe.post_key));
-    let version = stored_settings::rules_version_query().single_value();
-    // Asked only when it matters: a generic plan cannot know that a `NULL`
-    // email matches nothing, and PostgreSQL's began by walking every approved
-    // comment through the status index (0.75 ms on 10,000 comments).
-    let found = match trusted_email {
-        Some(email) => {
-            let has_approved = exists(
-                comments::table
-                    .filter(comments::email.eq(email))
-                    .filter(comments::status.eq(Status::Approved)),
-            );
-            native!(conn, c => post
-                .select((Post::as_select(), version, duplicate, last_in_window, has_approved))
-                .get_result::<(Post, Option<String>, bool, Option<NaiveDateTime>, bool)>(c))
-            .optional()?
-        }
-        None => native!(conn, c => post
-            .select((Post::as_select(), version, duplicate, last_in_window))
-            .get_result::<(Post, Option<String>, bool, Option<NaiveDateTime>)>(c))
-        .optional()?
-        .map(|(post, version, duplicate, last)| (post, version, duplicate, last, false)),
-    };
-    Ok(found.map(
-        |(post, version, duplicate, last_in_window, has_approved)| Arriving {
-            post,
-            rules_version: stored_settings::parse_rules_version(version),
-            history: History {
-                duplicate,
-                last_in_window,
-                has_approved,
-            },
-        },
-    ))
 }
 
 /// Every approved comment of a post, oldest first, for the public tree.
@@ -442,7 +309,10 @@ pub fn anonymize(
         .execute(conn)?;
     if let Some(body) = replacement_body {
         diesel::update(comments::table.find(id))
-            .set(comments::body.eq(body))
+            .set((
+                comments::body.eq(body),
+                comments::body_hash.eq(text_hash::of(body)),
+            ))
             .execute(conn)?;
     }
     Ok(())
@@ -463,6 +333,7 @@ pub fn update_content(
             comments::email.eq(email),
             comments::url.eq(url),
             comments::body.eq(body),
+            comments::body_hash.eq(text_hash::of(body)),
             comments::updated_at.eq(super::now()),
         ))
         .execute(conn)?;

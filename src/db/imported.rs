@@ -20,6 +20,8 @@ pub struct ImportedComment<'a> {
     pub email: &'a str,
     pub url: &'a str,
     pub body: &'a str,
+    /// `domain::text_hash::of(body)`, for the duplicate rule's index.
+    pub body_hash: i64,
     pub status: Status,
     pub previous_status: Option<Status>,
     pub reasons: &'a str,

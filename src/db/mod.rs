@@ -45,6 +45,7 @@ mod checkpoint;
 pub mod comments;
 mod connection;
 mod errors;
+pub mod history;
 pub mod imported;
 pub mod isso_file;
 mod locks;
@@ -394,14 +395,26 @@ fn run_on<T>(
     outcome
 }
 
+diesel::define_sql_function!(
+    /// `domain::text_hash::of`, for SQLite's migrations.
+    fn replydesk_text_hash(text: diesel::sql_types::Text) -> diesel::sql_types::BigInt
+);
+
 /// Applies the pending migrations of the connection's backend. On PostgreSQL an
 /// advisory lock keeps several instances starting at once from racing.
 pub fn migrate(conn: &mut AnyConnection) -> Result<usize, String> {
     match conn {
-        AnyConnection::Sqlite(c) => c
-            .run_pending_migrations(SQLITE_MIGRATIONS)
-            .map(|applied| applied.len())
-            .map_err(|e| e.to_string()),
+        AnyConnection::Sqlite(c) => {
+            // SQLite has no SHA-256 of its own; a migration fills the text
+            // hashes of the comments stored before it with this one.
+            replydesk_text_hash_utils::register_impl(c, |text: String| {
+                crate::domain::text_hash::of(&text)
+            })
+            .map_err(|e| e.to_string())?;
+            c.run_pending_migrations(SQLITE_MIGRATIONS)
+                .map(|applied| applied.len())
+                .map_err(|e| e.to_string())
+        }
         AnyConnection::Postgresql(c) => {
             const LOCK: &str = "7265706c79"; // "reply" in hex, any constant will do
             c.batch_execute(&format!("SELECT pg_advisory_lock(x'{LOCK}'::bigint)"))

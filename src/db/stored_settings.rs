@@ -72,7 +72,7 @@ pub fn rules_version(conn: &mut AnyConnection) -> QueryResult<i64> {
 pub type RulesVersionQuery = dsl::Select<dsl::Find<settings::table, &'static str>, settings::value>;
 
 /// The read of the rules version, for statements that take it along with
-/// something else (see `comments::arriving`).
+/// something else (see `history::arriving`).
 pub fn rules_version_query() -> RulesVersionQuery {
     settings::table.find(RULES_VERSION).select(settings::value)
 }

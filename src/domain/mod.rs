@@ -11,6 +11,7 @@ pub mod origin;
 pub mod render;
 pub mod rules;
 pub mod status;
+pub mod text_hash;
 pub mod throttle;
 pub mod token;
 pub mod word_lists;

@@ -11,6 +11,7 @@ use super::{Comment, ImportError, Post, Summary};
 use crate::db::{self, AnyConnection, Steps, imported, moderators, posts};
 use crate::domain::draft::without_hidden_marks;
 use crate::domain::status::Status;
+use crate::domain::text_hash;
 
 /// How many placed comments are remembered (within one thread, or a whole
 /// Disqus file) before the memory is cleared; past that a parent is looked up
@@ -306,6 +307,7 @@ impl<'c> Sink<'c> {
                 email: &comment.email,
                 url: url.as_deref().unwrap_or_default(),
                 body: &comment.body,
+                body_hash: text_hash::of(&comment.body),
                 status: comment.status,
                 previous_status: extra.previous_status,
                 reasons: &extra.reasons,

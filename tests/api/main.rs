@@ -10,6 +10,7 @@ mod command_line;
 mod extras;
 mod helpers;
 mod import;
+mod long_history;
 mod mail;
 mod migrations;
 mod moderation;

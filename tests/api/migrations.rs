@@ -31,3 +31,57 @@ fn both_backends_have_the_same_migrations() {
         }
     }
 }
+
+mod text_hash {
+    use std::path::Path;
+
+    use crate::helpers::*;
+    use crate::on_both_backends;
+
+    const MIGRATION: &str = "2026-12-07-000013_comment_text_hash";
+
+    /// Takes the text-hash migration back on `app`'s database, as if it had
+    /// been made by the release before it.
+    fn before_the_migration(app: &TestApp, backend: &str) {
+        let down = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("migrations")
+            .join(backend)
+            .join(MIGRATION)
+            .join("down.sql");
+        let down = std::fs::read_to_string(&down).unwrap();
+        for statement in down.split(';').map(str::trim).filter(|s| !s.is_empty()) {
+            app.execute_sql(statement);
+        }
+        app.execute_sql(&format!(
+            "DELETE FROM __diesel_schema_migrations WHERE version = '{}'",
+            MIGRATION.split('_').next().unwrap().replace('-', "")
+        ));
+    }
+
+    on_both_backends! {
+        async fn comments_stored_before_the_text_hash_are_still_found_as_duplicates(backend: Backend) {
+            let folder = match backend { Backend::Sqlite => "sqlite", Backend::Postgres(_) => "postgres" };
+            let old = spawn_app(backend, &[]).await;
+            before_the_migration(&old, folder);
+            // Stored the way the release before stored comments: no hash.
+            old.execute_sql(&format!(
+                "INSERT INTO posts (post_key, title, url, created_at) \
+                 VALUES ('upgraded', 'Hello world', '{BLOG}/upgraded/', '2026-01-01 00:00:00')"
+            ));
+            old.execute_sql(
+                "INSERT INTO comments (post_id, depth, author, email, url, body, status, reasons, \
+                 ip, user_agent, subscribed, created_at, updated_at, kind) \
+                 SELECT id, 0, 'Ada Lovelace', 'ada@example.com', '', \
+                 'Written before the upgrade: déjà vu, 🙂.', 'approved', '', NULL, '', false, \
+                 '2026-01-01 00:00:00', '2026-01-01 00:00:00', 'comment' FROM posts",
+            );
+            let applied = old.cli_ok(&["migrate"]);
+            assert!(applied.contains('1'), "{applied}");
+            let upgraded = old.another_instance(&[]).await;
+            let same = reply("upgraded", "Written before the upgrade: déjà vu, 🙂.");
+            assert_eq!(upgraded.post_json(&same).await.status(), 409);
+            let other = reply("upgraded", "Written after the upgrade.");
+            assert_eq!(upgraded.post_json(&other).await.status(), 201);
+        }
+    }
+}
