@@ -56,6 +56,7 @@ impl Application {
         let opening = db::Opening {
             create: true,
             wait: std::time::Duration::from_secs(u64::from(settings.database_wait_seconds)),
+            sqlite_sync: settings.sqlite_sync,
         };
         let (db, _) = tokio::task::spawn_blocking(move || Database::open_with(&url, opening))
             .await

@@ -126,6 +126,7 @@ fn run_command(cli: Cli) -> Result<(), String> {
             let opening = Opening {
                 create: true,
                 wait: Duration::from_secs(u64::from(settings.database_wait_seconds)),
+                sqlite_sync: settings.sqlite_sync,
             };
             let (_, applied) =
                 Database::open_with(&settings.database, opening).map_err(|e| e.to_string())?;
@@ -198,6 +199,7 @@ fn open(settings: &Settings) -> Result<Database, String> {
     let opening = Opening {
         create: false,
         wait: Duration::ZERO,
+        sqlite_sync: settings.sqlite_sync,
     };
     Database::open_with(&settings.database, opening)
         .map(|(db, _)| db)

@@ -20,6 +20,7 @@ use crate::domain::rules::RuleSettings;
 const SETTINGS: &[(&str, &str)] = &[
     ("DATABASE_URL", "sqlite://replydesk.db"),
     ("DATABASE_WAIT_SECONDS", "30"),
+    ("SQLITE_SYNC", "full"),
     ("BIND", "127.0.0.1:8080"),
     ("PUBLIC_URL", ""),
     ("ALLOWED_ORIGINS", "http://localhost,http://127.0.0.1"),
@@ -55,6 +56,8 @@ pub struct Settings {
     /// How long the server waits at start for a database server that does not
     /// answer yet.
     pub database_wait_seconds: u32,
+    /// Whether a SQLite submission is answered only once it is on disk.
+    pub sqlite_sync: SqliteSync,
     pub bind: SocketAddr,
     /// Unset means "this server's own address", read once it is listening.
     pub public_url: Option<Url>,
@@ -87,6 +90,32 @@ pub struct Settings {
     pub metrics_token: Option<Secret<String>>,
     /// Serve the demo blog under `/demo/` and allow it to post (`serve --demo`).
     pub demo: bool,
+}
+
+/// When SQLite's writer answers a submission (docs/performance.md, "SQLite
+/// durability"). Either way the file is never corrupted and a crash of the
+/// process loses nothing acknowledged; they differ on a power cut.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum SqliteSync {
+    /// Once the log holding it is flushed to disk: nothing acknowledged is
+    /// lost even to a power cut.
+    #[default]
+    Full,
+    /// Once it is committed, before the disk has it: a power cut or a kernel
+    /// crash may take the last second or so of acknowledged comments.
+    Normal,
+}
+
+impl std::str::FromStr for SqliteSync {
+    type Err = ();
+
+    fn from_str(text: &str) -> Result<Self, ()> {
+        match text.to_ascii_lowercase().as_str() {
+            "full" => Ok(SqliteSync::Full),
+            "normal" => Ok(SqliteSync::Normal),
+            _ => Err(()),
+        }
+    }
 }
 
 /// Where the data lives; the scheme picks the backend.
@@ -216,6 +245,7 @@ impl Settings {
             database: value("DATABASE_URL").database_url()?,
             database_wait_seconds: value("DATABASE_WAIT_SECONDS")
                 .parse_with("a whole number of seconds")?,
+            sqlite_sync: value("SQLITE_SYNC").parse_with("full or normal")?,
             bind: value("BIND").parse_with("an address such as 127.0.0.1:8080")?,
             public_url: value("PUBLIC_URL").optional_http_url()?,
             allowed_origins: value("ALLOWED_ORIGINS").origins()?,

@@ -17,6 +17,16 @@ fn defaults_give_a_working_sqlite_setup() {
     assert!(!origins.allows_header("https://example.com"));
     assert!(settings.smtp_url.is_none());
     assert_eq!(settings.mail_folder, PathBuf::from("mail-outbox"));
+    assert_eq!(settings.sqlite_sync, SqliteSync::Full);
+}
+
+#[test]
+fn sqlite_sync_is_full_or_normal_and_says_so() {
+    let normal = Settings::from_pairs(&[("SQLITE_SYNC", "Normal")]).expect("normal parses");
+    assert_eq!(normal.sqlite_sync, SqliteSync::Normal);
+    let err = Settings::from_pairs(&[("SQLITE_SYNC", "off")]).expect_err("refused");
+    assert_eq!(err.setting, "REPLYDESK_SQLITE_SYNC");
+    assert!(err.to_string().contains("full or normal"), "{err}");
 }
 
 #[test]

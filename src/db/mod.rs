@@ -72,7 +72,7 @@ use diesel::r2d2::{self, R2D2Connection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 use tokio::sync::Notify;
 
-use crate::configuration::DatabaseUrl;
+use crate::configuration::{DatabaseUrl, SqliteSync};
 use crate::error::AppError;
 use posts::Post;
 
@@ -139,6 +139,8 @@ pub struct Opening {
     /// How long to wait for a database server that does not answer yet (one
     /// starting beside this one, as under Docker Compose).
     pub wait: Duration,
+    /// When SQLite's writer answers; PostgreSQL's own settings decide there.
+    pub sqlite_sync: SqliteSync,
 }
 
 impl Default for Opening {
@@ -146,6 +148,7 @@ impl Default for Opening {
         Self {
             create: true,
             wait: Duration::ZERO,
+            sqlite_sync: SqliteSync::Full,
         }
     }
 }
@@ -187,7 +190,8 @@ impl Database {
             .map_err(|e| OpenError::Connect(e.to_string()))?;
         let writer = match url {
             DatabaseUrl::Sqlite(_) => Some(
-                writer::Writer::start(&Manager::new(url.clone())).map_err(OpenError::Connect)?,
+                writer::Writer::start(&Manager::new(url.clone()), opening.sqlite_sync)
+                    .map_err(OpenError::Connect)?,
             ),
             DatabaseUrl::Postgres(_) => None,
         };

@@ -2,7 +2,8 @@
 //! transactions, so a burst of submissions costs one sync to disk per batch
 //! instead of one per comment. Each piece of work runs in its own savepoint, so
 //! one refusal rolls back only itself, and nobody is answered before the batch
-//! is on disk: the sync thread answers them once it has flushed the log.
+//! is on disk: the sync thread answers them once it has flushed the log. With
+//! `REPLYDESK_SQLITE_SYNC=normal` they are answered once it is committed.
 
 use std::fs;
 use std::sync::mpsc;
@@ -16,7 +17,7 @@ use tokio::sync::oneshot;
 use super::checkpoint::Checkpointer;
 use super::syncer::{self, Commit, Syncer};
 use super::{AnyConnection, Manager};
-use crate::configuration::DatabaseUrl;
+use crate::configuration::{DatabaseUrl, SqliteSync};
 use crate::error::AppError;
 
 /// The most pieces of work one transaction takes.
@@ -51,7 +52,9 @@ pub struct Writer {
 
 impl Writer {
     /// Starts the writer thread on a connection of its own to a SQLite file.
-    pub fn start(manager: &Manager) -> Result<Self, String> {
+    /// With `SqliteSync::Normal` it answers each batch once committed, without
+    /// waiting for the sync thread (docs/performance.md, "SQLite durability").
+    pub fn start(manager: &Manager, sync: SqliteSync) -> Result<Self, String> {
         let DatabaseUrl::Sqlite(path) = &manager.url else {
             return Err("the group-commit writer is for SQLite only".into());
         };
@@ -72,7 +75,10 @@ impl Writer {
         .map_err(|e| e.to_string())?;
         let checkpointer = Checkpointer::start(manager)?;
         let log = syncer::log_path(path);
-        let syncer = Syncer::start(path)?;
+        let syncer = match sync {
+            SqliteSync::Full => Some(Syncer::start(path)?),
+            SqliteSync::Normal => None,
+        };
         let (queue, jobs) = mpsc::channel::<(Work, Commit)>();
         thread::Builder::new()
             .name("replydesk-writer".into())
@@ -86,7 +92,7 @@ impl Writer {
                             Err(_) => break,
                         }
                     }
-                    run_batch(&mut conn, batch, &syncer);
+                    run_batch(&mut conn, batch, syncer.as_ref());
                     if restarted.elapsed() >= RESTART_EVERY
                         && fs::metadata(&log).is_ok_and(|m| m.len() > LOG_LIMIT)
                     {
@@ -170,7 +176,9 @@ fn restart_log(conn: &mut AnyConnection) {
     }
 }
 
-fn run_batch(conn: &mut AnyConnection, batch: Vec<(Work, Commit)>, syncer: &Syncer) {
+/// Runs a batch in one transaction and hands its answers to the sync thread,
+/// or, without one, gives them as soon as it is committed.
+fn run_batch(conn: &mut AnyConnection, batch: Vec<(Work, Commit)>, syncer: Option<&Syncer>) {
     if let Err(e) = super::begin_write(conn, &[]) {
         for (_, commit) in batch {
             let _ = commit.send(Err(e.to_string()));
@@ -184,7 +192,14 @@ fn run_batch(conn: &mut AnyConnection, batch: Vec<(Work, Commit)>, syncer: &Sync
         commits.push(commit);
     }
     match <AnyConnection as Connection>::TransactionManager::commit_transaction(conn) {
-        Ok(()) => syncer.answer_when_durable(commits),
+        Ok(()) => match syncer {
+            Some(syncer) => syncer.answer_when_durable(commits),
+            None => {
+                for commit in commits {
+                    let _ = commit.send(Ok(()));
+                }
+            }
+        },
         Err(e) => {
             let _ = <AnyConnection as Connection>::TransactionManager::rollback_transaction(conn);
             for commit in commits {
