@@ -22,7 +22,7 @@ trap 'psql "$DATABASE" -qc "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null
 psql "$DATABASE" -qc "CREATE DATABASE $DB" >/dev/null
 URL=$(python3 -c 'import sys, urllib.parse as u; p = u.urlsplit(sys.argv[1]); print(u.urlunsplit(p._replace(path="/" + sys.argv[2])))' "$DATABASE" "$DB")
 REPLYDESK_DATABASE_URL=$URL "$BIN" migrate >/dev/null
-sed "s/:COMMENTS/${COMMENTS:-10000}/" bench/seed.sql | psql "$URL" -q -v ON_ERROR_STOP=1 >/dev/null
+sed -e "s/:COMMENTS/${COMMENTS:-10000}/" -e "s/:SENDERS/0/" bench/seed.sql | psql "$URL" -q -v ON_ERROR_STOP=1 >/dev/null
 printf 'bench-password\nbench-password\n' | REPLYDESK_DATABASE_URL=$URL "$BIN" moderator add moderator@example.com >/dev/null
 
 echo "| script | clients | transactions/s, each run |"

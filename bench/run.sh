@@ -9,6 +9,9 @@
 #   DURATION=3 RUNS=1 bench/run.sh       # a quick smoke
 #   PROFILE=dev DURATION=2 RUNS=1 CONNECTIONS=32 bench/run.sh   # CI's smoke: keeps the script working, proves no speed
 #   BURST_LIMIT=0 bench/run.sh           # without the per-address burst limiter (default 20 a minute)
+#   SENDERS=10000 COMMENTS=1000000 bench/run.sh   # repeat senders: 10,000 Zipf commenters and a
+#                                        # spammer with 20 addresses, in the seed and in the traffic
+#   SQLITE_SYNC=normal bench/run.sh      # SQLite without a sync per commit (REPLYDESK_SQLITE_SYNC)
 #
 # Needs wrk (Debian: apt-get install wrk) and python3 (SQLite seeding) or psql.
 set -euo pipefail
@@ -19,6 +22,10 @@ DURATION=${DURATION:-10}
 RUNS=${RUNS:-3}
 CONNECTIONS=${CONNECTIONS:-"32 128"}
 DATABASE=${DATABASE:-}
+# 0: every submission from an address no other request had. N: from N
+# commenters, a few of whom write most comments, and 5 % from a spammer
+# reusing 20 addresses (docs/performance.md, "Repeat senders").
+export SENDERS=${SENDERS:-0}
 PORT=${PORT:-18080}
 BASE="http://127.0.0.1:$PORT"
 
@@ -54,6 +61,10 @@ export REPLYDESK_TRUSTED_PROXIES=127.0.0.1
 # request comes from a /64 of its own, so it never refuses one.
 export REPLYDESK_BURST_LIMIT=${BURST_LIMIT:-20}
 export REPLYDESK_HOLD_ALL=true
+export REPLYDESK_SQLITE_SYNC=${SQLITE_SYNC:-full}
+# Repeat senders write faster than any flood window allows; the rule stays
+# off for them, as it is for no one in the unique-sender mode either.
+if [ "$SENDERS" -gt 0 ]; then export REPLYDESK_FLOOD_SECONDS=0; fi
 
 count_comments() {
     if [ "$BACKEND" = SQLite ]; then
@@ -65,7 +76,7 @@ count_comments() {
 
 echo "seeding $COMMENTS comments on $BACKEND…" >&2
 (cd "$WORK" && "$BIN" migrate >/dev/null)
-SEED=$(sed "s/:COMMENTS/$COMMENTS/" bench/seed.sql)
+SEED=$(sed -e "s/:COMMENTS/$COMMENTS/" -e "s/:SENDERS/$SENDERS/" bench/seed.sql)
 if [ "$BACKEND" = SQLite ]; then
     python3 -c 'import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); c.executescript(sys.stdin.read()); c.commit()' "$WORK/replydesk.db" <<<"$SEED"
 else
@@ -178,10 +189,10 @@ done
 RSS_READS=$(peak_rss_mb)
 
 REPORT=$(cat <<MD
-### $BACKEND, $COMMENTS comments stored, $(date -u +%Y-%m-%d)
+### $BACKEND, $COMMENTS comments stored, $([ "$SENDERS" -gt 0 ] && echo "$SENDERS repeat senders and a spammer" || echo "unique senders")$([ "$BACKEND" = SQLite ] && [ "$REPLYDESK_SQLITE_SYNC" != full ] && echo ", synchronous=$REPLYDESK_SQLITE_SYNC"), $(date -u +%Y-%m-%d)
 
 Machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(free -g | awk '/Mem:/ { print $2 }') GiB; wrk on the same machine.
-Command: \`$([ "$PROFILE" = release ] || echo "PROFILE=$PROFILE ")COMMENTS=$COMMENTS DURATION=$DURATION RUNS=$RUNS BURST_LIMIT=$REPLYDESK_BURST_LIMIT${DATABASE:+ DATABASE=…} bench/run.sh\` — medians of $RUNS runs of ${DURATION} s, \`wrk -t2 --latency\`.
+Command: \`$([ "$PROFILE" = release ] || echo "PROFILE=$PROFILE ")$([ "$SENDERS" -gt 0 ] && echo "SENDERS=$SENDERS ")$([ "$REPLYDESK_SQLITE_SYNC" != full ] && echo "SQLITE_SYNC=$REPLYDESK_SQLITE_SYNC ")COMMENTS=$COMMENTS DURATION=$DURATION RUNS=$RUNS BURST_LIMIT=$REPLYDESK_BURST_LIMIT${DATABASE:+ DATABASE=…} bench/run.sh\` — medians of $RUNS runs of ${DURATION} s, \`wrk -t2 --latency\`.
 
 | scenario | connections | requests/s | p50 ms | p99 ms | server CPU µs/request | socket errors | non-2xx/3xx | requests/s, each run |
 |---|---|---|---|---|---|---|---|---|
@@ -194,7 +205,7 @@ $(printf '%s\n' "${ROWS[@]}")
 MD
 )
 mkdir -p bench/results
-echo "$REPORT" | tee "bench/results/$(date -u +%Y%m%dT%H%M%S)-$BACKEND-$COMMENTS.md"
+echo "$REPORT" | tee "bench/results/$(date -u +%Y%m%dT%H%M%S)-$BACKEND-$COMMENTS$([ "$SENDERS" -gt 0 ] && echo "-senders$SENDERS").md"
 
 # Speed is reported, never judged; a lost comment or a refused request fails the run.
 case $DURABLE in yes*) ;; *) echo "bench: acknowledged comments were lost" >&2; exit 1 ;; esac

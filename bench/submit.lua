@@ -1,6 +1,9 @@
--- Distinct replies from many clients: each request gets its own text, email and
--- X-Forwarded-For address (the server trusts 127.0.0.1 as a proxy), spread over
--- 100 posts. FORMAT=json|form picks the endpoint.
+-- Replies spread over 100 posts, each with its own text and X-Forwarded-For
+-- address (the server trusts 127.0.0.1 as a proxy). FORMAT=json|form picks
+-- the endpoint. SENDERS=0 (the default) gives every request an e-mail address
+-- of its own; SENDERS=N has them written by N commenters drawn from a Zipf
+-- distribution, as bench/seed.sql draws its history, and 5 % by a spammer
+-- with 20 addresses, whose text carries a link.
 local threads = {}
 local counter = 0
 local format = os.getenv("FORMAT") or "form"
@@ -8,6 +11,7 @@ local format = os.getenv("FORMAT") or "form"
 local salt = os.getenv("SALT") or tostring(os.time())
 -- The salt's last twelve digits, as a number that fits in three address groups.
 local salt_number = tonumber(string.sub(salt, -12)) or 0
+local senders = tonumber(os.getenv("SENDERS") or "0") or 0
 
 function setup(thread)
   thread:set("id", #threads)
@@ -16,6 +20,22 @@ end
 
 function init(args)
   ok, refused, other = 0, 0, 0
+  math.randomseed(salt_number + id)
+end
+
+-- Who writes request n: its own reader, one of the spammer's addresses, or
+-- commenter k = floor((senders + 1) ^ u), who writes about 1/k of the comments.
+local function sender(n)
+  if senders == 0 then
+    return "Reader " .. n, "reader" .. salt .. "-" .. n .. "@example.com", ""
+  end
+  if math.random() < 0.05 then
+    local address = math.random(1, 20)
+    return "Cheap Pills", "offers" .. address .. "@spam.example",
+      " Best prices at https://pills.example/" .. address .. " today."
+  end
+  local k = math.floor(math.exp(math.random() * math.log(senders + 1)))
+  return "Commenter " .. k, "commenter" .. k .. "@example.com", ""
 end
 
 local function urlencode(s)
@@ -35,19 +55,19 @@ request = function()
     id * 256 + math.floor(counter / 65536) % 256, counter % 65536,
     math.floor(salt_number / 4294967296) % 65536, math.floor(salt_number / 65536) % 65536,
     salt_number % 65536)
-  local text = "Benchmark reply " .. salt .. "-" .. n .. " with some ordinary words in it."
-  local email = "reader" .. salt .. "-" .. n .. "@example.com"
+  local author, email, pitch = sender(n)
+  local text = "Benchmark reply " .. salt .. "-" .. n .. " with some ordinary words in it." .. pitch
   local headers = { ["X-Forwarded-For"] = ip, ["Origin"] = "http://localhost" }
   if format == "json" then
     headers["Content-Type"] = "application/json"
     local body = string.format(
-      '{"post":"%s","post_title":"Post","post_url":"http://localhost/%s/","author":"Reader %d","email":"%s","comment":"%s"}',
-      post, post, n, email, text)
+      '{"post":"%s","post_title":"Post","post_url":"http://localhost/%s/","author":"%s","email":"%s","comment":"%s"}',
+      post, post, author, email, text)
     return wrk.format("POST", "/api/comments", headers, body)
   end
   headers["Content-Type"] = "application/x-www-form-urlencoded"
   local body = "post=" .. post .. "&post_title=Post&post_url=" .. urlencode("http://localhost/" .. post .. "/")
-    .. "&author=" .. urlencode("Reader " .. n) .. "&email=" .. urlencode(email)
+    .. "&author=" .. urlencode(author) .. "&email=" .. urlencode(email)
     .. "&comment=" .. urlencode(text)
   return wrk.format("POST", "/comments", headers, body)
 end
