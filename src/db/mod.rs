@@ -416,7 +416,7 @@ pub fn migrate(conn: &mut AnyConnection) -> Result<usize, String> {
 /// front (`BEGIN IMMEDIATE`): a deferred transaction that reads and then writes
 /// can fail with "database is locked" when another writer got in between.
 /// PostgreSQL takes the senders' locks in the same round trip (see `locks`).
-fn begin_write(conn: &mut AnyConnection, senders: &[&str]) -> QueryResult<()> {
+fn begin_write(conn: &mut AnyConnection, locks: &[i64]) -> QueryResult<()> {
     match conn {
         AnyConnection::Sqlite(c) => {
             AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")
@@ -425,7 +425,7 @@ fn begin_write(conn: &mut AnyConnection, senders: &[&str]) -> QueryResult<()> {
         // in an aborted transaction; the failed work marks it unproven, so its
         // next checkout asks it (see `Pooled`) and the pool replaces it.
         AnyConnection::Postgresql(c) => {
-            AnsiTransactionManager::begin_transaction_sql(c, &locks::begin_locking(senders))
+            AnsiTransactionManager::begin_transaction_sql(c, &locks::begin_holding(locks))
         }
     }
 }
@@ -440,7 +440,7 @@ fn transaction_as<T, E>(
 where
     E: From<diesel::result::Error>,
 {
-    begin_write(conn, senders)?;
+    begin_write(conn, &locks::lock_ids(senders))?;
     match work(conn) {
         Ok(value) => {
             <AnyConnection as Connection>::TransactionManager::commit_transaction(conn)?;
