@@ -59,7 +59,7 @@ pub async fn submit(
     let senders = vec![ip.clone().unwrap_or_default(), draft.email.clone()];
     let accepted = core
         .db
-        .write_as(senders, move |conn| {
+        .write_batched(senders, move |conn| {
             let now = db::now();
             let ip = ip.as_deref();
             let (rules, found, opened) = arriving(conn, &live, &draft, ip, page_allowed, now)?;
