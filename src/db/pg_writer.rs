@@ -19,7 +19,9 @@
 //!   whole transaction (a unique or foreign-key violation, a deadlock with
 //!   another batch, a lost connection): the batch is rolled back and each of
 //!   its pieces runs again alone, in a transaction of its own, so only the
-//!   guilty piece fails. That is why the work is `Fn`.
+//!   guilty piece fails. That is why the work is `Fn`. A deadlock between two
+//!   batches is broken only after PostgreSQL's `deadlock_timeout` (1 s by
+//!   default); held comments update no post, approved ones their own post's row.
 
 use std::sync::{Arc, Mutex, PoisonError, mpsc};
 use std::thread;
