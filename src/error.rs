@@ -56,6 +56,24 @@ impl AppError {
         AppError::Invalid(FieldErrors::from([(name.to_owned(), message.into())]))
     }
 
+    /// Whether this is a verdict on the request (its fields, its origin, the
+    /// rules) rather than a failure on our side. The submission path gives
+    /// its verdicts before it writes, so a refusal leaves a batch of
+    /// submissions fit to commit. `Missing` is not one: storage's "not
+    /// found" becomes it, and may follow a write.
+    pub fn is_refusal(&self) -> bool {
+        match self {
+            AppError::Invalid(_)
+            | AppError::Malformed(_)
+            | AppError::NotAllowed(_)
+            | AppError::Conflict(_)
+            | AppError::TooFast { .. }
+            | AppError::TooLarge(_)
+            | AppError::UnsupportedFormat(_) => true,
+            AppError::Missing(_) | AppError::Busy | AppError::Internal(_) => false,
+        }
+    }
+
     pub fn fields(&self) -> Option<&FieldErrors> {
         match self {
             AppError::Invalid(fields) => Some(fields),

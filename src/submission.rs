@@ -60,10 +60,11 @@ pub async fn submit(
     let senders = vec![ip.clone().unwrap_or_default(), draft.email.clone()];
     let accepted = core
         .db
-        .write_as(senders, move |conn| {
+        .write_batched(senders, move |conn| {
             let now = db::now();
             let ip = ip.as_deref();
             let (rules, found, opened) = arriving(conn, &live, &draft, ip, page_allowed, now)?;
+            let post_id = found.post.id;
             let arrival = Arrival {
                 draft: &draft,
                 sender: &sender,
@@ -71,7 +72,15 @@ pub async fn submit(
                 form_rendered_at: rendered_at,
                 opened_post: opened,
             };
-            store(conn, &arrival, &rules, found)
+            store(conn, &arrival, &rules, found).or_else(|e| {
+                // A refusal (a flood from this sender, a bad parent) after this
+                // submission opened the post: the post goes again, since a
+                // refusal does not roll back the batch it is in.
+                if opened && e.is_refusal() {
+                    posts::delete(conn, post_id)?;
+                }
+                Err(e)
+            })
         })
         .await?;
     // Logged here rather than in the write, which runs on SQLite's one writer thread.

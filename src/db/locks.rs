@@ -9,15 +9,9 @@ use sha2::{Digest, Sha256};
 /// every statement after it takes its snapshot once they are held. SQLite needs
 /// none: `BEGIN IMMEDIATE` already serialises every writer. `READ WRITE`,
 /// because pooled connections read only unless a write begins this way.
-pub fn begin_locking(keys: &[&str]) -> String {
-    // Taken in ascending order, so two transactions can never wait on each other.
-    let mut ids: Vec<i64> = keys
-        .iter()
-        .filter(|k| !k.is_empty())
-        .map(|k| lock_id(k))
-        .collect();
-    ids.sort_unstable();
-    ids.dedup();
+/// `ids` come sorted from [`lock_ids`]; a batch of submissions passes the
+/// union of its pieces', sorted again and without repeats.
+pub fn begin_holding(ids: &[i64]) -> String {
     if ids.is_empty() {
         return "BEGIN READ WRITE".into();
     }
@@ -27,6 +21,20 @@ pub fn begin_locking(keys: &[&str]) -> String {
         .map(|id| format!("pg_advisory_xact_lock({id})"))
         .collect();
     format!("BEGIN READ WRITE; SELECT {}", locks.join(", "))
+}
+
+/// The locks for the keys, in ascending order and each once: taken in that
+/// order, two transactions can never wait on each other for them.
+pub fn lock_ids<S: AsRef<str>>(keys: &[S]) -> Vec<i64> {
+    let mut ids: Vec<i64> = keys
+        .iter()
+        .map(AsRef::as_ref)
+        .filter(|k| !k.is_empty())
+        .map(lock_id)
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    ids
 }
 
 fn lock_id(key: &str) -> i64 {

@@ -51,6 +51,7 @@ pub mod isso_file;
 mod locks;
 pub mod moderators;
 pub mod outbox;
+mod pg_writer;
 pub mod post_reader;
 pub mod posts;
 pub mod schema;
@@ -94,6 +95,8 @@ pub struct Database {
     pool: Pool,
     /// SQLite's group-commit writer; PostgreSQL takes concurrent writers as they come.
     writer: Option<writer::Writer>,
+    /// PostgreSQL's writers of batched submissions (see `write_batched`).
+    batches: Option<pg_writer::PgWriter>,
     /// Page views and counts read their posts together.
     reader: post_reader::PostReader,
     /// Rung after every write, so that whatever it queued for the mail
@@ -195,11 +198,18 @@ impl Database {
             ),
             DatabaseUrl::Postgres(_) => None,
         };
+        let batches = match url {
+            DatabaseUrl::Sqlite(_) => None,
+            DatabaseUrl::Postgres(_) => {
+                Some(pg_writer::PgWriter::start(&pool).map_err(OpenError::Connect)?)
+            }
+        };
         let reader = post_reader::PostReader::start(pool.clone()).map_err(OpenError::Connect)?;
         let db = Self {
             url: url.clone(),
             pool,
             writer,
+            batches,
             reader,
             written: Arc::new(Notify::new()),
             rings: true,
@@ -271,6 +281,27 @@ impl Database {
                 .map_err(|e| AppError::internal("database task failed", e))?
             }
         };
+        if written.is_ok() {
+            self.ring();
+        }
+        written
+    }
+
+    /// The same, for the work of a submission, which comes in bursts: on
+    /// PostgreSQL it joins the next batch of submissions, committed in one
+    /// transaction (see `pg_writer`). It is `Fn` because a batch that fails is
+    /// run again a piece at a time, and it must refuse (`AppError::is_refusal`)
+    /// only before it writes, or undo what it wrote first: a refusal does not
+    /// roll back the batch it is in.
+    pub async fn write_batched<T, F>(&self, senders: Vec<String>, work: F) -> Result<T, AppError>
+    where
+        F: Fn(&mut AnyConnection) -> Result<T, AppError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let Some(batches) = &self.batches else {
+            return self.write_as(senders, work).await;
+        };
+        let written = batches.write(&senders, work).await;
         if written.is_ok() {
             self.ring();
         }
@@ -438,7 +469,7 @@ pub fn migrate(conn: &mut AnyConnection) -> Result<usize, String> {
 /// front (`BEGIN IMMEDIATE`): a deferred transaction that reads and then writes
 /// can fail with "database is locked" when another writer got in between.
 /// PostgreSQL takes the senders' locks in the same round trip (see `locks`).
-fn begin_write(conn: &mut AnyConnection, senders: &[&str]) -> QueryResult<()> {
+fn begin_write(conn: &mut AnyConnection, locks: &[i64]) -> QueryResult<()> {
     match conn {
         AnyConnection::Sqlite(c) => {
             AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")
@@ -447,7 +478,7 @@ fn begin_write(conn: &mut AnyConnection, senders: &[&str]) -> QueryResult<()> {
         // in an aborted transaction; the failed work marks it unproven, so its
         // next checkout asks it (see `Pooled`) and the pool replaces it.
         AnyConnection::Postgresql(c) => {
-            AnsiTransactionManager::begin_transaction_sql(c, &locks::begin_locking(senders))
+            AnsiTransactionManager::begin_transaction_sql(c, &locks::begin_holding(locks))
         }
     }
 }
@@ -462,7 +493,7 @@ fn transaction_as<T, E>(
 where
     E: From<diesel::result::Error>,
 {
-    begin_write(conn, senders)?;
+    begin_write(conn, &locks::lock_ids(senders))?;
     match work(conn) {
         Ok(value) => {
             <AnyConnection as Connection>::TransactionManager::commit_transaction(conn)?;

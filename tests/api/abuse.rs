@@ -17,9 +17,9 @@ use crate::smtp::SmtpServer;
 
 /// Settings under which requests from the test client may speak for any
 /// address through `X-Forwarded-For`, as a proxy's clients would.
-const BEHIND_PROXY: (&str, &str) = ("TRUSTED_PROXIES", "127.0.0.1");
+pub const BEHIND_PROXY: (&str, &str) = ("TRUSTED_PROXIES", "127.0.0.1");
 
-async fn post_json_from(app: &TestApp, ip: &str, body: &Value) -> reqwest::Response {
+pub async fn post_json_from(app: &TestApp, ip: &str, body: &Value) -> reqwest::Response {
     app.client
         .post(app.url("/api/comments"))
         .header("Origin", BLOG)

@@ -6,6 +6,7 @@ mod abuse;
 mod admin;
 mod admin_browser;
 mod browser;
+mod bursts;
 mod command_line;
 mod extras;
 mod helpers;
