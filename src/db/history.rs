@@ -62,10 +62,12 @@ pub struct Arriving {
 /// the email (only asked when returning commenters are trusted).
 type Row = (
     Post,
-    Option<String>,
-    bool,
-    Option<NaiveDateTime>,
-    Option<NaiveDateTime>,
+    (
+        Option<String>,
+        bool,
+        Option<NaiveDateTime>,
+        Option<NaiveDateTime>,
+    ),
     Option<i64>,
 );
 
@@ -115,6 +117,7 @@ macro_rules! checks {
             .single_value();
         let post = posts::table.filter(posts::post_key.eq(probe.post_key));
         let version = stored_settings::rules_version_query().single_value();
+        let checks = (version, duplicate, last_by_ip, last_by_email);
         // Asked only when it matters: a generic plan cannot know that a
         // `NULL` email matches nothing (docs/performance.md, "Comment indexes
         // and checks"), so without the rule the column is a bound `NULL`.
@@ -135,26 +138,13 @@ macro_rules! checks {
                     .select(min(comments::body_hash))
                     .single_value();
                 native!($conn, $c => {
-                    let $statement = post.select((
-                        Post::as_select(),
-                        version,
-                        duplicate,
-                        last_by_ip,
-                        last_by_email,
-                        approved_text,
-                    ));
+                    let $statement = post.select((Post::as_select(), checks, approved_text));
                     $run
                 })
             }
             None => native!($conn, $c => {
-                let $statement = post.select((
-                    Post::as_select(),
-                    version,
-                    duplicate,
-                    last_by_ip,
-                    last_by_email,
-                    None::<i64>.into_sql::<Nullable<BigInt>>(),
-                ));
+                let unasked = None::<i64>.into_sql::<Nullable<BigInt>>();
+                let $statement = post.select((Post::as_select(), checks, unasked));
                 $run
             }),
         }
@@ -191,7 +181,7 @@ pub fn arriving(conn: &mut AnyConnection, probe: &Probe<'_>) -> QueryResult<Opti
         .get_result::<Row>(c)
         .optional())?;
     Ok(found.map(
-        |(post, version, duplicate, by_ip, by_email, approved_text)| Arriving {
+        |(post, (version, duplicate, by_ip, by_email), approved_text)| Arriving {
             post,
             rules_version: stored_settings::parse_rules_version(version),
             history: History {
