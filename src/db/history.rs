@@ -88,15 +88,22 @@ macro_rules! checks {
         let same_parent = comments::parent_id
             .eq(parent)
             .or(comments::parent_id.is_null().and(parent.is_null()));
-        let same_words_by_email = exists(
-            comments::table
-                .filter(comments::email.nullable().eq(email))
-                .filter(comments::status.eq_any(KEPT))
-                .filter(comments::post_id.eq(posts::id))
-                .filter(comments::body_hash.eq(words))
-                .filter(comments::body.eq(probe.body))
-                .filter(same_parent),
-        );
+        // One probe per status that counts, each an equality: as one
+        // `status = ANY($n)`, PostgreSQL's generic plan left the status out
+        // of the index condition and walked every comment of the address
+        // (18–28 ms for a commenter with 75,000 of them).
+        let same_words_by_email_in = |status: Status| {
+            exists(
+                comments::table
+                    .filter(comments::email.nullable().eq(email))
+                    .filter(comments::status.eq(status))
+                    .filter(comments::body_hash.eq(words))
+                    .filter(comments::post_id.eq(posts::id))
+                    .filter(comments::body.eq(probe.body))
+                    .filter(same_parent),
+            )
+        };
+        let [pending, approved, spam] = KEPT.map(same_words_by_email_in);
         let same_words_by_name = exists(
             comments::table
                 .filter(comments::post_id.eq(posts::id))
@@ -106,7 +113,7 @@ macro_rules! checks {
                 .filter(comments::body.eq(probe.body))
                 .filter(same_parent),
         );
-        let duplicate = same_words_by_email.or(same_words_by_name);
+        let duplicate = pending.or(approved).or(spam).or(same_words_by_name);
         let last_by_ip = comments::table
             .filter(comments::ip.eq(flood_ip))
             .select(max(comments::created_at))
