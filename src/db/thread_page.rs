@@ -11,12 +11,14 @@
 
 use chrono::NaiveDateTime;
 use diesel::connection::SimpleConnection;
+use diesel::dsl::exists;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Nullable, Text, Timestamp};
 
 use super::AnyConnection;
 use super::comments::PublicRow;
-use super::schema::posts;
+use super::schema::{comments, posts};
+use crate::domain::status::Status;
 
 /// Whether the comment `c` starts a thread of post `$1`. Named parameters:
 /// PostgreSQL numbers them, and SQLite gives `$1` one slot however often it
@@ -149,6 +151,17 @@ pub fn thread_count(conn: &mut AnyConnection, post_id: i64) -> QueryResult<i64> 
         .bind::<BigInt, _>(post_id)
         .get_result(c))?;
     Ok(count.n)
+}
+
+/// Whether a comment has an approved reply: deleting it then moves that
+/// reply, which changes what readers see.
+pub fn has_public_replies(conn: &mut AnyConnection, id: i64) -> QueryResult<bool> {
+    native!(conn, c => diesel::select(exists(
+        comments::table
+            .filter(comments::parent_id.eq(id))
+            .filter(comments::status.eq(Status::Approved)),
+    ))
+    .get_result(c))
 }
 
 /// Pages are bounded far below `i64::MAX` by the route.

@@ -147,6 +147,11 @@ on_both_backends! {
 
         post.moderate(&app, "approve", held_parent);
         post.moderate(&app, "unapprove", deep_root);
+        // Deleting a comment that readers never saw moves its public reply up
+        // under the comment above it.
+        post.moderate(&app, "trash", deep[6]);
+        post.reads_the_same_on_every_page(&app).await;
+        post.delete(&app, deep[6]);
         post.reads_the_same_on_every_page(&app).await;
     }
 }
