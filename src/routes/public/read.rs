@@ -168,15 +168,11 @@ async fn list(
         page,
         per_page,
     };
-    let body = match state.pages.get(&cache_key) {
-        Some(body) => body,
-        None => {
-            let body = render_page(&state, key, post.map(|p| p.id), page, per_page).await?;
-            if post_id != 0 {
-                state.pages.insert(cache_key, body.clone());
-            }
-            body
-        }
+    let rendering = render_page(&state, key, post.map(|p| p.id), page, per_page);
+    let body = if post_id == 0 {
+        rendering.await?
+    } else {
+        state.pages.get_or_render(cache_key, rendering).await?
     };
     Ok(HttpResponse::Ok()
         .insert_header(ETag(tag))
