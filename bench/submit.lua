@@ -1,9 +1,10 @@
 -- Distinct replies from many clients: each request gets its own text, email and
 -- X-Forwarded-For address (the server trusts 127.0.0.1 as a proxy), spread over
--- 100 posts. FORMAT=json|form picks the endpoint.
+-- 100 posts (or all on POST, if set). FORMAT=json|form picks the endpoint.
 local threads = {}
 local counter = 0
 local format = os.getenv("FORMAT") or "form"
+local only_post = os.getenv("POST")
 -- Distinct per wrk run, so a second run never repeats the first one's words.
 local salt = os.getenv("SALT") or tostring(os.time())
 -- The salt's last twelve digits, as a number that fits in three address groups.
@@ -25,7 +26,7 @@ end
 request = function()
   counter = counter + 1
   local n = id * 100000000 + counter
-  local post = "bench-post-" .. (n % 100)
+  local post = only_post or ("bench-post-" .. (n % 100))
   -- Each request has an address no other request ever had, under IPv6's
   -- documentation prefix: the thread and the request's number make its /64
   -- (the burst limiter counts IPv6 clients by their /64, so each request is a

@@ -33,9 +33,11 @@ macro_rules! starts_a_thread {
 
 /// The page's first comments, oldest first, through the index on
 /// `(post_id, status, created_at)`, then every approved reply beneath them
-/// through the index on `parent_id`. A reply in a cycle of parents is never
-/// reached from a thread's start, so the walk ends; it was never shown before
-/// either.
+/// through the index on `parent_id`. In the walk down, `+ 0` and `|| ''` keep
+/// SQLite's planner, which has no statistics, from looking replies up through
+/// the post's index instead, reading every comment of the post at each step.
+/// A reply in a cycle of parents is never reached from a thread's start, so
+/// the walk ends; it was never shown before either.
 const PAGE: &str = concat!(
     "WITH RECURSIVE thread (id) AS ( \
          SELECT id FROM ( \
@@ -45,7 +47,7 @@ const PAGE: &str = concat!(
          ) first_comments \
          UNION ALL \
          SELECT c.id FROM comments c JOIN thread ON c.parent_id = thread.id \
-         WHERE c.post_id = $1 AND c.status = 'approved' \
+         WHERE c.post_id + 0 = $1 AND c.status || '' = 'approved' \
      ) \
      SELECT c.id, c.parent_id, c.author, c.email, c.url, c.body, c.created_at \
      FROM thread JOIN comments c ON c.id = thread.id \
