@@ -9,6 +9,7 @@
 #   DURATION=3 RUNS=1 bench/run.sh       # a quick smoke
 #   PROFILE=dev DURATION=2 RUNS=1 CONNECTIONS=32 bench/run.sh   # CI's smoke: keeps the script working, proves no speed
 #   BURST_LIMIT=0 bench/run.sh           # without the per-address burst limiter (default 20 a minute)
+#   HOT_POST=1 bench/run.sh              # and then bench/hot_post.sh: one post read while comments land on it
 #
 # Needs wrk (Debian: apt-get install wrk) and python3 (SQLite seeding) or psql.
 set -euo pipefail
@@ -202,4 +203,9 @@ if [ "$NON_OK_TOTAL" -ne 0 ]; then
     echo "bench: $NON_OK_TOTAL answers were neither 2xx nor 3xx; wrk said:" >&2
     tail -n 40 "$WORK/wrk.log" >&2
     exit 1
+fi
+
+# HOT_POST=1: then one post's readers while comments land on it (bench/hot_post.sh).
+if [ "${HOT_POST:-0}" = 1 ]; then
+    PORT=$((PORT + 1)) BIN=$BIN DATABASE=$DATABASE DURATION=$DURATION RUNS=$RUNS bench/hot_post.sh
 fi
