@@ -69,6 +69,13 @@ export REPLYDESK_HOLD_ALL=false
 # All but one of the comments straight in SQL (three in five top-level, the
 # rest replies one and two deep); the last through the server, which counts
 # the post's comments and threads as it publishes it.
+# A time of day on DAY, SECONDS (an SQL expression) after midnight, as each
+# backend takes text into a TIMESTAMP column: every comment has its own, as
+# comments that arrive one by one do.
+at() {
+    local text="'$1 ' || substr(CAST(100 + ($2) / 3600 AS TEXT), 2) || ':' || substr(CAST(100 + ($2) / 60 % 60 AS TEXT), 2) || ':' || substr(CAST(100 + ($2) % 60 AS TEXT), 2)"
+    if [ "$BACKEND" = SQLite ]; then echo "$text"; else echo "CAST($text AS TIMESTAMP)"; fi
+}
 echo "seeding $COMMENTS comments on one post, $BACKEND…" >&2
 (cd "$WORK" && "$BIN" migrate >/dev/null)
 SEED=$(cat <<SQL
@@ -83,7 +90,7 @@ SELECT (SELECT id FROM posts WHERE post_key = 'hot'), NULL, 0,
        'A top-level comment ' || i || '
 
 with two paragraphs and a link: https://example.com/' || i,
-       'approved', '', NULL, 'Mozilla/5.0', (1 = 0), '2026-01-02 00:00:00', '2026-01-02 00:00:00'
+       'approved', '', NULL, 'Mozilla/5.0', (1 = 0), $(at 2026-01-02 "i * 10"), '2026-01-02 00:00:00'
 FROM n;
 
 INSERT INTO comments (post_id, parent_id, depth, author, email, url, body, status, reasons, ip,
@@ -91,7 +98,7 @@ INSERT INTO comments (post_id, parent_id, depth, author, email, url, body, statu
 WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ($COMMENTS - 1) / 5)
 SELECT p.id, (SELECT MIN(id) FROM comments WHERE post_id = p.id AND author = 'Hot reader ' || (3 * i)), 1,
        'Hot replier ' || i, 'replier' || i || '@example.com', '', 'A reply ' || i || ', with *a few* words.',
-       'approved', '', NULL, 'Mozilla/5.0', (1 = 0), '2026-01-03 00:00:00', '2026-01-03 00:00:00'
+       'approved', '', NULL, 'Mozilla/5.0', (1 = 0), $(at 2026-01-03 "i * 20"), '2026-01-03 00:00:00'
 FROM n, posts p WHERE p.post_key = 'hot';
 
 INSERT INTO comments (post_id, parent_id, depth, author, email, url, body, status, reasons, ip,
@@ -100,7 +107,7 @@ WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ($COMME
 SELECT p.id, (SELECT MIN(id) FROM comments WHERE post_id = p.id
               AND author = 'Hot replier ' || (i % (($COMMENTS - 1) / 5) + 1)), 2,
        'Deep replier ' || i, 'deep' || i || '@example.com', '', 'A reply to a reply ' || i || '.',
-       'approved', '', NULL, 'Mozilla/5.0', (1 = 0), '2026-01-04 00:00:00', '2026-01-04 00:00:00'
+       'approved', '', NULL, 'Mozilla/5.0', (1 = 0), $(at 2026-01-04 "i * 20"), '2026-01-04 00:00:00'
 FROM n, posts p WHERE p.post_key = 'hot';
 SQL
 )
