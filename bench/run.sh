@@ -12,6 +12,7 @@
 #   SENDERS=10000 COMMENTS=1000000 bench/run.sh   # repeat senders: 10,000 Zipf commenters and a
 #                                        # spammer with 20 addresses, in the seed and in the traffic
 #   SQLITE_SYNC=normal bench/run.sh      # SQLite without a sync per commit (REPLYDESK_SQLITE_SYNC)
+#   HOT_POST=1 bench/run.sh              # and then bench/hot_post.sh: one post read while comments land on it
 #
 # Needs wrk (Debian: apt-get install wrk) and python3 (SQLite seeding) or psql.
 set -euo pipefail
@@ -213,4 +214,9 @@ if [ "$NON_OK_TOTAL" -ne 0 ]; then
     echo "bench: $NON_OK_TOTAL answers were neither 2xx nor 3xx; wrk said:" >&2
     tail -n 40 "$WORK/wrk.log" >&2
     exit 1
+fi
+
+# HOT_POST=1: then one post's readers while comments land on it (bench/hot_post.sh).
+if [ "${HOT_POST:-0}" = 1 ]; then
+    PORT=$((PORT + 1)) BIN=$BIN DATABASE=$DATABASE DURATION=$DURATION RUNS=$RUNS bench/hot_post.sh
 fi

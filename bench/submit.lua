@@ -1,5 +1,5 @@
--- Replies spread over 100 posts, each with its own text and X-Forwarded-For
--- address (the server trusts 127.0.0.1 as a proxy). FORMAT=json|form picks
+-- Replies spread over 100 posts (or all on POST, if set), each with its own
+-- text and X-Forwarded-For address (the server trusts 127.0.0.1 as a proxy). FORMAT=json|form picks
 -- the endpoint. SENDERS=0 (the default) gives every request an e-mail address
 -- of its own; SENDERS=N has them written by N commenters drawn from a Zipf
 -- distribution, as bench/seed.sql draws its history, and 5 % by a spammer
@@ -7,6 +7,7 @@
 local threads = {}
 local counter = 0
 local format = os.getenv("FORMAT") or "form"
+local only_post = os.getenv("POST")
 -- Distinct per wrk run, so a second run never repeats the first one's words.
 local salt = os.getenv("SALT") or tostring(os.time())
 -- The salt's last twelve digits, as a number that fits in three address groups.
@@ -45,7 +46,7 @@ end
 request = function()
   counter = counter + 1
   local n = id * 100000000 + counter
-  local post = "bench-post-" .. (n % 100)
+  local post = only_post or ("bench-post-" .. (n % 100))
   -- Each request has an address no other request ever had, under IPv6's
   -- documentation prefix: the thread and the request's number make its /64
   -- (the burst limiter counts IPv6 clients by their /64, so each request is a

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use crate::db::comments;
-use crate::db::{self, AnyConnection, Database, audit, moderators, posts};
+use crate::db::{self, AnyConnection, Database, audit, moderators, posts, thread_page};
 use crate::domain::moderation::{Action, Move, plan};
 use crate::domain::rules::RuleSettings;
 use crate::domain::status::Status;
@@ -38,6 +38,9 @@ pub fn apply(
     let (from, previous) = (comment.status, comment.previous_status);
     let step = plan(from, previous, action)
         .map_err(|e| AppError::Conflict(format!("Comment {id}: {e}.")))?;
+    // Deleting a comment moves its replies up to its parent: if any is public,
+    // readers see the post's threads change even when the comment was not.
+    let reshaped = matches!(step, Move::Delete) && thread_page::has_public_replies(conn, id)?;
     let to = match step {
         Move::Stay => {
             return Ok(Applied {
@@ -72,7 +75,7 @@ pub fn apply(
             created_at: db::now(),
         },
     )?;
-    if from == Status::Approved || to == Some(Status::Approved) {
+    if from == Status::Approved || to == Some(Status::Approved) || reshaped {
         posts::bump_version(conn, comment.post_id)?;
     }
     if to == Some(Status::Approved) {

@@ -60,6 +60,7 @@ pub mod stats;
 mod steps;
 pub mod stored_settings;
 mod syncer;
+pub mod thread_page;
 pub mod throttle;
 pub mod types;
 pub mod writer;

@@ -3,8 +3,8 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::AnyConnection;
 use super::schema::{comments, posts};
+use super::{AnyConnection, thread_page};
 use crate::domain::status::Status;
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
@@ -83,17 +83,20 @@ pub fn delete_if_empty(conn: &mut AnyConnection, id: i64) -> QueryResult<bool> {
 }
 
 /// Marks the post's public comments as changed, so cached copies and ETags expire
-/// on every instance that shares the database, and recounts its approved comments.
+/// on every instance that shares the database, and recounts its approved comments
+/// and its threads, so that a page is read without counting the post's comments.
 pub fn bump_version(conn: &mut AnyConnection, post_id: i64) -> QueryResult<()> {
     let approved: i64 = native!(conn, c => comments::table
         .filter(comments::post_id.eq(post_id))
         .filter(comments::status.eq(Status::Approved))
         .count()
         .get_result(c))?;
+    let threads = thread_page::thread_count(conn, post_id)?;
     native!(conn, c => diesel::update(posts::table.find(post_id))
         .set((
             posts::version.eq(posts::version + 1),
             posts::approved_count.eq(approved),
+            posts::thread_count.eq(threads),
         ))
         .execute(c))
     .map(drop)

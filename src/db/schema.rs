@@ -11,6 +11,7 @@ diesel::table! {
         version -> BigInt,
         created_at -> Timestamp,
         approved_count -> BigInt,
+        thread_count -> BigInt,
     }
 }
 

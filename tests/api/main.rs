@@ -25,6 +25,7 @@ mod request_ids;
 mod smtp;
 mod submit_form;
 mod submit_json;
+mod thread_pages;
 mod time_trap;
 mod widget;
 mod xss;

@@ -42,11 +42,16 @@ impl Default for PageCache {
 }
 
 impl PageCache {
-    pub fn get(&self, key: &PageKey) -> Option<Bytes> {
-        self.0.get(key)
-    }
-
-    pub fn insert(&self, key: PageKey, body: Bytes) {
-        self.0.insert(key, body);
+    /// The page under `key`, rendered by `render` unless it is kept. Every
+    /// reader asking for a page while it renders waits for that one rendering:
+    /// when a busy post changes, all its readers miss at once, and each
+    /// rendering the page itself held them all up (docs/performance.md,
+    /// "Hot post"). If the rendering fails, the next reader waiting tries.
+    pub async fn get_or_render<E>(
+        &self,
+        key: PageKey,
+        render: impl Future<Output = Result<Bytes, E>>,
+    ) -> Result<Bytes, E> {
+        self.0.get_or_insert_async(&key, render).await
     }
 }

@@ -11,7 +11,7 @@ use actix_web::web::Bytes;
 
 use super::cache::PageKey;
 use super::view::{PublicComment, threads};
-use crate::db::comments;
+use crate::db::thread_page::{self, ThreadPage};
 use crate::domain::avatar;
 use crate::domain::draft::check_post_key;
 use crate::error::AppError;
@@ -168,15 +168,11 @@ async fn list(
         page,
         per_page,
     };
-    let body = match state.pages.get(&cache_key) {
-        Some(body) => body,
-        None => {
-            let body = render_page(&state, key, post.map(|p| p.id), page, per_page).await?;
-            if post_id != 0 {
-                state.pages.insert(cache_key, body.clone());
-            }
-            body
-        }
+    let rendering = render_page(&state, key, post.map(|p| p.id), page, per_page);
+    let body = if post_id == 0 {
+        rendering.await?
+    } else {
+        state.pages.get_or_render(cache_key, rendering).await?
     };
     Ok(HttpResponse::Ok()
         .insert_header(ETag(tag))
@@ -192,25 +188,24 @@ async fn render_page(
     page: usize,
     per_page: usize,
 ) -> Result<Bytes, AppError> {
-    let rows = match post_id {
+    let found = match post_id {
         Some(id) => {
             state
                 .core
                 .db
-                .read(move |conn| Ok(comments::approved_for_post(conn, id)?))
+                .read(move |conn| Ok(thread_page::read(conn, id, page, per_page)?))
                 .await?
         }
-        None => Vec::new(),
+        None => ThreadPage::default(),
     };
-    let tree = threads(state, &rows, page, per_page);
     let page = CommentPage {
         post: key,
-        total: rows.len(),
-        threads: tree.total_threads,
+        total: found.total,
+        threads: found.threads,
         page,
         per_page,
-        pages: tree.total_threads.div_ceil(per_page),
-        comments: tree.comments,
+        pages: found.threads.div_ceil(per_page),
+        comments: threads(state, &found.rows),
     };
     serde_json::to_vec(&page)
         .map(Bytes::from)

@@ -68,15 +68,10 @@ pub fn held(row: &PublicRow) -> PublicComment {
     }
 }
 
-/// One page of threads: the top-level comments of the page, each with every
-/// reply beneath it. A reply whose parent is not public is shown as a thread of
-/// its own rather than lost.
-pub struct Threads {
-    pub total_threads: usize,
-    pub comments: Vec<PublicComment>,
-}
-
-pub fn threads(state: &AppState, rows: &[PublicRow], page: usize, per_page: usize) -> Threads {
+/// The threads that `rows` hold, in their order: each comment whose parent is
+/// not among the rows starts a thread, with every reply beneath it. So a reply
+/// whose parent is not public is shown as a thread of its own rather than lost.
+pub fn threads(state: &AppState, rows: &[PublicRow]) -> Vec<PublicComment> {
     let visible: std::collections::HashSet<i64> = rows.iter().map(|r| r.id).collect();
     let mut children: HashMap<i64, Vec<&PublicRow>> = HashMap::new();
     let mut roots = Vec::new();
@@ -86,17 +81,10 @@ pub fn threads(state: &AppState, rows: &[PublicRow], page: usize, per_page: usiz
             None => roots.push(row),
         }
     }
-    let total_threads = roots.len();
-    let comments = roots
+    roots
         .into_iter()
-        .skip(page.saturating_sub(1).saturating_mul(per_page))
-        .take(per_page)
         .map(|root| build(state, root, &children))
-        .collect();
-    Threads {
-        total_threads,
-        comments,
-    }
+        .collect()
 }
 
 fn build(
