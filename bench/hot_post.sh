@@ -32,36 +32,9 @@ PORT=${PORT:-18082}
 BASE="http://127.0.0.1:$PORT"
 PAGE_PATH=/api/posts/hot/comments
 
-command -v wrk >/dev/null || { echo "bench: wrk is not installed (apt-get install wrk)" >&2; exit 1; }
-if [ -z "${BIN:-}" ]; then
-    cargo build --release --quiet
-    BIN=$PWD/target/release/replydesk
-fi
-
-WORK=$(mktemp -d)
-SERVER_PID=
-WRITER_PID=
-cleanup() {
-    [ -n "$WRITER_PID" ] && kill "$WRITER_PID" 2>/dev/null || true
-    [ -n "$SERVER_PID" ] && kill -9 "$SERVER_PID" 2>/dev/null || true
-    if [ -n "${PG_DB:-}" ]; then psql "$DATABASE" -qc "DROP DATABASE IF EXISTS $PG_DB WITH (FORCE)" >/dev/null 2>&1 || true; fi
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-if [ -n "$DATABASE" ]; then
-    PG_DB="replydesk_hot_$$"
-    psql "$DATABASE" -qc "CREATE DATABASE $PG_DB" >/dev/null
-    URL=$(python3 -c 'import sys, urllib.parse as u; p = u.urlsplit(sys.argv[1]); print(u.urlunsplit(p._replace(path="/" + sys.argv[2])))' "$DATABASE" "$PG_DB")
-    BACKEND=PostgreSQL
-else
-    URL="sqlite://$WORK/replydesk.db"
-    BACKEND=SQLite
-fi
-export REPLYDESK_DATABASE_URL=$URL
-export REPLYDESK_BIND=127.0.0.1:$PORT
-export REPLYDESK_ALLOWED_ORIGINS=http://localhost
-export REPLYDESK_TRUSTED_PROXIES=127.0.0.1
+. bench/common.sh
+release_binary
+fresh_database replydesk_hot
 export REPLYDESK_BURST_LIMIT=${BURST_LIMIT:-20}
 # Published at once, so that every submission moves the post's version.
 export REPLYDESK_HOLD_ALL=false
@@ -187,18 +160,18 @@ scenario() {
     local name=$1 writer=$2 rps=() p50=() p99=() writes=() r a b n w
     for _ in $(seq "$RUNS"); do
         case $writer in
-            paced) python3 "$WORK/writer.py" "$PORT" "$WRITES_PER_SECOND" "$DURATION" >"$WORK/writes" & WRITER_PID=$! ;;
-            wrk) (POST=hot FORMAT=json SALT="$(date +%s%N)" wrk -t1 -c"$WRITERS" -d"${DURATION}s" -s bench/submit.lua "$BASE" >"$WORK/writes.wrk" 2>&1) & WRITER_PID=$! ;;
+            paced) python3 "$WORK/writer.py" "$PORT" "$WRITES_PER_SECOND" "$DURATION" >"$WORK/writes" & HELPER_PID=$! ;;
+            wrk) (POST=hot FORMAT=json SALT="$(date +%s%N)" wrk -t1 -c"$WRITERS" -d"${DURATION}s" -s bench/submit.lua "$BASE" >"$WORK/writes.wrk" 2>&1) & HELPER_PID=$! ;;
         esac
         read -r r a b n < <(read_run)
         w=-
         case $writer in
-            paced) wait "$WRITER_PID"; w=$(cat "$WORK/writes") ;;
-            wrk) wait "$WRITER_PID"
+            paced) wait "$HELPER_PID"; w=$(cat "$WORK/writes") ;;
+            wrk) wait "$HELPER_PID"
                  w=$(awk -v d="$DURATION" '/ACKNOWLEDGED/ { printf "%.0f", $2 / d }' "$WORK/writes.wrk")
                  grep -q "REFUSED 0" "$WORK/writes.wrk" && grep -q "OTHER 0" "$WORK/writes.wrk" || n=$((n + 1)) ;;
         esac
-        WRITER_PID=
+        HELPER_PID=
         rps+=("$r"); p50+=("$a"); p99+=("$b"); writes+=("$w"); NON_OK_TOTAL=$((NON_OK_TOTAL + n))
     done
     ROWS+=("| $name | $(printf '%s\n' "${rps[@]}" | median) | $(printf '%s\n' "${p50[@]}" | median) | $(printf '%s\n' "${p99[@]}" | median) | ${writes[*]} | ${rps[*]} |")

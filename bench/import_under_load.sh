@@ -17,24 +17,10 @@ COMMENTS=${COMMENTS:-100000}
 DURATION=${DURATION:-30}
 CONNECTIONS=${CONNECTIONS:-32}
 PORT=${PORT:-18081}
-command -v wrk >/dev/null || { echo "bench: wrk is not installed (apt-get install wrk)" >&2; exit 1; }
-# BIN=path/to/replydesk measures another build (an older one, say).
-if [ -z "${BIN:-}" ]; then
-    cargo build --release --quiet
-    BIN=$PWD/target/release/replydesk
-fi
-WORK=$(mktemp -d)
-SERVER_PID=
-cleanup() {
-    [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null || true
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
+. bench/common.sh
+release_binary
 python3 bench/gen_wxr.py "$COMMENTS" 100 > "$WORK/export.xml"
-export REPLYDESK_DATABASE_URL="sqlite://$WORK/replydesk.db"
-export REPLYDESK_BIND=127.0.0.1:$PORT
-export REPLYDESK_ALLOWED_ORIGINS=http://localhost
-export REPLYDESK_TRUSTED_PROXIES=127.0.0.1
+DATABASE= fresh_database unused
 export REPLYDESK_HOLD_ALL=true
 export REPLYDESK_MAIL_FOLDER="$WORK/mail"
 "$BIN" migrate >/dev/null

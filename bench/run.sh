@@ -30,34 +30,12 @@ export SENDERS=${SENDERS:-0}
 PORT=${PORT:-18080}
 BASE="http://127.0.0.1:$PORT"
 
-command -v wrk >/dev/null || { echo "bench: wrk is not installed (apt-get install wrk)" >&2; exit 1; }
+. bench/common.sh
 PROFILE=${PROFILE:-release}
 cargo build --profile "$PROFILE" --quiet
 # cargo puts the dev profile's build in target/debug.
 BIN=$PWD/target/$([ "$PROFILE" = dev ] && echo debug || echo "$PROFILE")/replydesk
-
-WORK=$(mktemp -d)
-SERVER_PID=
-cleanup() {
-    [ -n "$SERVER_PID" ] && kill -9 "$SERVER_PID" 2>/dev/null || true
-    if [ -n "${PG_DB:-}" ]; then psql "$DATABASE" -qc "DROP DATABASE IF EXISTS $PG_DB WITH (FORCE)" >/dev/null 2>&1 || true; fi
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-if [ -n "$DATABASE" ]; then
-    PG_DB="replydesk_bench_$$"
-    psql "$DATABASE" -qc "CREATE DATABASE $PG_DB" >/dev/null
-    URL=$(python3 -c 'import sys, urllib.parse as u; p = u.urlsplit(sys.argv[1]); print(u.urlunsplit(p._replace(path="/" + sys.argv[2])))' "$DATABASE" "$PG_DB")
-    BACKEND=PostgreSQL
-else
-    URL="sqlite://$WORK/replydesk.db"
-    BACKEND=SQLite
-fi
-export REPLYDESK_DATABASE_URL=$URL
-export REPLYDESK_BIND=127.0.0.1:$PORT
-export REPLYDESK_ALLOWED_ORIGINS=http://localhost
-export REPLYDESK_TRUSTED_PROXIES=127.0.0.1
+fresh_database replydesk_bench
 # The burst limiter at its default; BURST_LIMIT=0 measures without it. Every
 # request comes from a /64 of its own, so it never refuses one.
 export REPLYDESK_BURST_LIMIT=${BURST_LIMIT:-20}
