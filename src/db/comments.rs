@@ -131,16 +131,6 @@ pub fn find_parent(conn: &mut AnyConnection, id: i64) -> QueryResult<Option<(i64
     .optional()
 }
 
-/// Every approved comment of a post, oldest first, for the public tree.
-pub fn approved_for_post(conn: &mut AnyConnection, post_id: i64) -> QueryResult<Vec<PublicRow>> {
-    native!(conn, c => comments::table
-        .filter(comments::post_id.eq(post_id))
-        .filter(comments::status.eq(Status::Approved))
-        .order((comments::created_at.asc(), comments::id.asc()))
-        .select(PublicRow::as_select())
-        .load(c))
-}
-
 /// A whole comment, with its private fields, for moderators and tools.
 pub fn find(conn: &mut AnyConnection, id: i64) -> QueryResult<Option<Comment>> {
     native!(conn, c => comments::table
