@@ -411,7 +411,9 @@ fn write_pooled<T>(
     work: impl FnOnce(&mut AnyConnection) -> Result<T, AppError>,
 ) -> Result<T, AppError> {
     let mut conn = pool.get().map_err(|_| AppError::Busy)?;
-    run_on(&mut conn, |conn| transaction_as(conn, senders, work))
+    run_on(&mut conn, |conn| {
+        transaction_holding(conn, &locks::lock_ids(senders), work)
+    })
 }
 
 /// Runs work on a pooled connection, and notes whether the connection is
@@ -485,16 +487,17 @@ fn begin_write(conn: &mut AnyConnection, locks: &[i64]) -> QueryResult<()> {
 }
 
 /// A transaction for work that writes (see `begin_write`), holding the
-/// senders' locks on PostgreSQL.
-fn transaction_as<T, E>(
+/// sender locks `locks` on PostgreSQL: committed if the work succeeds,
+/// rolled back if it fails.
+fn transaction_holding<T, E>(
     conn: &mut AnyConnection,
-    senders: &[&str],
+    locks: &[i64],
     work: impl FnOnce(&mut AnyConnection) -> Result<T, E>,
 ) -> Result<T, E>
 where
     E: From<diesel::result::Error>,
 {
-    begin_write(conn, &locks::lock_ids(senders))?;
+    begin_write(conn, locks)?;
     match work(conn) {
         Ok(value) => {
             <AnyConnection as Connection>::TransactionManager::commit_transaction(conn)?;

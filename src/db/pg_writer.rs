@@ -26,11 +26,9 @@
 use std::sync::{Arc, Mutex, PoisonError, mpsc};
 use std::thread;
 
-use diesel::Connection;
-use diesel::connection::TransactionManager;
 use tokio::sync::oneshot;
 
-use super::{AnyConnection, Pool, QueryResult, begin_write, locks, run_on};
+use super::{AnyConnection, Pool, QueryResult, locks, run_on, transaction_holding};
 use crate::error::AppError;
 
 /// The writer threads, each with one batch in flight on a pooled connection.
@@ -199,20 +197,24 @@ fn run_alone(pool: &Pool, mut piece: Queued) {
     piece.answer(ended.map(drop));
 }
 
-/// Begins a write transaction holding `locks` and runs `pieces` in it; commits
-/// if they leave it whole (and says `true`), else rolls it back.
+/// Runs `pieces` in a write transaction holding `locks`; commits if they leave
+/// it whole (and says `true`), else rolls it back.
 fn in_transaction(
     conn: &mut AnyConnection,
     locks: &[i64],
     pieces: impl FnOnce(&mut AnyConnection) -> bool,
 ) -> QueryResult<bool> {
-    type Manager = <AnyConnection as Connection>::TransactionManager;
-    begin_write(conn, locks)?;
-    if pieces(conn) {
-        Manager::commit_transaction(conn)?;
-        Ok(true)
-    } else {
-        Manager::rollback_transaction(conn)?;
-        Ok(false)
+    use diesel::result::Error::RollbackTransaction;
+    let whole = |conn: &mut AnyConnection| {
+        if pieces(conn) {
+            Ok(())
+        } else {
+            Err(RollbackTransaction)
+        }
+    };
+    match transaction_holding(conn, locks, whole) {
+        Ok(()) => Ok(true),
+        Err(RollbackTransaction) => Ok(false),
+        Err(e) => Err(e),
     }
 }
