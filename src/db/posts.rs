@@ -5,7 +5,6 @@ use diesel::prelude::*;
 
 use super::schema::{comments, posts};
 use super::{AnyConnection, thread_page};
-use crate::domain::status::Status;
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = posts)]
@@ -86,17 +85,12 @@ pub fn delete_if_empty(conn: &mut AnyConnection, id: i64) -> QueryResult<bool> {
 /// on every instance that shares the database, and recounts its approved comments
 /// and its threads, so that a page is read without counting the post's comments.
 pub fn bump_version(conn: &mut AnyConnection, post_id: i64) -> QueryResult<()> {
-    let approved: i64 = native!(conn, c => comments::table
-        .filter(comments::post_id.eq(post_id))
-        .filter(comments::status.eq(Status::Approved))
-        .count()
-        .get_result(c))?;
-    let threads = thread_page::thread_count(conn, post_id)?;
+    let counts = thread_page::counts(conn, post_id)?;
     native!(conn, c => diesel::update(posts::table.find(post_id))
         .set((
             posts::version.eq(posts::version + 1),
-            posts::approved_count.eq(approved),
-            posts::thread_count.eq(threads),
+            posts::approved_count.eq(counts.approved),
+            posts::thread_count.eq(counts.threads),
         ))
         .execute(c))
     .map(drop)

@@ -5,7 +5,7 @@
 //! held, removed or elsewhere, which readers see at the top rather than lose.
 //! A page reads its threads' first comments from the post's index and walks
 //! down to their approved replies; the post's counts come from its own row,
-//! kept in step by [`thread_count`] wherever its version moves. Reading the
+//! kept in step by [`counts`] wherever its version moves. Reading the
 //! whole post for every page was what made a busy post slow
 //! (docs/performance.md, "Hot post").
 
@@ -20,15 +20,22 @@ use super::comments::PublicRow;
 use super::schema::{comments, posts};
 use crate::domain::status::Status;
 
-/// Whether the comment `c` starts a thread of post `$1`. A scalar subquery
-/// rather than `NOT EXISTS`: PostgreSQL made an anti-join of that, hashing
-/// every comment of the post before it could stop at a page's last thread.
-/// Named parameters:
+/// The comment `c` is an approved comment of post `$1`. Named parameters:
 /// PostgreSQL numbers them, and SQLite gives `$1` one slot however often it
 /// appears, numbered in order of first appearance, so one text serves both.
+macro_rules! approved_on_the_post {
+    () => {
+        "c.post_id = $1 AND c.status = 'approved'"
+    };
+}
+
+/// An approved comment `c` starts a thread: its parent is not an approved
+/// comment of the same post. A scalar subquery rather than `NOT EXISTS`:
+/// PostgreSQL made an anti-join of that, hashing every comment of the post
+/// before it could stop at a page's last thread.
 macro_rules! starts_a_thread {
     () => {
-        "c.post_id = $1 AND c.status = 'approved' AND COALESCE(( \
+        "COALESCE(( \
              SELECT p.status FROM comments p \
              WHERE p.id = c.parent_id AND p.post_id = c.post_id), '') <> 'approved'"
     };
@@ -45,6 +52,8 @@ const PAGE: &str = concat!(
     "WITH RECURSIVE thread (id) AS ( \
          SELECT id FROM ( \
              SELECT c.id FROM comments c WHERE ",
+    approved_on_the_post!(),
+    " AND ",
     starts_a_thread!(),
     "        ORDER BY c.created_at, c.id LIMIT $2 OFFSET $3 \
          ) first_comments \
@@ -57,9 +66,12 @@ const PAGE: &str = concat!(
      ORDER BY c.created_at, c.id"
 );
 
-const THREAD_COUNT: &str = concat!(
-    "SELECT COUNT(*) AS n FROM comments c WHERE ",
-    starts_a_thread!()
+/// A post's approved comments and its threads, in one pass over the former.
+const COUNTS: &str = concat!(
+    "SELECT COUNT(*) AS approved, COALESCE(SUM(CASE WHEN ",
+    starts_a_thread!(),
+    " THEN 1 ELSE 0 END), 0) AS threads FROM comments c WHERE ",
+    approved_on_the_post!()
 );
 
 /// A page's threads with the post's counts, as one moment saw them.
@@ -107,10 +119,15 @@ impl From<PageRow> for PublicRow {
     }
 }
 
+/// What [`COUNTS`] gives.
 #[derive(QueryableByName)]
-struct Count {
+pub struct Counts {
+    /// Approved comments on the post, replies included.
     #[diesel(sql_type = BigInt)]
-    n: i64,
+    pub approved: i64,
+    /// Threads on the post.
+    #[diesel(sql_type = BigInt)]
+    pub threads: i64,
 }
 
 /// Page `page` (from 1) of `per_page` threads of a post, with its counts.
@@ -149,13 +166,12 @@ pub fn read(
     })
 }
 
-/// How many threads a post has now: stored on the post by
-/// [`super::posts::bump_version`].
-pub fn thread_count(conn: &mut AnyConnection, post_id: i64) -> QueryResult<i64> {
-    let count: Count = native!(conn, c => diesel::sql_query(THREAD_COUNT)
+/// How many approved comments and threads a post has now: stored on the post
+/// by [`super::posts::bump_version`], so that a page need not count them.
+pub fn counts(conn: &mut AnyConnection, post_id: i64) -> QueryResult<Counts> {
+    native!(conn, c => diesel::sql_query(COUNTS)
         .bind::<BigInt, _>(post_id)
-        .get_result(c))?;
-    Ok(count.n)
+        .get_result(c))
 }
 
 /// Whether a comment has an approved reply: deleting it then moves that
