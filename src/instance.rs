@@ -6,16 +6,14 @@ use std::sync::Arc;
 
 use crate::configuration::Secret;
 use crate::db::Database;
-use crate::domain::origin::OriginPolicy;
-use crate::live_rules::LiveRules;
+use crate::sites::Sites;
 
 #[derive(Clone)]
 pub struct Instance {
     pub db: Database,
-    /// The rule settings in force, followed across instances.
-    pub rules: Arc<LiveRules>,
-    /// The blog's origins: where comments may come from and posts be opened.
-    pub origins: OriginPolicy,
+    /// The sites served, with their origins and rule settings in force,
+    /// followed across instances.
+    pub sites: Arc<Sites>,
     /// Keys avatar HMACs and every signed token (forms, links, logins).
     pub secret: Secret<Vec<u8>>,
 }

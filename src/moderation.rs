@@ -7,12 +7,12 @@ use std::sync::Arc;
 use crate::db::comments;
 use crate::db::{self, AnyConnection, Database, audit, moderators, posts, thread_page};
 use crate::domain::moderation::{Action, Move, plan};
-use crate::domain::rules::RuleSettings;
+use crate::domain::scope::Scope;
 use crate::domain::status::Status;
 use crate::domain::token::Seen;
 use crate::error::AppError;
-use crate::live_rules::LiveRules;
 use crate::notifications;
+use crate::sites::{Directory, Sites};
 
 /// What an action did to one comment.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,17 +24,51 @@ pub struct Applied {
     pub changed: bool,
 }
 
-/// Applies `action` to comment `id`, inside the caller's transaction.
+/// Who takes an action, and on which sites they may.
+#[derive(Debug, Clone, Copy)]
+pub struct Acting<'a> {
+    pub actor: &'a str,
+    pub scope: &'a Scope,
+}
+
+impl<'a> Acting<'a> {
+    /// The instance itself (retention, the operator's command line): every site.
+    pub fn instance(actor: &'a str) -> Self {
+        Acting {
+            actor,
+            scope: &Scope::Owner,
+        }
+    }
+}
+
+/// The comment `id` with its post, if it exists on a site `scope` covers: a
+/// comment of another site is as missing as one that never existed.
+pub fn find_in_scope(
+    conn: &mut AnyConnection,
+    id: i64,
+    scope: &Scope,
+) -> Result<(comments::Comment, posts::Post), AppError> {
+    let missing = || AppError::Missing(format!("There is no comment {id}."));
+    let comment = comments::find(conn, id)?.ok_or_else(missing)?;
+    let post = posts::find(conn, comment.post_id)?;
+    if !scope.covers(post.site_id) {
+        return Err(missing());
+    }
+    Ok((comment, post))
+}
+
+/// Applies `action` to comment `id`, inside the caller's transaction, under
+/// the rules of the comment's site in `sites`.
 pub fn apply(
     conn: &mut AnyConnection,
     id: i64,
     action: Action,
-    actor: &str,
+    acting: Acting<'_>,
     reason: &str,
-    rules: &RuleSettings,
+    sites: &Directory,
 ) -> Result<Applied, AppError> {
-    let comment = comments::find(conn, id)?
-        .ok_or_else(|| AppError::Missing(format!("There is no comment {id}.")))?;
+    let actor = acting.actor;
+    let (comment, post) = find_in_scope(conn, id, acting.scope)?;
     let (from, previous) = (comment.status, comment.previous_status);
     let step = plan(from, previous, action)
         .map_err(|e| AppError::Conflict(format!("Comment {id}: {e}.")))?;
@@ -79,7 +113,10 @@ pub fn apply(
         posts::bump_version(conn, comment.post_id)?;
     }
     if to == Some(Status::Approved) {
-        notifications::comment_published(conn, id, rules.notify_approved)?;
+        let notify_author = sites
+            .by_id(post.site_id)
+            .is_some_and(|site| site.rules.notify_approved);
+        notifications::comment_published(conn, id, notify_author)?;
     }
     Ok(Applied {
         comment_id: id,
@@ -106,21 +143,26 @@ pub fn moderate_here(db: &Database, many: Many) -> Result<Vec<Applied>, AppError
     Ok(applied)
 }
 
-/// One action on several comments, and who takes it.
+/// One action on several comments, who takes it, and on which sites they may.
 pub struct Many {
-    pub rules: Arc<LiveRules>,
+    pub sites: Arc<Sites>,
     pub ids: Vec<i64>,
     pub action: Action,
     pub actor: String,
+    pub scope: Scope,
     pub reason: &'static str,
 }
 
 impl Many {
     fn apply(self, conn: &mut AnyConnection) -> Result<Vec<Applied>, AppError> {
-        let rules = self.rules.current(conn)?;
+        let sites = self.sites.current(conn)?;
+        let acting = Acting {
+            actor: &self.actor,
+            scope: &self.scope,
+        };
         self.ids
             .iter()
-            .map(|id| apply(conn, *id, self.action, &self.actor, self.reason, &rules))
+            .map(|id| apply(conn, *id, self.action, acting, self.reason, &sites))
             .collect()
     }
 }
@@ -162,8 +204,11 @@ pub fn link_state(conn: &mut AnyConnection, link: &Link) -> Result<LinkState, Ap
     let Some(moderator) = moderators::email_of(conn, link.moderator_id)? else {
         return Ok(LinkState::ModeratorGone);
     };
-    let Some(comment) = comments::find(conn, link.comment_id)? else {
-        return Ok(LinkState::Gone);
+    let scope = moderators::scope_of(conn, link.moderator_id)?;
+    let comment = match find_in_scope(conn, link.comment_id, &scope) {
+        Ok((comment, _)) => comment,
+        Err(AppError::Missing(_)) => return Ok(LinkState::Gone),
+        Err(e) => return Err(e),
     };
     let (current, previous) = (comment.status, comment.previous_status);
     if Seen::of(current, comment.updated_at) == link.seen {
@@ -181,7 +226,7 @@ pub fn link_state(conn: &mut AnyConnection, link: &Link) -> Result<LinkState, Ap
 /// it again, and a removed moderator's e-mails act on nothing.
 pub async fn follow_link(
     db: &Database,
-    live: Arc<LiveRules>,
+    sites: Arc<Sites>,
     link: Link,
 ) -> Result<(LinkState, Option<Applied>), AppError> {
     let (state, applied) = db
@@ -190,9 +235,14 @@ pub async fn follow_link(
             let LinkState::Unchanged { moderator } = &state else {
                 return Ok((state, None));
             };
-            let rules = live.current(conn)?;
+            let directory = sites.current(conn)?;
+            let scope = moderators::scope_of(conn, link.moderator_id)?;
             let actor = format!("moderator {moderator} (e-mail link)");
-            let applied = apply(conn, link.comment_id, link.action, &actor, "", &rules)?;
+            let acting = Acting {
+                actor: &actor,
+                scope: &scope,
+            };
+            let applied = apply(conn, link.comment_id, link.action, acting, "", &directory)?;
             Ok((state, Some(applied)))
         })
         .await?;

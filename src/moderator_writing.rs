@@ -4,11 +4,13 @@
 use crate::db::{self, AnyConnection, audit, comments, posts};
 use crate::domain::draft::{CommentDraft, Submission};
 use crate::domain::moderation::Action;
-use crate::domain::rules::RuleSettings;
+use crate::domain::scope::Scope;
 use crate::domain::status::Status;
 use crate::domain::words::count;
 use crate::error::AppError;
-use crate::{moderation, notifications};
+use crate::moderation::{self, Acting};
+use crate::notifications;
+use crate::sites::Directory;
 
 /// What a moderator typed into the edit form.
 #[derive(Debug, Clone, Default)]
@@ -41,11 +43,10 @@ pub fn edit(
     conn: &mut AnyConnection,
     id: i64,
     fields: &Correction,
-    actor: &str,
+    acting: Acting<'_>,
 ) -> Result<(), AppError> {
-    let comment = comments::find(conn, id)?
-        .ok_or_else(|| AppError::Missing(format!("There is no comment {id}.")))?;
-    let post = posts::find(conn, comment.post_id)?;
+    let actor = acting.actor;
+    let (comment, post) = moderation::find_in_scope(conn, id, acting.scope)?;
     let draft = checked(&post.post_key, fields)?;
     comments::update_content(
         conn,
@@ -78,6 +79,7 @@ pub struct Replier<'a> {
     pub moderator_id: i64,
     pub email: &'a str,
     pub name: &'a str,
+    pub scope: &'a Scope,
 }
 
 /// A moderator's reply, published at once (moderators are exempt from the
@@ -89,9 +91,11 @@ pub fn reply(
     parent_id: i64,
     replier: &Replier<'_>,
     body: &str,
-    rules: &RuleSettings,
+    sites: &Directory,
 ) -> Result<i64, AppError> {
-    let parent = comments::find(conn, parent_id)?
+    let (parent, post) = moderation::find_in_scope(conn, parent_id, replier.scope)?;
+    let rules = sites
+        .rules_of(post.site_id)
         .ok_or_else(|| AppError::Missing(format!("There is no comment {parent_id}.")))?;
     let actor = format!("moderator {}", replier.email);
     if parent.status == Status::Pending {
@@ -99,9 +103,12 @@ pub fn reply(
             conn,
             parent_id,
             Action::Approve,
-            &actor,
+            Acting {
+                actor: &actor,
+                scope: replier.scope,
+            },
             "approved to reply",
-            rules,
+            sites,
         )?;
     } else if parent.status != Status::Approved {
         return Err(AppError::Conflict(format!(
@@ -119,7 +126,6 @@ pub fn reply(
             ),
         ));
     }
-    let post = posts::find(conn, parent.post_id)?;
     let draft = checked(
         &post.post_key,
         &Correction {

@@ -11,10 +11,9 @@ use chrono::TimeDelta;
 use crate::db::comments::{self, Comment};
 use crate::db::{self, AnyConnection, Database, throttle};
 use crate::domain::moderation::Action;
-use crate::domain::rules::RuleSettings;
 use crate::error::AppError;
-use crate::live_rules::LiveRules;
-use crate::moderation;
+use crate::moderation::{self, Acting};
+use crate::sites::{Directory, Sites};
 
 const EVERY: Duration = Duration::from_secs(60 * 60);
 
@@ -47,12 +46,8 @@ pub struct Keeping {
 const STEP: i64 = 200;
 
 /// One sweep, in steps of at most `STEP` comments.
-pub async fn sweep(
-    db: &Database,
-    keeping: Keeping,
-    live: Arc<LiveRules>,
-) -> Result<Swept, AppError> {
-    let rules = db.read(move |conn| live.current(conn)).await?;
+pub async fn sweep(db: &Database, keeping: Keeping, live: Arc<Sites>) -> Result<Swept, AppError> {
+    let sites = db.read(move |conn| live.current(conn)).await?;
     let now = db::now();
     let mut swept = Swept::default();
     let ips_before = now - TimeDelta::days(i64::from(keeping.ip_retention_days));
@@ -65,13 +60,18 @@ pub async fn sweep(
             break;
         }
     }
-    if rules.purge_pending_days > 0 {
-        let before = now - TimeDelta::days(i64::from(rules.purge_pending_days));
-        swept.pending_purged = delete_due(
+    for site in sites.all() {
+        let days = site.rules.purge_pending_days;
+        if days == 0 {
+            continue;
+        }
+        let before = now - TimeDelta::days(i64::from(days));
+        let site_id = site.id;
+        swept.pending_purged += delete_due(
             db,
-            &rules,
+            &sites,
             "pending for longer than the purge period",
-            move |conn| Ok(comments::pending_before(conn, before, STEP)?),
+            move |conn| Ok(comments::pending_before(conn, site_id, before, STEP)?),
         )
         .await?;
     }
@@ -79,7 +79,7 @@ pub async fn sweep(
         let before = now - TimeDelta::days(i64::from(keeping.empty_spam_days));
         swept.discarded_emptied = delete_due(
             db,
-            &rules,
+            &sites,
             "in spam or trash for longer than REPLYDESK_EMPTY_SPAM_DAYS",
             move |conn| Ok(comments::discarded_before(conn, before, STEP)?),
         )
@@ -95,13 +95,13 @@ pub async fn sweep(
 /// the moderation service so the audit log records it.
 async fn delete_due(
     db: &Database,
-    rules: &Arc<RuleSettings>,
+    sites: &Arc<Directory>,
     reason: &'static str,
     due: impl Fn(&mut AnyConnection) -> Result<Vec<Comment>, AppError> + Clone + Send + 'static,
 ) -> Result<usize, AppError> {
     let mut deleted = 0;
     loop {
-        let rules = Arc::clone(rules);
+        let sites = Arc::clone(sites);
         let due = due.clone();
         let step = db
             .write(move |conn| {
@@ -111,9 +111,9 @@ async fn delete_due(
                         conn,
                         comment.id,
                         Action::Delete,
-                        "retention",
+                        Acting::instance("retention"),
                         reason,
-                        &rules,
+                        &sites,
                     )?;
                 }
                 Ok(found.len())
@@ -127,7 +127,7 @@ async fn delete_due(
 }
 
 /// Sweeps at start and then every hour, for as long as the server runs.
-pub fn spawn(db: Database, keeping: Keeping, live: Arc<LiveRules>) {
+pub fn spawn(db: Database, keeping: Keeping, live: Arc<Sites>) {
     tokio::spawn(async move {
         let mut ticks = tokio::time::interval(EVERY);
         loop {

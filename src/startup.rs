@@ -16,7 +16,6 @@ use crate::db::{self, Database};
 use crate::domain::origin::AllowedOrigin;
 use crate::error::AppError;
 use crate::instance::Instance;
-use crate::live_rules::LiveRules;
 use crate::mail::Mailer;
 use crate::mail::worker::{Stopper, Worker};
 use crate::password::Hashing;
@@ -24,6 +23,7 @@ use crate::routes;
 use crate::routes::metrics::Metrics;
 use crate::routes::public::cache::PageCache;
 use crate::routes::state::AppState;
+use crate::sites::{self, Sites};
 
 /// A bound, ready server.
 pub struct Application {
@@ -48,6 +48,8 @@ pub enum StartError {
     Mail(String),
     #[error("cannot set up metrics: {0}")]
     Metrics(String),
+    #[error("sites: {0}")]
+    Sites(String),
 }
 
 impl Application {
@@ -93,11 +95,21 @@ impl Application {
             // The demo blog is served from this very server: its pages must be allowed to post.
             settings.allowed_origins = settings.allowed_origins.clone().with(own);
         }
+        let sites = Arc::new(Sites::new(
+            settings.rules.clone(),
+            settings.allowed_origins.clone(),
+        ));
+        let directory = {
+            let sites = Arc::clone(&sites);
+            db.read(move |conn| sites.current(conn))
+                .await
+                .map_err(|e| StartError::Sites(e.to_string()))?
+        };
+        sites::check_no_shared_origins(&directory).map_err(StartError::Sites)?;
         let state = web::Data::new(AppState {
             core: Instance {
                 db,
-                rules: Arc::new(LiveRules::new(settings.rules.clone())),
-                origins: settings.allowed_origins.clone(),
+                sites,
                 secret: Secret::new(secret),
             },
             public_url,
@@ -124,8 +136,9 @@ impl Application {
                 ip_retention_days: state.settings.ip_retention_days,
                 empty_spam_days: state.settings.empty_spam_days,
             },
-            Arc::clone(&state.core.rules),
+            Arc::clone(&state.core.sites),
         );
+        spawn_following_sites(state.core.db.clone(), Arc::clone(&state.core.sites));
         let server = run(listener, state.clone()).map_err(|cause| StartError::Bind {
             addr: format!("port {port}"),
             cause,
@@ -176,6 +189,22 @@ fn spawn_forgetting(burst: Arc<BurstLimiter>) {
         loop {
             ticks.tick().await;
             burst.forget_idle();
+        }
+    });
+}
+
+/// Re-reads the sites every two seconds when another instance changed them,
+/// so that CORS and the routing of reads, which never ask the database, follow
+/// within that time. Submissions and admin pages read the version themselves.
+fn spawn_following_sites(db: Database, sites: Arc<Sites>) {
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(std::time::Duration::from_secs(2));
+        loop {
+            ticks.tick().await;
+            let sites = Arc::clone(&sites);
+            if let Err(e) = db.read(move |conn| sites.current(conn).map(drop)).await {
+                tracing::debug!(error = %e, "could not re-read the sites");
+            }
         }
     });
 }

@@ -13,14 +13,13 @@ use crate::db::posts::{self, NewPost, Post};
 use crate::db::{self, AnyConnection, arrival};
 use crate::domain::draft::CommentDraft;
 use crate::domain::form_token;
-use crate::domain::origin::OriginPolicy;
 use crate::domain::rules::{self, Facts, Refusal, RuleSettings};
 use crate::domain::status::Status;
 use crate::domain::words::count;
 use crate::error::AppError;
 use crate::instance::Instance;
-use crate::live_rules::LiveRules;
 use crate::notifications;
+use crate::sites::{self, Directory, Site, Sites};
 
 /// Who sent the reply, as far as the request tells.
 #[derive(Debug, Clone)]
@@ -37,9 +36,19 @@ pub struct Accepted {
     pub comment: comments::PublicRow,
     pub status: Status,
     pub post_url: String,
+    /// The site the reply was for, whose origins a redirect may go to.
+    pub site: Arc<Site>,
     /// `false` for spam that named a post with no comments yet: it is answered
     /// like any held comment, but neither it nor the post is stored.
     pub stored: bool,
+}
+
+/// What a write kept of a reply, before the answer adds its site.
+struct Kept {
+    comment: comments::PublicRow,
+    status: Status,
+    post_url: String,
+    stored: bool,
 }
 
 /// Checks, judges and stores a reply, under the rules in force when it is stored.
@@ -48,14 +57,15 @@ pub async fn submit(
     draft: CommentDraft,
     sender: Sender,
 ) -> Result<Accepted, AppError> {
-    let policy = &core.origins;
-    let page_allowed = check_origins(policy, &draft, &sender)?;
+    let site = route(core, &draft, &sender).await?;
+    let page_allowed = sender.page.is_some() || draft.post_url.is_some();
     let rendered_at = draft
         .form_token
         .as_deref()
         .and_then(|token| form_token::rendered_at(core.secret.expose(), token, chrono::Utc::now()))
         .map(|at| at.naive_utc());
-    let live = Arc::clone(&core.rules);
+    let live = Arc::clone(&core.sites);
+    let site_id = site.id;
     let ip = sender.ip.map(|ip| ip.to_string());
     let senders = vec![ip.clone().unwrap_or_default(), draft.email.clone()];
     let accepted = core
@@ -63,7 +73,8 @@ pub async fn submit(
         .write_batched(senders, move |conn| {
             let now = db::now();
             let ip = ip.as_deref();
-            let (rules, found, opened) = arriving(conn, &live, &draft, ip, page_allowed, now)?;
+            let (rules, found, opened) =
+                arriving(conn, &live, site_id, &draft, ip, page_allowed, now)?;
             let post_id = found.post.id;
             let arrival = Arrival {
                 draft: &draft,
@@ -83,6 +94,13 @@ pub async fn submit(
             })
         })
         .await?;
+    let accepted = Accepted {
+        comment: accepted.comment,
+        status: accepted.status,
+        post_url: accepted.post_url,
+        stored: accepted.stored,
+        site,
+    };
     // Logged here rather than in the write, which runs on SQLite's one writer thread.
     if accepted.stored {
         tracing::info!(comment.id = accepted.comment.id, post = %accepted.post_url, status = %accepted.status, "comment stored");
@@ -92,28 +110,65 @@ pub async fn submit(
     Ok(accepted)
 }
 
-/// Refuses foreign pages outright; returns whether the page is known to be the blog's.
-fn check_origins(
-    policy: &OriginPolicy,
+/// The site a reply is for: its page's (`Origin`, else `Referer`), else its
+/// `post_url`'s, else the default site for a request that names no page.
+/// A page or a post URL that belongs to no site is refused outright; so is a
+/// post URL on another site than the page.
+async fn route(
+    core: &Instance,
     draft: &CommentDraft,
     sender: &Sender,
-) -> Result<bool, AppError> {
-    if let Some(page) = sender.page.as_deref()
-        && !policy.allows_header(page)
-    {
-        return Err(AppError::NotAllowed(
-            "Comments are accepted only from the blog's own pages, and this request came from elsewhere."
-                .into(),
-        ));
+) -> Result<Arc<Site>, AppError> {
+    let found = routed(&core.sites.cached(), draft, sender);
+    if found.is_ok() {
+        return found;
     }
-    if let Some(url) = &draft.post_url
-        && !policy.allows(url)
-    {
-        return Err(AppError::NotAllowed(
-            "The post URL is not on this blog, so comments for it are not accepted here.".into(),
-        ));
-    }
-    Ok(sender.page.is_some() || draft.post_url.is_some())
+    // Perhaps a site this instance has not seen yet: ask once more, as of now.
+    let sites = Arc::clone(&core.sites);
+    let directory = core.db.read(move |conn| sites.current(conn)).await?;
+    routed(&directory, draft, sender)
+}
+
+fn routed(
+    directory: &Directory,
+    draft: &CommentDraft,
+    sender: &Sender,
+) -> Result<Arc<Site>, AppError> {
+    let by_page = match sender.page.as_deref() {
+        Some(page) => Some(directory.for_header(page).ok_or_else(|| {
+            AppError::NotAllowed(
+                "Comments are accepted only from the blog's own pages, and this request came from elsewhere."
+                    .into(),
+            )
+        })?),
+        None => None,
+    };
+    let by_url = match &draft.post_url {
+        Some(url) => {
+            let foreign = || {
+                AppError::NotAllowed(
+                    "The post URL is not on this blog, so comments for it are not accepted here."
+                        .into(),
+                )
+            };
+            let site = directory.for_url(url).ok_or_else(foreign)?;
+            if by_page.is_some_and(|page| page.id != site.id) {
+                return Err(foreign());
+            }
+            Some(site)
+        }
+        None => None,
+    };
+    by_page
+        .or(by_url)
+        .or_else(|| directory.named(sites::DEFAULT_NAME))
+        .cloned()
+        .ok_or_else(|| {
+            AppError::NotAllowed(
+                "This request names no page of a blog served here (no Origin, Referer or post_url)."
+                    .into(),
+            )
+        })
 }
 
 /// The post (opened if this is its first comment, and then `true`), the
@@ -121,13 +176,15 @@ fn check_origins(
 /// post exists and the rules are as this instance last saw them.
 fn arriving(
     conn: &mut AnyConnection,
-    live: &LiveRules,
+    live: &Sites,
+    site_id: i64,
     draft: &CommentDraft,
     ip: Option<&str>,
     page_allowed: bool,
     now: chrono::NaiveDateTime,
 ) -> Result<(Arc<RuleSettings>, Arriving, bool), AppError> {
     let probe = |rules: &RuleSettings| Probe {
+        site_id,
         post_key: &draft.post_key,
         parent_id: draft.parent_id,
         author: &draft.author,
@@ -141,12 +198,14 @@ fn arriving(
     // The checks are asked under the rules this instance last saw, in the
     // statement that reads the rules' version; only if that version brought
     // other check settings are they asked again.
-    let guess = live.cached();
+    let gone = || AppError::NotAllowed("This blog is no longer served here.".into());
+    let guess = live.cached().rules_of(site_id).ok_or_else(gone)?;
     let mut found = history::arriving(conn, &probe(&guess))?;
-    let rules = match &found {
+    let directory = match &found {
         Some(found) => live.at_version(conn, found.rules_version)?,
         None => live.current(conn)?,
     };
+    let rules = directory.rules_of(site_id).ok_or_else(gone)?;
     if found.is_some()
         && (rules.flood_seconds, rules.trust_returning)
             != (guess.flood_seconds, guess.trust_returning)
@@ -162,7 +221,7 @@ fn arriving(
     let (found, opened) = match found {
         Some(found) => (found, false),
         None => {
-            let opened = create_post(conn, draft, page_allowed, now)?;
+            let opened = create_post(conn, site_id, draft, page_allowed, now)?;
             let found =
                 history::arriving(conn, &probe(&rules))?.ok_or(db::StorageError::NotFound)?;
             (found, opened)
@@ -186,7 +245,7 @@ fn store(
     arrival: &Arrival<'_>,
     settings: &RuleSettings,
     Arriving { post, history, .. }: Arriving,
-) -> Result<Accepted, AppError> {
+) -> Result<Kept, AppError> {
     let Arrival {
         draft,
         sender,
@@ -222,7 +281,7 @@ fn store(
         // fill the posts table. The post opened for it goes again, and the
         // answer is the one any held comment gets.
         posts::delete(conn, post.id)?;
-        return Ok(Accepted {
+        return Ok(Kept {
             comment: public(comments::reserve_id(conn)?),
             status: verdict.status,
             post_url: post.url,
@@ -255,7 +314,7 @@ fn store(
         posts::bump_version(conn, post.id)?;
         notifications::comment_published(conn, id, settings.notify_approved)?;
     }
-    Ok(Accepted {
+    Ok(Kept {
         comment: public(id),
         status: verdict.status,
         post_url: post.url,
@@ -267,6 +326,7 @@ fn store(
 /// did; says whether this one opened it.
 fn create_post(
     conn: &mut AnyConnection,
+    site_id: i64,
     draft: &CommentDraft,
     page_allowed: bool,
     now: chrono::NaiveDateTime,
@@ -279,6 +339,7 @@ fn create_post(
         ));
     }
     let new = NewPost {
+        site_id,
         post_key: &draft.post_key,
         title: &draft.post_title,
         url: draft.post_url.as_ref().map_or("", Url::as_str),

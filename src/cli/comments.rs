@@ -6,9 +6,10 @@ use clap::{Args, Subcommand};
 
 use crate::db::{Database, audit, comments, posts};
 use crate::domain::moderation::Action;
+use crate::domain::scope::Scope;
 use crate::domain::status::Status;
-use crate::live_rules::LiveRules;
 use crate::moderation;
+use crate::sites::Sites;
 
 #[derive(Debug, Subcommand)]
 pub enum CommentCommand {
@@ -58,11 +59,7 @@ impl CommentCommand {
     }
 }
 
-pub fn run(
-    database: &Database,
-    live: &Arc<LiveRules>,
-    command: CommentCommand,
-) -> Result<(), String> {
+pub fn run(database: &Database, live: &Arc<Sites>, command: CommentCommand) -> Result<(), String> {
     match command {
         CommentCommand::List { status, limit } => {
             let status: Status = status
@@ -139,10 +136,11 @@ pub fn run(
                 return Ok(());
             };
             let many = moderation::Many {
-                rules: Arc::clone(live),
+                sites: Arc::clone(live),
                 ids: ids.to_vec(),
                 action,
                 actor: "command line".into(),
+                scope: Scope::Owner,
                 reason: "",
             };
             let applied = moderation::moderate_here(database, many).map_err(|e| e.to_string())?;

@@ -15,7 +15,12 @@ pub enum ExportFormat {
 
 /// Writes the export next to `file` and renames it into place, so a failed
 /// export never leaves a half-written file where a good one was expected.
-pub fn export(database: &Database, format: ExportFormat, file: &Path) -> Result<(), String> {
+pub fn export(
+    database: &Database,
+    format: ExportFormat,
+    site: Option<i64>,
+    file: &Path,
+) -> Result<(), String> {
     let format = match format {
         ExportFormat::Json => crate::export::Format::Json,
         ExportFormat::Wxr => crate::export::Format::Wxr,
@@ -27,7 +32,7 @@ pub fn export(database: &Database, format: ExportFormat, file: &Path) -> Result<
     let out = std::fs::File::create(&partial).map_err(cannot)?;
     let mut out = std::io::BufWriter::new(out);
     let written = database
-        .snapshot_here(|conn| Ok(crate::export::write(conn, format, &mut out)))
+        .snapshot_here(|conn| Ok(crate::export::write(conn, format, site, &mut out)))
         .map_err(|e| e.to_string())
         .and_then(|result| result.map_err(|e| e.to_string()));
     let written = match written {

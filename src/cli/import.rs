@@ -37,7 +37,7 @@ pub enum KeyFrom {
     Id,
 }
 
-pub fn run(database: &Database, command: ImportCommand) -> Result<(), String> {
+pub fn run(database: &Database, site: i64, command: ImportCommand) -> Result<(), String> {
     let (path, result) = match command {
         ImportCommand::Wordpress {
             file,
@@ -52,25 +52,25 @@ pub fn run(database: &Database, command: ImportCommand) -> Result<(), String> {
                     KeyFrom::Id => wordpress::PostKey::Id,
                 },
             };
-            let result = with_progress(database, |sink, progress| {
+            let result = with_progress(database, site, |sink, progress| {
                 wordpress::read(&file, options, sink, progress)
             });
             (file, result)
         }
         ImportCommand::Disqus { file } => {
-            let result = with_progress(database, |sink, progress| {
+            let result = with_progress(database, site, |sink, progress| {
                 import::disqus::read(&file, sink, progress)
             });
             (file, result)
         }
         ImportCommand::Isso { file } => {
-            let result = with_progress(database, |sink, progress| {
+            let result = with_progress(database, site, |sink, progress| {
                 import::isso::read(&file, sink, progress)
             });
             (file, result)
         }
         ImportCommand::Json { file } => {
-            let result = with_progress(database, |sink, progress| {
+            let result = with_progress(database, site, |sink, progress| {
                 import::json::read(&file, sink, progress)
             });
             (file, result)
@@ -92,10 +92,11 @@ pub fn run(database: &Database, command: ImportCommand) -> Result<(), String> {
 
 fn with_progress(
     database: &Database,
+    site: i64,
     read: impl FnOnce(&mut import::Sink<'_>, &mut dyn Progress) -> Result<(), ImportError>,
 ) -> Result<Summary, ImportError> {
     let mut progress = Reporter::new();
-    let result = import::in_steps(database, |sink| read(sink, &mut progress));
+    let result = import::in_steps(database, site, |sink| read(sink, &mut progress));
     progress.done();
     result
 }

@@ -61,14 +61,22 @@ enum Command {
     },
     /// Import comments from WordPress, Disqus, Isso or a Replydesk export, merged
     /// into what is stored; importing the same file again adds nothing.
-    #[command(subcommand)]
-    Import(import::ImportCommand),
+    Import {
+        #[command(subcommand)]
+        what: import::ImportCommand,
+        /// The site whose posts the comments belong to.
+        #[arg(long, global = true, value_name = "NAME", default_value = crate::sites::DEFAULT_NAME)]
+        site: String,
+    },
     /// Write everything stored (posts, comments, moderators without passwords) to FILE.
     Export {
         /// json is the complete backup that `import json` reads back; wxr is for WordPress.
         #[arg(long, value_enum, default_value_t = export::ExportFormat::Json)]
         format: export::ExportFormat,
         file: PathBuf,
+        /// Only this site's posts and comments (every site's when left out).
+        #[arg(long, value_name = "NAME")]
+        site: Option<String>,
     },
     /// Anonymize everything stored about an e-mail address, as WordPress's eraser does.
     Forget {
@@ -145,11 +153,9 @@ fn run_command(cli: Cli) -> Result<(), String> {
             Ok(())
         }
         Command::Moderator(command) => moderators::run(&open(&settings)?, command),
-        Command::Comment(command) => comments::run(
-            &open(&settings)?,
-            &std::sync::Arc::new(crate::live_rules::LiveRules::new(settings.rules.clone())),
-            command,
-        ),
+        Command::Comment(command) => {
+            comments::run(&open(&settings)?, &sites_of(&settings), command)
+        }
         Command::ExportPersonal { email, file } => {
             personal::export(&open(&settings)?, &email, file)
         }
@@ -164,8 +170,21 @@ fn run_command(cli: Cli) -> Result<(), String> {
             delete_text,
             purge_outbox_files,
         ),
-        Command::Import(command) => import::run(&open(&settings)?, command),
-        Command::Export { format, file } => export::export(&open(&settings)?, format, &file),
+        Command::Import { what, site } => {
+            let database = open(&settings)?;
+            let site = settings::site_named(&database, &sites_of(&settings), &site)?;
+            import::run(&database, site.id, what)
+        }
+        Command::Export { format, file, site } => {
+            let database = open(&settings)?;
+            let site = match site {
+                Some(name) => {
+                    Some(settings::site_named(&database, &sites_of(&settings), &name)?.id)
+                }
+                None => None,
+            };
+            export::export(&database, format, site, &file)
+        }
         Command::Settings(command) => settings::run(&open(&settings)?, &settings, command),
     }
 }
@@ -191,6 +210,14 @@ fn serve(settings: Settings) -> Result<(), String> {
         }
         app.run_until_stopped().await.map_err(|e| e.to_string())
     })
+}
+
+/// The sites as this command's configuration sees them.
+fn sites_of(settings: &Settings) -> std::sync::Arc<crate::sites::Sites> {
+    std::sync::Arc::new(crate::sites::Sites::new(
+        settings.rules.clone(),
+        settings.allowed_origins.clone(),
+    ))
 }
 
 /// The database a command works on, which must exist already: a command run

@@ -6,6 +6,7 @@ use clap::Subcommand;
 
 use crate::db::{self, Database, moderators};
 use crate::domain::email::EmailAddress;
+use crate::domain::scope::Scope;
 use crate::error::AppError;
 use crate::{login, password};
 
@@ -53,7 +54,7 @@ pub fn run(database: &Database, command: ModeratorCommand) -> Result<(), String>
             let hash = password::hash(&read_new_password()?)?;
             let address = email.clone();
             if !write(database, move |conn| {
-                Ok(moderators::add(conn, &address, &hash)?)
+                Ok(moderators::add(conn, &address, &hash, &Scope::Owner)?)
             })? {
                 return Err(format!("a moderator {email} was added meanwhile"));
             }

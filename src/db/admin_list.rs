@@ -20,6 +20,8 @@ type Backend = <AnyConnection as Connection>::Backend;
 #[derive(Debug, Clone)]
 pub struct Filter {
     pub status: Status,
+    /// Only these sites' comments (every site's for `None`).
+    pub sites: Option<Vec<i64>>,
     pub post_id: Option<i64>,
     /// Matched case-insensitively anywhere in the text, author, email or IP.
     pub search: Option<String>,
@@ -38,6 +40,15 @@ fn filtered(filter: &Filter) -> comments::BoxedQuery<'static, Backend> {
     let mut query = comments::table
         .filter(comments::status.eq(filter.status))
         .into_boxed();
+    if let Some(sites) = &filter.sites {
+        query = query.filter(
+            comments::post_id.eq_any(
+                posts::table
+                    .filter(posts::site_id.eq_any(sites.clone()))
+                    .select(posts::id),
+            ),
+        );
+    }
     if let Some(post_id) = filter.post_id {
         query = query.filter(comments::post_id.eq(post_id));
     }
@@ -114,12 +125,18 @@ pub fn page(
         .collect())
 }
 
-/// Posts that have comments, newest first, for the filter menu.
+/// Posts of these sites (every site's for `None`) that have comments,
+/// newest first, for the filter menu.
 pub fn posts_with_comments(
     conn: &mut AnyConnection,
+    sites: Option<&[i64]>,
     limit: i64,
 ) -> QueryResult<Vec<(i64, String, String)>> {
-    posts::table
+    let mut query = posts::table.into_boxed();
+    if let Some(sites) = sites {
+        query = query.filter(posts::site_id.eq_any(sites.to_vec()));
+    }
+    query
         .filter(diesel::dsl::exists(
             comments::table.filter(comments::post_id.eq(posts::id)),
         ))

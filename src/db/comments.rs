@@ -5,7 +5,7 @@ use diesel::prelude::*;
 use diesel::sql_types::BigInt;
 
 use super::AnyConnection;
-use super::schema::comments;
+use super::schema::{comments, posts};
 use crate::domain::status::Status;
 use crate::domain::text_hash;
 
@@ -201,14 +201,23 @@ pub fn erase_ips_before(
         .execute(conn)
 }
 
-/// At most `limit` pending comments older than `before`, for the purge.
+/// At most `limit` pending comments of one site older than `before`, for
+/// the purge, which each site's rules set.
 pub fn pending_before(
     conn: &mut AnyConnection,
+    site: i64,
     before: NaiveDateTime,
     limit: i64,
 ) -> QueryResult<Vec<Comment>> {
     comments::table
         .filter(comments::status.eq(Status::Pending))
+        .filter(
+            comments::post_id.eq_any(
+                posts::table
+                    .filter(posts::site_id.eq(site))
+                    .select(posts::id),
+            ),
+        )
         .filter(comments::created_at.lt(before))
         .order(comments::id.asc())
         .limit(limit)

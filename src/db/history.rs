@@ -23,7 +23,8 @@ const KEPT: [Status; 3] = [Status::Pending, Status::Approved, Status::Spam];
 /// A new comment's sender and words, as the reply rules ask about their past.
 #[derive(Debug)]
 pub struct Probe<'a> {
-    /// The post the comment is for, by the blog's key.
+    /// The post the comment is for, by its site and the blog's key.
+    pub site_id: i64,
     pub post_key: &'a str,
     pub parent_id: Option<i64>,
     pub author: &'a str,
@@ -122,7 +123,9 @@ macro_rules! checks {
             .filter(comments::email.nullable().eq(flood_email))
             .select(max(comments::created_at))
             .single_value();
-        let post = posts::table.filter(posts::post_key.eq(probe.post_key));
+        let post = posts::table
+            .filter(posts::site_id.eq(probe.site_id))
+            .filter(posts::post_key.eq(probe.post_key));
         let version = stored_settings::rules_version_query().single_value();
         let checks = (version, duplicate, last_by_ip, last_by_email);
         // Asked only when it matters: a generic plan cannot know that a

@@ -56,6 +56,7 @@ pub mod post_reader;
 pub mod posts;
 pub mod schema;
 pub mod sessions;
+pub mod sites;
 pub mod stats;
 mod steps;
 pub mod stored_settings;
@@ -242,13 +243,13 @@ impl Database {
     }
 
     /// A post by its key, for a page view, as it is when this is called.
-    pub async fn post(&self, key: String) -> Result<Option<Post>, AppError> {
-        Ok(self.reader.posts(vec![key]).await?.pop())
+    pub async fn post(&self, site: i64, key: String) -> Result<Option<Post>, AppError> {
+        Ok(self.reader.posts(site, vec![key]).await?.pop())
     }
 
-    /// The posts that exist among `keys`, as they are when this is called.
-    pub async fn posts(&self, keys: Vec<String>) -> Result<Vec<Post>, AppError> {
-        self.reader.posts(keys).await
+    /// The posts of `site` that exist among `keys`, as they are when this is called.
+    pub async fn posts(&self, site: i64, keys: Vec<String>) -> Result<Vec<Post>, AppError> {
+        self.reader.posts(site, keys).await
     }
 
     /// Runs write work in a transaction of its own (PostgreSQL) or in the next
@@ -438,6 +439,12 @@ diesel::define_sql_function!(
     fn replydesk_text_hash(text: diesel::sql_types::Text) -> diesel::sql_types::BigInt
 );
 
+#[derive(QueryableByName)]
+struct Counted {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    n: i64,
+}
+
 /// Applies the pending migrations of the connection's backend. On PostgreSQL an
 /// advisory lock keeps several instances starting at once from racing.
 pub fn migrate(conn: &mut AnyConnection) -> Result<usize, String> {
@@ -449,9 +456,27 @@ pub fn migrate(conn: &mut AnyConnection) -> Result<usize, String> {
                 crate::domain::text_hash::of(&text)
             })
             .map_err(|e| e.to_string())?;
-            c.run_pending_migrations(SQLITE_MIGRATIONS)
+            // A migration that rebuilds a table (SQLite cannot drop a column's
+            // UNIQUE in place) drops the old one, which with foreign keys on
+            // would delete every row that refers to it. They are off while
+            // migrations run, as SQLite's documentation prescribes, and any
+            // dangling reference is refused before they are back on.
+            c.batch_execute("PRAGMA foreign_keys = OFF")
+                .map_err(|e| e.to_string())?;
+            let applied = c
+                .run_pending_migrations(SQLITE_MIGRATIONS)
                 .map(|applied| applied.len())
-                .map_err(|e| e.to_string())
+                .map_err(|e| e.to_string());
+            let dangling = diesel::sql_query("SELECT COUNT(*) AS n FROM pragma_foreign_key_check")
+                .get_result::<Counted>(c)
+                .map(|counted| counted.n)
+                .map_err(|e| e.to_string());
+            c.batch_execute("PRAGMA foreign_keys = ON")
+                .map_err(|e| e.to_string())?;
+            match dangling? {
+                0 => applied,
+                n => Err(format!("the migrated database has {n} dangling references")),
+            }
         }
         AnyConnection::Postgresql(c) => {
             const LOCK: &str = "7265706c79"; // "reply" in hex, any constant will do

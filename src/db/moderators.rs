@@ -3,7 +3,8 @@
 use diesel::prelude::*;
 
 use super::AnyConnection;
-use super::schema::moderators;
+use super::schema::{moderator_sites, moderators, sites};
+use crate::domain::scope::Scope;
 
 #[derive(Debug, Insertable)]
 #[diesel(table_name = moderators)]
@@ -15,19 +16,77 @@ struct NewModerator<'a> {
 
 /// Adds a moderator with a password hash, unless the address already is
 /// one; says whether it did. Runs in the caller's write, so two adding the
-/// same address at once cannot both succeed.
-pub fn add(conn: &mut AnyConnection, email: &str, password_hash: &str) -> QueryResult<bool> {
+/// same address at once cannot both succeed. An owner unless `scope` names
+/// sites.
+pub fn add(
+    conn: &mut AnyConnection,
+    email: &str,
+    password_hash: &str,
+    scope: &Scope,
+) -> QueryResult<bool> {
     if exists(conn, email)? {
         return Ok(false);
     }
-    diesel::insert_into(moderators::table)
-        .values(&NewModerator {
-            email,
-            password_hash,
-            created_at: super::now(),
-        })
-        .execute(conn)
-        .map(|n| n == 1)
+    let id: i64 = diesel::insert_into(moderators::table)
+        .values((
+            &NewModerator {
+                email,
+                password_hash,
+                created_at: super::now(),
+            },
+            moderators::owner.eq(scope.is_owner()),
+        ))
+        .returning(moderators::id)
+        .get_result(conn)?;
+    set_scope(conn, id, scope)?;
+    Ok(true)
+}
+
+/// Makes a moderator an owner, or scopes them to these sites only.
+pub fn set_scope(conn: &mut AnyConnection, id: i64, scope: &Scope) -> QueryResult<()> {
+    diesel::update(moderators::table.find(id))
+        .set(moderators::owner.eq(scope.is_owner()))
+        .execute(conn)?;
+    diesel::delete(moderator_sites::table.filter(moderator_sites::moderator_id.eq(id)))
+        .execute(conn)?;
+    if let Scope::Sites(ids) = scope {
+        for site in ids {
+            diesel::insert_into(moderator_sites::table)
+                .values((
+                    moderator_sites::moderator_id.eq(id),
+                    moderator_sites::site_id.eq(site),
+                ))
+                .execute(conn)?;
+        }
+    }
+    Ok(())
+}
+
+/// Which sites a moderator works on.
+pub fn scope_of(conn: &mut AnyConnection, id: i64) -> QueryResult<Scope> {
+    let owner: bool = moderators::table
+        .find(id)
+        .select(moderators::owner)
+        .get_result(conn)?;
+    if owner {
+        return Ok(Scope::Owner);
+    }
+    moderator_sites::table
+        .filter(moderator_sites::moderator_id.eq(id))
+        .order(moderator_sites::site_id.asc())
+        .select(moderator_sites::site_id)
+        .load(conn)
+        .map(Scope::Sites)
+}
+
+/// The names of the sites a scoped moderator works on, for listings.
+pub fn site_names_of(conn: &mut AnyConnection, id: i64) -> QueryResult<Vec<String>> {
+    moderator_sites::table
+        .inner_join(sites::table)
+        .filter(moderator_sites::moderator_id.eq(id))
+        .order(sites::name.asc())
+        .select(sites::name)
+        .load(conn)
 }
 
 pub fn exists(conn: &mut AnyConnection, email: &str) -> QueryResult<bool> {
@@ -98,6 +157,7 @@ pub struct Listed {
     pub email: String,
     pub created_at: chrono::NaiveDateTime,
     pub last_login_at: Option<chrono::NaiveDateTime>,
+    pub owner: bool,
 }
 
 pub fn all(conn: &mut AnyConnection) -> QueryResult<Vec<Listed>> {

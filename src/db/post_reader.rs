@@ -8,7 +8,7 @@
 //! out, in one statement: each answer still comes from a read that began
 //! after its request arrived, so it is as fresh as a read of its own.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::mpsc;
 use std::thread;
 
@@ -23,26 +23,33 @@ const MAX_KEYS: usize = 2_000;
 
 type Answer = oneshot::Sender<Result<Vec<Post>, AppError>>;
 
+/// One request's question: these keys of this site.
+struct Ask {
+    site: i64,
+    keys: Vec<String>,
+    answer: Answer,
+}
+
 /// The sending side of the reading thread's queue.
 #[derive(Clone)]
 pub struct PostReader {
-    queue: mpsc::Sender<(Vec<String>, Answer)>,
+    queue: mpsc::Sender<Ask>,
 }
 
 impl PostReader {
     /// Starts the reading thread, which takes a pooled connection for each read.
     pub fn start(pool: Pool) -> Result<Self, String> {
-        let (queue, asks) = mpsc::channel::<(Vec<String>, Answer)>();
+        let (queue, asks) = mpsc::channel::<Ask>();
         thread::Builder::new()
             .name("replydesk-reader".into())
             .spawn(move || {
                 while let Ok(first) = asks.recv() {
-                    let mut keys = first.0.len();
+                    let mut keys = first.keys.len();
                     let mut batch = vec![first];
                     while keys < MAX_KEYS {
                         match asks.try_recv() {
                             Ok(ask) => {
-                                keys += ask.0.len();
+                                keys += ask.keys.len();
                                 batch.push(ask);
                             }
                             Err(_) => break,
@@ -55,11 +62,11 @@ impl PostReader {
         Ok(Self { queue })
     }
 
-    /// The posts that exist among `keys`, as read after this call began.
-    pub async fn posts(&self, keys: Vec<String>) -> Result<Vec<Post>, AppError> {
+    /// The posts of `site` that exist among `keys`, as read after this call began.
+    pub async fn posts(&self, site: i64, keys: Vec<String>) -> Result<Vec<Post>, AppError> {
         let (answer, answered) = oneshot::channel();
         self.queue
-            .send((keys, answer))
+            .send(Ask { site, keys, answer })
             .map_err(|_| AppError::Busy)?;
         answered.await.map_err(|_| AppError::Busy)?
     }
@@ -75,36 +82,52 @@ fn again(error: &AppError) -> AppError {
     }
 }
 
-fn answer(pool: &Pool, batch: Vec<(Vec<String>, Answer)>) {
-    let keys: Vec<String> = batch
-        .iter()
-        .flat_map(|(asked, _)| asked.iter().cloned())
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .collect();
-    match read(pool, &keys) {
+fn answer(pool: &Pool, batch: Vec<Ask>) {
+    let mut wanted: BTreeMap<i64, BTreeSet<String>> = BTreeMap::new();
+    for ask in &batch {
+        wanted
+            .entry(ask.site)
+            .or_default()
+            .extend(ask.keys.iter().cloned());
+    }
+    match read(pool, wanted) {
         Ok(found) => {
-            let by_key: HashMap<&str, &Post> =
-                found.iter().map(|p| (p.post_key.as_str(), p)).collect();
-            for (asked, answer) in batch {
-                let posts = asked
+            let by_key: HashMap<(i64, &str), &Post> = found
+                .iter()
+                .map(|p| ((p.site_id, p.post_key.as_str()), p))
+                .collect();
+            for ask in batch {
+                let posts = ask
+                    .keys
                     .iter()
-                    .filter_map(|key| by_key.get(key.as_str()).map(|&post| post.clone()))
+                    .filter_map(|key| {
+                        by_key
+                            .get(&(ask.site, key.as_str()))
+                            .map(|&post| post.clone())
+                    })
                     .collect();
-                let _ = answer.send(Ok(posts));
+                let _ = ask.answer.send(Ok(posts));
             }
         }
         Err(error) => {
-            for (_, answer) in batch {
-                let _ = answer.send(Err(again(&error)));
+            for ask in batch {
+                let _ = ask.answer.send(Err(again(&error)));
             }
         }
     }
 }
 
-/// One read for the whole batch; a lost connection is told apart as
+/// One read per site asked about (almost always one for the whole batch),
+/// each a probe of `posts_site_key`; a lost connection is told apart as
 /// `From<diesel::result::Error>` tells it for every other query.
-fn read(pool: &Pool, keys: &[String]) -> Result<Vec<Post>, AppError> {
+fn read(pool: &Pool, wanted: BTreeMap<i64, BTreeSet<String>>) -> Result<Vec<Post>, AppError> {
     let mut conn = pool.get().map_err(|_| AppError::Busy)?;
-    run_on(&mut conn, |c| Ok(posts::by_keys(c, keys)?))
+    run_on(&mut conn, |c| {
+        let mut found = Vec::new();
+        for (site, keys) in &wanted {
+            let keys: Vec<String> = keys.iter().cloned().collect();
+            found.extend(posts::by_keys(c, *site, &keys)?);
+        }
+        Ok(found)
+    })
 }

@@ -10,6 +10,7 @@ use super::{AnyConnection, thread_page};
 #[diesel(table_name = posts)]
 pub struct Post {
     pub id: i64,
+    pub site_id: i64,
     pub post_key: String,
     pub title: String,
     pub url: String,
@@ -23,14 +24,16 @@ pub struct Post {
 #[derive(Debug, Insertable)]
 #[diesel(table_name = posts)]
 pub struct NewPost<'a> {
+    pub site_id: i64,
     pub post_key: &'a str,
     pub title: &'a str,
     pub url: &'a str,
     pub created_at: NaiveDateTime,
 }
 
-pub fn find_by_key(conn: &mut AnyConnection, key: &str) -> QueryResult<Option<Post>> {
+pub fn find_by_key(conn: &mut AnyConnection, site: i64, key: &str) -> QueryResult<Option<Post>> {
     native!(conn, c => posts::table
+        .filter(posts::site_id.eq(site))
         .filter(posts::post_key.eq(key))
         .select(Post::as_select())
         .get_result(c))
@@ -98,8 +101,9 @@ pub fn bump_version(conn: &mut AnyConnection, post_id: i64) -> QueryResult<()> {
 
 /// The posts that exist among `keys`: one indexed read per key, whatever
 /// the number of comments, for counts and for page views taken together.
-pub fn by_keys(conn: &mut AnyConnection, keys: &[String]) -> QueryResult<Vec<Post>> {
+pub fn by_keys(conn: &mut AnyConnection, site: i64, keys: &[String]) -> QueryResult<Vec<Post>> {
     native!(conn, c => posts::table
+        .filter(posts::site_id.eq(site))
         .filter(posts::post_key.eq_any(keys))
         .select(Post::as_select())
         .load(c))
@@ -116,6 +120,7 @@ pub fn find(conn: &mut AnyConnection, id: i64) -> QueryResult<Post> {
 #[derive(Debug, Insertable)]
 #[diesel(table_name = posts)]
 pub struct ImportedPost<'a> {
+    pub site_id: i64,
     pub post_key: &'a str,
     pub title: &'a str,
     pub url: &'a str,
@@ -131,9 +136,19 @@ pub fn insert_imported(conn: &mut AnyConnection, post: &ImportedPost<'_>) -> Que
         .get_result(conn)
 }
 
-/// Posts in id order, a page at a time, so an export never holds them all.
-pub fn page_after(conn: &mut AnyConnection, after_id: i64, limit: i64) -> QueryResult<Vec<Post>> {
-    posts::table
+/// Posts in id order, a page at a time, so an export never holds them all;
+/// one site's only when `site` names it.
+pub fn page_after(
+    conn: &mut AnyConnection,
+    site: Option<i64>,
+    after_id: i64,
+    limit: i64,
+) -> QueryResult<Vec<Post>> {
+    let mut query = posts::table.into_boxed();
+    if let Some(site) = site {
+        query = query.filter(posts::site_id.eq(site));
+    }
+    query
         .filter(posts::id.gt(after_id))
         .order(posts::id.asc())
         .limit(limit)

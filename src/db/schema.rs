@@ -3,6 +3,7 @@
 diesel::table! {
     posts (id) {
         id -> BigInt,
+        site_id -> BigInt,
         post_key -> Text,
         title -> Text,
         url -> Text,
@@ -22,6 +23,33 @@ diesel::table! {
         password_hash -> Text,
         created_at -> Timestamp,
         last_login_at -> Nullable<Timestamp>,
+        owner -> Bool,
+    }
+}
+
+diesel::table! {
+    sites (id) {
+        id -> BigInt,
+        name -> Text,
+        title -> Text,
+        origins -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    site_settings (site_id, name) {
+        site_id -> BigInt,
+        name -> Text,
+        value -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    moderator_sites (moderator_id, site_id) {
+        moderator_id -> BigInt,
+        site_id -> BigInt,
     }
 }
 
@@ -108,6 +136,10 @@ diesel::table! {
 
 diesel::joinable!(comments -> posts (post_id));
 diesel::joinable!(sessions -> moderators (moderator_id));
+diesel::joinable!(posts -> sites (site_id));
+diesel::joinable!(site_settings -> sites (site_id));
+diesel::joinable!(moderator_sites -> sites (site_id));
+diesel::joinable!(moderator_sites -> moderators (moderator_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     posts,
@@ -118,4 +150,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_log,
     settings,
     login_throttle,
+    sites,
+    site_settings,
+    moderator_sites,
 );
+
+diesel::allow_columns_to_appear_in_same_group_by_clause!(posts::site_id, comments::status);

@@ -1,22 +1,65 @@
-//! Counts for the metrics page: comments by status and the mail outbox depth.
+//! Counts for the metrics page and the admin page: comments by site and
+//! status, and the mail outbox depth.
 
 use diesel::prelude::*;
 
 use super::AnyConnection;
-use super::schema::{comments, mail_outbox};
+use super::schema::{comments, mail_outbox, posts};
 use crate::domain::status::Status;
 
-pub fn comments_by_status(conn: &mut AnyConnection) -> QueryResult<Vec<(Status, i64)>> {
+type Backend = <AnyConnection as Connection>::Backend;
+
+/// The comments of these sites (every site's for `None`).
+fn on_sites(sites: Option<&[i64]>) -> comments::BoxedQuery<'static, Backend> {
+    let query = comments::table.into_boxed();
+    match sites {
+        None => query,
+        Some(ids) => query.filter(
+            comments::post_id.eq_any(
+                posts::table
+                    .filter(posts::site_id.eq_any(ids.to_vec()))
+                    .select(posts::id),
+            ),
+        ),
+    }
+}
+
+/// Comments by status, on these sites (every site's for `None`).
+pub fn comments_by_status(
+    conn: &mut AnyConnection,
+    sites: Option<&[i64]>,
+) -> QueryResult<Vec<(Status, i64)>> {
+    let mut counts = Vec::new();
+    for status in Status::ALL {
+        let n = on_sites(sites)
+            .filter(comments::status.eq(status))
+            .count()
+            .get_result(conn)?;
+        counts.push((status, n));
+    }
+    Ok(counts)
+}
+
+/// Comments by site and status, for the metrics.
+pub fn comments_by_site_and_status(
+    conn: &mut AnyConnection,
+) -> QueryResult<Vec<(i64, Status, i64)>> {
     comments::table
-        .group_by(comments::status)
-        .select((comments::status, diesel::dsl::count(comments::id)))
+        .inner_join(posts::table)
+        .group_by((posts::site_id, comments::status))
+        .select((
+            posts::site_id,
+            comments::status,
+            diesel::dsl::count(comments::id),
+        ))
         .load(conn)
 }
 
-/// The comments waiting for a moderator, for every admin page's title: one
-/// range of the status index, where counting every status reads them all.
-pub fn pending(conn: &mut AnyConnection) -> QueryResult<i64> {
-    comments::table
+/// The comments waiting for a moderator on these sites (every site's for
+/// `None`), for every admin page's title: one range of the status index,
+/// where counting every status reads them all.
+pub fn pending(conn: &mut AnyConnection, sites: Option<&[i64]>) -> QueryResult<i64> {
+    on_sites(sites)
         .filter(comments::status.eq(Status::Pending))
         .count()
         .get_result(conn)

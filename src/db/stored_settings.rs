@@ -60,10 +60,9 @@ fn read(conn: &mut AnyConnection, name: &str) -> QueryResult<Option<String>> {
     .optional()
 }
 
-const RULE_PREFIX: &str = "rule.";
 const RULES_VERSION: &str = "rules_version";
 
-/// Moves whenever a moderator changes a rule, so every instance knows to re-read.
+/// Moves whenever a site or its rules change, so every instance knows to re-read.
 pub fn rules_version(conn: &mut AnyConnection) -> QueryResult<i64> {
     Ok(parse_rules_version(read(conn, RULES_VERSION)?))
 }
@@ -82,33 +81,11 @@ pub fn parse_rules_version(stored: Option<String>) -> i64 {
     stored.and_then(|v| v.parse().ok()).unwrap_or(0)
 }
 
-/// The rule settings moderators have changed, by name.
-pub fn rule_overrides(conn: &mut AnyConnection) -> QueryResult<Vec<(String, String)>> {
-    let rows: Vec<(String, String)> = settings::table
-        .filter(settings::name.like(format!("{RULE_PREFIX}%")))
-        .select((settings::name, settings::value))
-        .load(conn)?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|(name, value)| Some((name.strip_prefix(RULE_PREFIX)?.to_owned(), value)))
-        .collect())
-}
-
-/// Stores a rule's new value and moves the version; call inside a write transaction.
-pub fn set_rule(conn: &mut AnyConnection, name: &str, value: &str) -> QueryResult<()> {
-    write(conn, &format!("{RULE_PREFIX}{name}"), value)?;
+/// Moves the version after a change to sites or their rules; call inside the
+/// change's write transaction.
+pub fn move_version(conn: &mut AnyConnection) -> QueryResult<()> {
     let next = rules_version(conn)? + 1;
     write(conn, RULES_VERSION, &next.to_string())
-}
-
-/// Forgets a rule's stored value, so configuration decides it again, and moves
-/// the version; call inside a write transaction. Says whether one was stored.
-pub fn reset_rule(conn: &mut AnyConnection, name: &str) -> QueryResult<bool> {
-    let removed =
-        diesel::delete(settings::table.find(format!("{RULE_PREFIX}{name}"))).execute(conn)?;
-    let next = rules_version(conn)? + 1;
-    write(conn, RULES_VERSION, &next.to_string())?;
-    Ok(removed > 0)
 }
 
 fn write(conn: &mut AnyConnection, name: &str, value: &str) -> QueryResult<()> {

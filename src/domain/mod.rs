@@ -10,6 +10,7 @@ pub mod moderation;
 pub mod origin;
 pub mod render;
 pub mod rules;
+pub mod scope;
 pub mod status;
 pub mod text_hash;
 pub mod throttle;

@@ -25,6 +25,19 @@ impl AllowedOrigin {
         })
     }
 
+    /// The host, lower-cased.
+    pub fn host(&self) -> &str {
+        &self.host
+    }
+
+    /// Whether some page would be allowed by both, so that two sites listing
+    /// them could not tell whose a comment is.
+    pub fn overlaps(&self, other: &AllowedOrigin) -> bool {
+        self.scheme == other.scheme
+            && self.host == other.host
+            && (self.port.is_none() || other.port.is_none() || self.port == other.port)
+    }
+
     fn allows(&self, url: &Url) -> bool {
         url.scheme() == self.scheme
             && url
@@ -36,7 +49,24 @@ impl AllowedOrigin {
     }
 }
 
-/// The blog origins of `REPLYDESK_ALLOWED_ORIGINS`.
+impl std::fmt::Display for OriginPolicy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let listed: Vec<String> = self.0.iter().map(ToString::to_string).collect();
+        f.write_str(&listed.join(", "))
+    }
+}
+
+impl std::fmt::Display for AllowedOrigin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}://{}", self.scheme, self.host)?;
+        match self.port {
+            Some(port) => write!(f, ":{port}"),
+            None => Ok(()),
+        }
+    }
+}
+
+/// One blog's origins: `REPLYDESK_ALLOWED_ORIGINS`, or a site's list.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct OriginPolicy(Vec<AllowedOrigin>);
 
@@ -49,6 +79,39 @@ impl OriginPolicy {
     pub fn with(mut self, origin: AllowedOrigin) -> Self {
         self.0.push(origin);
         self
+    }
+
+    /// Reads a list such as `https://a.example, https://b.example`; the error
+    /// names the first item that is not an origin.
+    pub fn parse_list(text: &str) -> Result<Self, String> {
+        text.split([',', '\n', ' '])
+            .map(str::trim)
+            .filter(|item| !item.is_empty())
+            .map(|item| {
+                AllowedOrigin::parse(item).ok_or_else(|| {
+                    format!("{item:?} is not an http(s) origin such as https://blog.example.com")
+                })
+            })
+            .collect::<Result<_, _>>()
+            .map(Self)
+    }
+
+    pub fn origins(&self) -> &[AllowedOrigin] {
+        &self.0
+    }
+
+    /// The first origin of `self` that overlaps one of `other`'s, with it.
+    pub fn overlap<'a>(
+        &'a self,
+        other: &'a OriginPolicy,
+    ) -> Option<(&'a AllowedOrigin, &'a AllowedOrigin)> {
+        self.0.iter().find_map(|mine| {
+            other
+                .0
+                .iter()
+                .find(|theirs| mine.overlaps(theirs))
+                .map(|theirs| (mine, theirs))
+        })
     }
 
     /// Whether a page at this URL belongs to the blog.
@@ -88,6 +151,34 @@ mod tests {
         let p = policy(&["https://blog.example.com:8443"]);
         assert!(p.allows_header("https://blog.example.com:8443/post/1"));
         assert!(!p.allows_header("https://blog.example.com/post/1"));
+    }
+
+    #[test]
+    fn origins_overlap_when_one_page_could_be_either_sites() {
+        let a = policy(&["https://blog.example.com"]);
+        assert!(
+            a.overlap(&policy(&["https://BLOG.example.com:8443"]))
+                .is_some()
+        );
+        assert!(a.overlap(&policy(&["http://blog.example.com"])).is_none());
+        assert!(a.overlap(&policy(&["https://other.example.com"])).is_none());
+        let ported = policy(&["https://blog.example.com:1"]);
+        assert!(
+            ported
+                .overlap(&policy(&["https://blog.example.com:2"]))
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn a_list_is_read_whole_or_refused_by_its_first_bad_item() {
+        let list = OriginPolicy::parse_list("https://a.example, https://b.example:8443").unwrap();
+        assert_eq!(
+            list.to_string(),
+            "https://a.example, https://b.example:8443"
+        );
+        let refused = OriginPolicy::parse_list("https://a.example, ftp://b").unwrap_err();
+        assert!(refused.contains("\"ftp://b\""), "{refused}");
     }
 
     #[test]

@@ -9,7 +9,11 @@ use super::{ExportError, Written, for_each_post, timestamp};
 use crate::db::{AnyConnection, moderators};
 use crate::file_formats::json::{CommentRecord, FORMAT, ModeratorRecord, PostRecord, VERSION};
 
-pub fn write(conn: &mut AnyConnection, out: &mut dyn Write) -> Result<Written, ExportError> {
+pub fn write(
+    conn: &mut AnyConnection,
+    site: Option<i64>,
+    out: &mut dyn Write,
+) -> Result<Written, ExportError> {
     let mut written = Written::default();
     let listed = moderators::all(conn)?;
     let by_id: HashMap<i64, String> = listed.iter().map(|m| (m.id, m.email.clone())).collect();
@@ -30,7 +34,7 @@ pub fn write(conn: &mut AnyConnection, out: &mut dyn Write) -> Result<Written, E
     serde_json::to_writer(&mut *out, &records)?;
     out.write_all(b",\"posts\":[")?;
     let mut first = true;
-    for_each_post(conn, |_, post, comments| {
+    for_each_post(conn, site, |_, post, comments| {
         let record = PostRecord {
             key: post.post_key,
             title: post.title,

@@ -44,6 +44,7 @@ pub fn timestamp(at: NaiveDateTime) -> String {
 /// Calls `each` for every post with its comments, in id order.
 fn for_each_post(
     conn: &mut AnyConnection,
+    site: Option<i64>,
     mut each: impl FnMut(
         &mut AnyConnection,
         posts::Post,
@@ -52,7 +53,7 @@ fn for_each_post(
 ) -> Result<(), ExportError> {
     let mut after = 0;
     loop {
-        let page = posts::page_after(conn, after, PAGE)?;
+        let page = posts::page_after(conn, site, after, PAGE)?;
         let Some(last) = page.last() else {
             return Ok(());
         };
@@ -64,15 +65,16 @@ fn for_each_post(
     }
 }
 
-/// Writes the export in `format` to `out`.
+/// Writes the export in `format` to `out`: every site's posts, or one site's.
 pub fn write(
     conn: &mut AnyConnection,
     format: Format,
+    site: Option<i64>,
     out: &mut dyn Write,
 ) -> Result<Written, ExportError> {
     match format {
-        Format::Json => json::write(conn, out),
-        Format::Wxr => wxr::write(conn, out),
+        Format::Json => json::write(conn, site, out),
+        Format::Wxr => wxr::write(conn, site, out),
     }
 }
 

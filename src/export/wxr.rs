@@ -65,7 +65,11 @@ fn slug(url: &str, key: &str) -> String {
     }
 }
 
-pub fn write(conn: &mut AnyConnection, out: &mut dyn Write) -> Result<Written, ExportError> {
+pub fn write(
+    conn: &mut AnyConnection,
+    site: Option<i64>,
+    out: &mut dyn Write,
+) -> Result<Written, ExportError> {
     let here = stored_settings::local_source_prefix(conn)?;
     let mut written = Written::default();
     write!(
@@ -82,7 +86,7 @@ pub fn write(conn: &mut AnyConnection, out: &mut dyn Write) -> Result<Written, E
          \t<generator>Replydesk {}</generator>\n",
         env!("CARGO_PKG_VERSION")
     )?;
-    for_each_post(conn, |_, post, comments| {
+    for_each_post(conn, site, |_, post, comments| {
         written.posts += 1;
         written.comments += comments.len() as u64;
         write!(

@@ -257,11 +257,12 @@ impl Progress for Quiet {
 /// again adds the rest, as every comment keeps its source id.)
 pub fn in_steps(
     db: &Database,
+    site: i64,
     read: impl FnOnce(&mut Sink<'_>) -> Result<(), ImportError>,
 ) -> Result<Summary, ImportError> {
     db.write_in_steps_here(|steps| {
         let here = crate::db::stored_settings::local_source_prefix(steps.conn())?;
-        let mut sink = Sink::new(steps, here);
+        let mut sink = Sink::new(steps, here, site);
         match read(&mut sink).and_then(|()| sink.settle()) {
             Ok(()) => Ok(Ok(sink.finish())),
             Err(error) => {

@@ -43,6 +43,8 @@ pub struct Sink<'c> {
     /// How this database's own exports name a comment written here (see
     /// `stored_settings::local_source_prefix`), then its id.
     own_prefix: String,
+    /// The site whose posts the import fills.
+    site: i64,
 }
 
 /// The rows an import added, in the order it added them, and every post
@@ -58,7 +60,7 @@ struct Added {
 impl<'c> Sink<'c> {
     /// A sink writing into the database whose exports name their own
     /// comments `own_prefix` and an id.
-    pub fn new(steps: &'c mut Steps, own_prefix: String) -> Self {
+    pub fn new(steps: &'c mut Steps, own_prefix: String, site: i64) -> Self {
         Sink {
             steps,
             added: Added::default(),
@@ -68,6 +70,7 @@ impl<'c> Sink<'c> {
             touched: BTreeSet::new(),
             now: db::now(),
             own_prefix,
+            site,
         }
     }
 
@@ -90,13 +93,14 @@ impl<'c> Sink<'c> {
     /// merge never overwrites what the blog has since changed) or a new one.
     pub fn post(&mut self, post: &Post) -> Result<i64, ImportError> {
         self.summary.posts_read += 1;
-        if let Some(existing) = posts::find_by_key(self.conn(), &post.key)? {
+        if let Some(existing) = posts::find_by_key(self.steps.conn(), self.site, &post.key)? {
             return Ok(existing.id);
         }
         self.summary.posts_added += 1;
         let id = posts::insert_imported(
             self.steps.conn(),
             &posts::ImportedPost {
+                site_id: self.site,
                 post_key: &post.key,
                 title: &post.title,
                 url: &post.url,

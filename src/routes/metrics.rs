@@ -5,9 +5,29 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use actix_web_prom::{PrometheusMetrics, PrometheusMetricsBuilder};
-use prometheus::{IntGauge, IntGaugeVec, Opts, TextEncoder};
+use prometheus::{IntCounterVec, IntGauge, IntGaugeVec, Opts, TextEncoder};
 
 use crate::domain::status::Status;
+use crate::sites::{Directory, Site};
+
+/// Sites past this many (by id) share the label `other`, so that a label's
+/// values stay bounded however many sites an owner adds.
+const LABELLED_SITES: usize = 100;
+
+/// A site's `site` label: its name, or `other` past the first
+/// [`LABELLED_SITES`] sites.
+fn site_label(directory: &Directory, site: &Site) -> String {
+    let rank = directory
+        .all()
+        .iter()
+        .position(|s| s.id == site.id)
+        .unwrap_or(usize::MAX);
+    if rank < LABELLED_SITES {
+        site.name.clone()
+    } else {
+        "other".to_owned()
+    }
+}
 
 /// Request counts and latencies by route and status (from `actix-web-prom`), plus
 /// gauges read from the database when `/metrics` is scraped.
@@ -15,6 +35,7 @@ use crate::domain::status::Status;
 pub struct Metrics {
     requests: PrometheusMetrics,
     comments: IntGaugeVec,
+    submissions: IntCounterVec,
     outbox_waiting: IntGauge,
     outbox_dead: IntGauge,
     /// When the comments were last counted by status.
@@ -34,8 +55,19 @@ impl Metrics {
             .build()
             .map_err(|e| e.to_string())?;
         let comments = IntGaugeVec::new(
-            Opts::new("replydesk_comments", "Stored comments by moderation status"),
-            &["status"],
+            Opts::new(
+                "replydesk_comments",
+                "Stored comments by site and moderation status",
+            ),
+            &["site", "status"],
+        )
+        .map_err(|e| e.to_string())?;
+        let submissions = IntCounterVec::new(
+            Opts::new(
+                "replydesk_submissions_total",
+                "Comments accepted from readers, by site and the status the rules gave them",
+            ),
+            &["site", "status"],
         )
         .map_err(|e| e.to_string())?;
         let outbox_waiting =
@@ -48,6 +80,7 @@ impl Metrics {
         .map_err(|e| e.to_string())?;
         for gauge in [
             Box::new(comments.clone()) as Box<dyn prometheus::core::Collector>,
+            Box::new(submissions.clone()),
             Box::new(outbox_waiting.clone()),
             Box::new(outbox_dead.clone()),
         ] {
@@ -59,6 +92,7 @@ impl Metrics {
         Ok(Self {
             requests,
             comments,
+            submissions,
             outbox_waiting,
             outbox_dead,
             counted_at: Arc::new(Mutex::new(None)),
@@ -85,22 +119,38 @@ impl Metrics {
         self.requests.clone()
     }
 
+    /// Counts a comment a reader sent that was accepted.
+    pub fn submitted(&self, directory: &Directory, site: &Site, status: Status) {
+        self.submissions
+            .with_label_values(&[site_label(directory, site).as_str(), status.as_str()])
+            .inc();
+    }
+
     /// The Prometheus text page, with the outbox depth just read and the
     /// comments by status when they were counted again (see `comments_stale`).
     pub fn render(
         &self,
-        by_status: Option<&[(Status, i64)]>,
+        directory: &Directory,
+        by_status: Option<&[(i64, Status, i64)]>,
         outbox: (i64, i64),
     ) -> Result<String, String> {
         if let Some(by_status) = by_status {
-            for status in Status::ALL {
-                let count = by_status
-                    .iter()
-                    .find(|(s, _)| *s == status)
-                    .map_or(0, |(_, n)| *n);
-                self.comments
-                    .with_label_values(&[status.as_str()])
-                    .set(count);
+            // Sites removed since the last count leave no stale series.
+            self.comments.reset();
+            for site in directory.all() {
+                let label = site_label(directory, site);
+                for status in Status::ALL {
+                    let count: i64 = by_status
+                        .iter()
+                        .filter(|(id, s, _)| *id == site.id && *s == status)
+                        .map(|(_, _, n)| *n)
+                        .sum();
+                    let gauge = self
+                        .comments
+                        .with_label_values(&[label.as_str(), status.as_str()]);
+                    // Several sites may share `other`: theirs add up.
+                    gauge.set(gauge.get() + count);
+                }
             }
         }
         self.outbox_waiting.set(outbox.0);

@@ -115,7 +115,7 @@ async fn metrics(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRes
         .db
         .read(move |conn| {
             let by_status = if recount {
-                Some(stats::comments_by_status(conn)?)
+                Some(stats::comments_by_site_and_status(conn)?)
             } else {
                 None
             };
@@ -124,7 +124,7 @@ async fn metrics(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRes
         .await?;
     let text = state
         .metrics
-        .render(by_status.as_deref(), outbox)
+        .render(&state.core.sites.cached(), by_status.as_deref(), outbox)
         .map_err(|e| AppError::internal("metrics", e))?;
     Ok(HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")

@@ -712,10 +712,10 @@ on_both_backends! {
         app.comment("metered", None, "first").await;
         let first = scrape().await;
         assert_eq!(first.status(), 200);
-        assert!(first.text().await.unwrap().contains("replydesk_comments{status=\"pending\"} 1"));
+        assert!(first.text().await.unwrap().contains("replydesk_comments{site=\"default\",status=\"pending\"} 1"));
         app.comment("metered", None, "second").await;
         let second = scrape().await.text().await.unwrap();
-        assert!(second.contains("replydesk_comments{status=\"pending\"} 1"), "the count of a minute ago: {second}");
+        assert!(second.contains("replydesk_comments{site=\"default\",status=\"pending\"} 1"), "the count of a minute ago: {second}");
     }
 }
 

@@ -23,8 +23,8 @@ on_both_backends! {
         let response = app.get("/metrics").await;
         assert_eq!(response.status(), 200);
         let text = response.text().await.unwrap();
-        assert!(text.contains("replydesk_comments{status=\"pending\"} 2"), "{text}");
-        assert!(text.contains("replydesk_comments{status=\"approved\"} 0"), "{text}");
+        assert!(text.contains("replydesk_comments{site=\"default\",status=\"pending\"} 2"), "{text}");
+        assert!(text.contains("replydesk_comments{site=\"default\",status=\"approved\"} 0"), "{text}");
         assert!(text.contains("replydesk_outbox_waiting 0"), "{text}");
         assert!(
             text.contains(r#"replydesk_http_requests_total{endpoint="/api/comments",method="POST",status="201"} 2"#),

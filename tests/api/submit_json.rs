@@ -200,7 +200,7 @@ on_both_backends! {
         assert_eq!(created["status"], "pending");
         assert_eq!(app.thread("hello").await["total"], 0);
         let metrics = app.get("/metrics").await.text().await.unwrap();
-        assert!(metrics.contains("replydesk_comments{status=\"spam\"} 1"), "{metrics}");
+        assert!(metrics.contains("replydesk_comments{site=\"default\",status=\"spam\"} 1"), "{metrics}");
     }
 
     async fn replies_must_name_a_public_comment_of_the_same_post(backend: Backend) {

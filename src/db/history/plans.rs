@@ -128,6 +128,7 @@ fn plan(db: &Database, sender: (&'static str, &'static str, &'static str)) -> Ve
 /// The next comment from `sender`, asking every check.
 fn probe((author, email, ip): (&'static str, &'static str, &'static str)) -> Probe<'static> {
     Probe {
+        site_id: 1,
         post_key: "hot",
         parent_id: None,
         author,

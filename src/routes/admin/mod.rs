@@ -56,6 +56,11 @@ pub struct Chrome {
     pub csrf: String,
     pub pending: i64,
     pub section: &'static str,
+    /// Whether the pages only owners open are shown.
+    pub owner: bool,
+    /// The switcher's choices (name, label), and the one chosen.
+    pub sites: Vec<(String, String)>,
+    pub site: Option<String>,
 }
 
 /// Why an admin request was not served, answered as a page (or a redirect).

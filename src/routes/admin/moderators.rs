@@ -8,6 +8,7 @@ use super::times::when;
 use super::{Answer, Chrome, CsrfForm, Moderator, html, see_other};
 use crate::db::moderators;
 use crate::domain::email::EmailAddress;
+use crate::domain::scope::Scope;
 use crate::error::AppError;
 use crate::password;
 use crate::routes::state::AppState;
@@ -121,7 +122,7 @@ async fn add(
         let added = state
             .core
             .db
-            .write(move |conn| Ok(moderators::add(conn, &address, &hash)?))
+            .write(move |conn| Ok(moderators::add(conn, &address, &hash, &Scope::Owner)?))
             .await?;
         if added {
             return see_other("/admin/moderators?added");

@@ -166,7 +166,7 @@ struct Found {
 
 impl View {
     /// The view's filter, refused if its search holds a NUL (nothing stored can).
-    fn filter(&self) -> Result<admin_list::Filter, AppError> {
+    fn filter(&self, sites: Option<Vec<i64>>) -> Result<admin_list::Filter, AppError> {
         if self.search().contains('\0') {
             return Err(AppError::Malformed(
                 "The search contains a NUL character, which no comment can hold.".into(),
@@ -174,6 +174,7 @@ impl View {
         }
         Ok(admin_list::Filter {
             status: self.status(),
+            sites,
             post_id: self.post,
             search: Some(self.search().to_owned()).filter(|s| !s.is_empty()),
         })
@@ -187,12 +188,12 @@ async fn find(state: &AppState, filter: admin_list::Filter, page: i64) -> Result
         .core
         .db
         .read(move |conn| {
-            let counts = stats::comments_by_status(conn)?;
+            let counts = stats::comments_by_status(conn, filter.sites.as_deref())?;
             let total = admin_list::count(conn, &filter)?;
             let rows = admin_list::page(conn, &filter, offset, PER_PAGE)?;
             let ids: Vec<i64> = rows.iter().map(|r| r.comment.id).collect();
             let trails = audit::for_comments(conn, &ids)?;
-            let posts = admin_list::posts_with_comments(conn, 200)?;
+            let posts = admin_list::posts_with_comments(conn, filter.sites.as_deref(), 200)?;
             Ok(Found {
                 counts,
                 total,
@@ -210,7 +211,7 @@ async fn queue_page(
     view: web::Query<View>,
 ) -> Answer {
     let view = view.into_inner();
-    let found = find(&state, view.filter()?, view.page()).await?;
+    let found = find(&state, view.filter(moderator.site_ids())?, view.page()).await?;
     let chrome = moderator.chrome(&state, "queue").await?;
     page(&present(chrome, &view, found))
 }
@@ -391,10 +392,11 @@ async fn act(state: web::Data<AppState>, CsrfForm { moderator, form }: CsrfForm)
         return Ok(html(StatusCode::OK, template.render()));
     }
     let many = moderation::Many {
-        rules: Arc::clone(&state.core.rules),
+        sites: Arc::clone(&state.core.sites),
         ids,
         action,
         actor: moderator.actor(),
+        scope: moderator.scope.clone(),
         reason: "admin page",
     };
     let applied = moderation::moderate(&state.core.db, many).await?;

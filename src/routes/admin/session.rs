@@ -9,11 +9,15 @@ use actix_web::{FromRequest, HttpRequest, web};
 use chrono::Utc;
 
 use super::{AdminError, Chrome};
-use crate::db::{self, sessions, stats};
+use std::sync::Arc;
+
+use crate::db::{self, moderators, sessions, stats};
+use crate::domain::scope::Scope;
 use crate::error::AppError;
 use crate::login::{self, Admitted, Attempt, Device, LoginRefused};
 use crate::routes::client::client_ip;
 use crate::routes::state::AppState;
+use crate::sites::Site;
 
 /// One of the admin page's cookies. Behind https each takes the `__Host-`
 /// prefix, which makes the browser keep it only if it came over TLS from this
@@ -33,6 +37,11 @@ pub const SESSION: AdminCookie = AdminCookie {
 pub const LOGIN: AdminCookie = AdminCookie {
     name: "replydesk_login",
     path: "/admin/login",
+};
+/// The site the switcher chose; none means every site the moderator has.
+pub const SITE: AdminCookie = AdminCookie {
+    name: "replydesk_site",
+    path: "/admin",
 };
 /// A browser that logged in before (see `login::Device`).
 pub const DEVICE: AdminCookie = AdminCookie {
@@ -82,22 +91,81 @@ pub struct Moderator {
     pub id: i64,
     pub email: String,
     pub csrf: String,
+    /// The sites they work on.
+    pub scope: Scope,
+    /// The sites they may see, as of this request.
+    pub sites: Vec<Arc<Site>>,
+    /// The one the switcher chose, if any (else every one of `sites`).
+    pub site: Option<Arc<Site>>,
 }
 
 impl Moderator {
-    /// The frame of a page, with the pending count read now.
+    /// The frame of a page, with the pending count read now, for the site
+    /// chosen or every site the moderator has.
     pub async fn chrome(
         &self,
         state: &AppState,
         section: &'static str,
     ) -> Result<Chrome, AdminError> {
-        let pending = state.core.db.read(|conn| Ok(stats::pending(conn)?)).await?;
+        let sites = self.site_ids();
+        let pending = state
+            .core
+            .db
+            .read(move |conn| Ok(stats::pending(conn, sites.as_deref())?))
+            .await?;
         Ok(Chrome {
             email: self.email.clone(),
             csrf: self.csrf.clone(),
             pending,
             section,
+            owner: self.scope.is_owner(),
+            sites: self
+                .sites
+                .iter()
+                .map(|site| (site.name.clone(), site.label().to_owned()))
+                .collect(),
+            site: self.site.as_ref().map(|site| site.name.clone()),
         })
+    }
+
+    /// The sites whose comments a page shows: the one chosen, else every one
+    /// the moderator has (`None`: every site there is, for an owner).
+    pub fn site_ids(&self) -> Option<Vec<i64>> {
+        match (&self.site, &self.scope) {
+            (Some(site), _) => Some(vec![site.id]),
+            (None, Scope::Owner) => None,
+            (None, Scope::Sites(ids)) => Some(ids.clone()),
+        }
+    }
+
+    /// The site whose settings the settings page shows: the one chosen, else
+    /// the default site, else the first the moderator has.
+    pub fn settings_site(&self) -> Result<Arc<Site>, AdminError> {
+        self.site
+            .clone()
+            .or_else(|| {
+                self.sites
+                    .iter()
+                    .find(|site| site.name == crate::sites::DEFAULT_NAME)
+                    .or_else(|| self.sites.first())
+                    .cloned()
+            })
+            .ok_or_else(|| {
+                AdminError::App(AppError::Missing(
+                    "You moderate no site yet; ask an owner to give you one.".into(),
+                ))
+            })
+    }
+
+    /// Refuses a page that is the owners' alone (sites, moderators, mail,
+    /// personal data), saying why.
+    pub fn owner_only(&self) -> Result<(), AdminError> {
+        if self.scope.is_owner() {
+            return Ok(());
+        }
+        Err(AdminError::App(AppError::NotAllowed(
+            "Only an owner may open this page; you moderate the comments of your sites.".into(),
+        )))
     }
 
     /// How the audit log names this moderator.
@@ -178,21 +246,40 @@ impl FromRequest for Moderator {
     fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
         let state = req.app_data::<web::Data<AppState>>().cloned();
         let cookie = state.as_ref().and_then(|state| SESSION.read(req, state));
+        let chosen = state.as_ref().and_then(|state| SITE.read(req, state));
         Box::pin(async move {
             let (Some(cookie), Some(state)) = (cookie, state) else {
                 return Err(AdminError::LoginNeeded);
             };
             let key = login::session_key(&cookie);
-            let live = state
+            let sites = Arc::clone(&state.core.sites);
+            let found = state
                 .core
                 .db
-                .read(move |conn| Ok(sessions::find(conn, &key, db::now())?))
+                .read(move |conn| {
+                    let Some(live) = sessions::find(conn, &key, db::now())? else {
+                        return Ok(None);
+                    };
+                    let scope = moderators::scope_of(conn, live.moderator_id)?;
+                    Ok(Some((live, scope, sites.current(conn)?)))
+                })
                 .await?;
-            let live = live.ok_or(AdminError::LoginNeeded)?;
+            let (live, scope, directory) = found.ok_or(AdminError::LoginNeeded)?;
+            let sites: Vec<Arc<Site>> = directory
+                .all()
+                .iter()
+                .filter(|site| scope.covers(site.id))
+                .cloned()
+                .collect();
+            // A chosen site the moderator lost (or never had) chooses nothing.
+            let site = chosen.and_then(|name| sites.iter().find(|s| s.name == name).cloned());
             Ok(Moderator {
                 id: live.moderator_id,
                 email: live.email,
                 csrf: live.csrf_token,
+                scope,
+                sites,
+                site,
             })
         })
     }

@@ -1,4 +1,4 @@
-//! The rule settings, changed at run time for every instance.
+//! One site's rule settings, changed at run time for every instance.
 
 use actix_web::http::StatusCode;
 use actix_web::web;
@@ -111,6 +111,8 @@ struct Field {
 #[template(path = "admin/settings.html")]
 struct SettingsPage {
     chrome: Chrome,
+    /// The site whose rules these are: name and label.
+    site: (String, String),
     fields: Vec<Field>,
     saved: bool,
 }
@@ -151,10 +153,18 @@ async fn show(
     state: web::Data<AppState>,
     moderator: Moderator,
 ) -> Answer {
-    let rules = state.core.rules.clone();
-    let current = state.core.db.read(move |conn| rules.current(conn)).await?;
+    let site = moderator.settings_site()?;
+    let sites = state.core.sites.clone();
+    let id = site.id;
+    let current = state
+        .core
+        .db
+        .read(move |conn| Ok(sites.current(conn)?.rules_of(id)))
+        .await?
+        .unwrap_or_else(|| std::sync::Arc::clone(&site.rules));
     page(&SettingsPage {
         chrome: moderator.chrome(&state, "settings").await?,
+        site: (site.name.clone(), site.label().to_owned()),
         fields: fields(|name| current.get(name).unwrap_or_default(), &[]),
         saved: req.query_string() == "saved",
     })
@@ -174,19 +184,33 @@ async fn save(state: web::Data<AppState>, CsrfForm { moderator, form }: CsrfForm
         .iter()
         .filter_map(|(name, _, _, kind)| Some((*name, posted(&form, name, kind)?)))
         .collect();
-    let rules = state.core.rules.clone();
+    // The site the form was shown for, which must be one of the moderator's.
+    // Left out, it is the one the page would show.
+    let site = match form.get("site") {
+        None => moderator.settings_site()?,
+        Some(named) => moderator
+            .sites
+            .iter()
+            .find(|site| site.name == named)
+            .cloned()
+            .ok_or_else(|| AppError::Missing(format!("There is no site named {named:?}.")))?,
+    };
+    let sites = state.core.sites.clone();
     let changes = wanted.clone();
+    let shown = std::sync::Arc::clone(&site);
     let (before, problems) = state
         .core
         .db
         .write(move |conn| {
-            let current = rules.current(conn)?;
+            let current = sites.current(conn)?.rules_of(shown.id).ok_or_else(|| {
+                AppError::Missing(format!("There is no site named {:?}.", shown.name))
+            })?;
             let mut problems = Vec::new();
             for (name, value) in &changes {
                 if current.get(name).as_deref() == Some(value.trim()) {
                     continue;
                 }
-                match rules.change(conn, name, value) {
+                match sites.change_rule(conn, &shown, name, value) {
                     Ok(()) => {}
                     Err(AppError::Invalid(fields)) => problems.extend(fields),
                     Err(other) => return Err(other),
@@ -200,6 +224,7 @@ async fn save(state: web::Data<AppState>, CsrfForm { moderator, form }: CsrfForm
     }
     let template = SettingsPage {
         chrome: moderator.chrome(&state, "settings").await?,
+        site: (site.name.clone(), site.label().to_owned()),
         fields: fields(
             |name| {
                 wanted

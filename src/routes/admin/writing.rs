@@ -5,9 +5,10 @@ use actix_web::web;
 use askama::Template;
 
 use super::{Answer, Chrome, CsrfForm, Moderator, html, page, see_other};
-use crate::db::comments::{self, Comment};
+use crate::db::comments::Comment;
 use crate::domain::status::Status;
 use crate::error::AppError;
+use crate::moderation::{self, Acting};
 use crate::moderator_writing::{self, Correction, Replier};
 use crate::routes::state::AppState;
 
@@ -18,14 +19,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/comments/{id}/reply", web::post().to(send_reply));
 }
 
-async fn load(state: &AppState, id: i64) -> Result<Comment, AppError> {
+/// A comment on one of the moderator's sites; any other is as missing as a
+/// comment that never existed.
+async fn load(state: &AppState, moderator: &Moderator, id: i64) -> Result<Comment, AppError> {
+    let scope = moderator.scope.clone();
     state
         .core
         .db
-        .read(move |conn| {
-            comments::find(conn, id)?
-                .ok_or_else(|| AppError::Missing(format!("There is no comment {id}.")))
-        })
+        .read(move |conn| Ok(moderation::find_in_scope(conn, id, &scope)?.0))
         .await
 }
 
@@ -40,7 +41,7 @@ struct EditPage {
 }
 
 async fn edit_form(state: web::Data<AppState>, moderator: Moderator, id: web::Path<i64>) -> Answer {
-    let comment = load(&state, *id).await?;
+    let comment = load(&state, &moderator, *id).await?;
     page(&EditPage {
         chrome: moderator.chrome(&state, "queue").await?,
         id: comment.id,
@@ -68,19 +69,26 @@ async fn save_edit(
         body: form.text("comment"),
     };
     let actor = moderator.actor();
+    let scope = moderator.scope.clone();
     let typed = fields.clone();
     let saved = state
         .core
         .db
-        .write(move |conn| moderator_writing::edit(conn, id, &typed, &actor))
+        .write(move |conn| {
+            let acting = Acting {
+                actor: &actor,
+                scope: &scope,
+            };
+            moderator_writing::edit(conn, id, &typed, acting)
+        })
         .await;
     match saved {
         Ok(()) => {
-            let comment = load(&state, id).await?;
+            let comment = load(&state, &moderator, id).await?;
             see_other(&format!("/admin?status={}#c{id}", comment.status))
         }
         Err(AppError::Invalid(problems)) => {
-            let comment = load(&state, id).await?;
+            let comment = load(&state, &moderator, id).await?;
             let template = EditPage {
                 chrome: moderator.chrome(&state, "queue").await?,
                 id,
@@ -115,7 +123,7 @@ async fn reply_form(
     moderator: Moderator,
     id: web::Path<i64>,
 ) -> Answer {
-    let parent = load(&state, *id).await?;
+    let parent = load(&state, &moderator, *id).await?;
     page(&ReplyPage {
         chrome: moderator.chrome(&state, "queue").await?,
         parent,
@@ -134,13 +142,14 @@ async fn send_reply(
     let name = form.text("author");
     let text = form.text("comment");
     let (email, moderator_id) = (moderator.email.clone(), moderator.id);
-    let rules = state.core.rules.clone();
+    let sites = state.core.sites.clone();
+    let scope = moderator.scope.clone();
     let (typed_name, typed_text) = (name.clone(), text.clone());
     let sent = state
         .core
         .db
         .write(move |conn| {
-            let rules = rules.current(conn)?;
+            let sites = sites.current(conn)?;
             moderator_writing::reply(
                 conn,
                 parent_id,
@@ -148,9 +157,10 @@ async fn send_reply(
                     moderator_id,
                     email: &email,
                     name: &typed_name,
+                    scope: &scope,
                 },
                 &typed_text,
-                &rules,
+                &sites,
             )
         })
         .await;
@@ -159,7 +169,7 @@ async fn send_reply(
         Err(AppError::Invalid(problems)) => {
             let template = ReplyPage {
                 chrome: moderator.chrome(&state, "queue").await?,
-                parent: load(&state, parent_id).await?,
+                parent: load(&state, &moderator, parent_id).await?,
                 name,
                 text,
                 problems: problems.into_iter().collect(),

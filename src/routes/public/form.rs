@@ -13,7 +13,8 @@ use crate::domain::status::Status;
 use crate::error::AppError;
 use crate::routes::client::burst;
 use crate::routes::state::AppState;
-use crate::submission::{self, Accepted};
+use crate::sites::{DEFAULT_NAME, Directory};
+use crate::submission::{self, Accepted, Sender};
 
 /// The query flag a blog page can look for to say "awaiting moderation".
 pub const HELD_FLAG: (&str, &str) = ("replydesk", "awaiting-moderation");
@@ -210,14 +211,14 @@ fn read_fields(pairs: Vec<(String, String)>, rename: impl Fn(&str) -> &str) -> F
 }
 
 async fn handle(req: &HttpRequest, state: &AppState, mut fields: FormFields) -> HttpResponse {
-    let policy = &state.core.origins;
+    let directory = state.core.sites.cached();
     let from = sender(req, &state.settings);
     let referer = req
         .headers()
         .get(header::REFERER)
         .and_then(|v| v.to_str().ok())
         .and_then(|r| Url::parse(r).ok())
-        .filter(|url| policy.allows(url))
+        .filter(|url| directory.for_url(url).is_some())
         .map(|mut url| {
             without_flag(&mut url);
             url.set_fragment(None);
@@ -235,7 +236,7 @@ async fn handle(req: &HttpRequest, state: &AppState, mut fields: FormFields) -> 
     let back = [fields.submission.post_url.as_deref(), referer.as_deref()]
         .into_iter()
         .flatten()
-        .find_map(|u| allowed_url(policy, u));
+        .find_map(|u| allowed_url(&directory, u));
     let comment = fields.submission.comment.as_deref();
     if let Err(retry_after_seconds) = burst(req, state) {
         let refused = AppError::TooFast {
@@ -243,7 +244,7 @@ async fn handle(req: &HttpRequest, state: &AppState, mut fields: FormFields) -> 
         };
         return page::form_error(&refused, comment, back.as_deref());
     }
-    let require_hint = state.core.rules.cached().require_name_email;
+    let require_hint = hint_for(&directory, &from);
     let draft = match CommentDraft::parse_for_storage(&fields.submission, require_hint) {
         Ok(draft) => draft,
         Err(errors) => {
@@ -252,6 +253,9 @@ async fn handle(req: &HttpRequest, state: &AppState, mut fields: FormFields) -> 
     };
     match submission::submit(&state.core, draft, from).await {
         Ok(accepted) => {
+            state
+                .metrics
+                .submitted(&directory, &accepted.site, accepted.status);
             let target = [
                 fields.redirect_to.as_deref(),
                 Some(accepted.post_url.as_str()),
@@ -259,17 +263,27 @@ async fn handle(req: &HttpRequest, state: &AppState, mut fields: FormFields) -> 
             ]
             .into_iter()
             .flatten()
-            .find_map(|u| resolve(policy, u, back.as_deref()));
+            .find_map(|u| resolve(&accepted.site.origins, u, back.as_deref()));
             answer(accepted, target)
         }
         Err(e) => page::form_error(&e, comment, back.as_deref()),
     }
 }
 
-fn allowed_url(policy: &OriginPolicy, text: &str) -> Option<String> {
+/// Whether a name and e-mail are required, as far as this instance last
+/// knew for the sender's site: a hint for parsing, which the rules judge again.
+pub fn hint_for(directory: &Directory, from: &Sender) -> bool {
+    from.page
+        .as_deref()
+        .and_then(|page| directory.for_header(page))
+        .or_else(|| directory.named(DEFAULT_NAME))
+        .is_none_or(|site| site.rules.require_name_email)
+}
+
+fn allowed_url(directory: &Directory, text: &str) -> Option<String> {
     Url::parse(text.trim())
         .ok()
-        .filter(|url| policy.allows(url))
+        .filter(|url| directory.for_url(url).is_some())
         .map(String::from)
 }
 

@@ -157,9 +157,13 @@ async fn post_json(
         retry_after_seconds,
     })?;
     let input = read_fields(body.into_inner())?;
-    let require_hint = state.core.rules.cached().require_name_email;
+    let from = sender(&req, &state.settings);
+    let require_hint = super::form::hint_for(&state.core.sites.cached(), &from);
     let draft = CommentDraft::parse_for_storage(&input, require_hint).map_err(AppError::Invalid)?;
-    let accepted = submission::submit(&state.core, draft, sender(&req, &state.settings)).await?;
+    let accepted = submission::submit(&state.core, draft, from).await?;
+    state
+        .metrics
+        .submitted(&state.core.sites.cached(), &accepted.site, accepted.status);
     let status = accepted.status.as_told_to_author();
     let comment = match status {
         Status::Approved => public(&state, &accepted.comment),

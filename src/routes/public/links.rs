@@ -198,7 +198,7 @@ async fn moderate(
         Ok(link) => link,
         Err(why) => return refused(why),
     };
-    let live = Arc::clone(&state.core.rules);
+    let live = Arc::clone(&state.core.sites);
     let applied = moderation::follow_link(&state.core.db, live, link).await;
     match applied {
         Ok((_, Some(done))) => {

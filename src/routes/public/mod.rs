@@ -8,6 +8,7 @@ mod json;
 mod links;
 pub mod page;
 mod read;
+mod site;
 mod view;
 
 use actix_web::http::header;

@@ -10,6 +10,7 @@ use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
 use actix_web::web::Bytes;
 
 use super::cache::PageKey;
+use super::site;
 use super::view::{PublicComment, threads};
 use crate::db::thread_page::{self, ThreadPage};
 use crate::domain::avatar;
@@ -76,6 +77,7 @@ impl ToSchema for PostKey {}
 struct Paging {
     page: Option<usize>,
     per_page: Option<usize>,
+    site: Option<String>,
 }
 
 /// One page of a post's approved comments, threaded.
@@ -103,6 +105,8 @@ pub struct CommentPage {
             maximum = 1000000),
         ("per_page" = Option<u64>, Query, description = "Threads per page (default 50)",
             minimum = 1, maximum = 200),
+        ("site" = Option<String>, Query, description = "The site, for a fetch without an \
+            `Origin` header (default: the site `default`)"),
         ("If-None-Match" = Option<String>, Header, description = "An ETag from an earlier answer"),
     ),
     responses(
@@ -110,8 +114,9 @@ pub struct CommentPage {
             body = CommentPage, headers(("ETag" = String), ("Cache-Control" = String))),
         (status = 304, description = "Unchanged since the ETag given"),
         (status = 400, description = "A malformed post key, page or per_page", body = ErrorBody),
-        (status = 404, description = "No post key in the address, or a page past the last",
-            body = ErrorBody),
+        (status = 403, description = "An `Origin` of no site served here", body = ErrorBody),
+        (status = 404, description = "No post key in the address, a page past the last, or \
+            no such site", body = ErrorBody),
         (status = 503, description = "The database is busy", body = ErrorBody),
     ))]
 async fn list(
@@ -134,7 +139,8 @@ async fn list(
         )));
     }
     check_post_key(&key).map_err(AppError::Malformed)?;
-    let post = state.core.db.post(key.clone()).await?;
+    let site = site::for_read(&req, &state, paging.site.as_deref())?;
+    let post = state.core.db.post(site.id, key.clone()).await?;
     // Threads are never more than approved comments, so a page past these is
     // refused without loading any: no one can make the server read and cache
     // a post's comments for every page number there is.
@@ -222,17 +228,29 @@ pub struct Counts {
 /// Approved-comment counts for many posts in one request.
 #[utoipa::path(get, path = "/api/counts", tag = "reading",
     params(("post" = inline(Vec<PostKey>), Query, description = "A post key; repeat for more (at most 200)",
-        style = Form, explode)),
+        style = Form, explode),
+        ("site" = Option<String>, Query, description = "The site, for a fetch without an \
+            `Origin` header (default: the site `default`)")),
     responses(
         (status = 200, description = "The counts", body = Counts),
+        (status = 403, description = "An `Origin` of no site served here", body = ErrorBody),
+        (status = 404, description = "No such site", body = ErrorBody),
         (status = 422, description = "No post named, too many, or a malformed key", body = ErrorBody),
         (status = 503, description = "The database is busy", body = ErrorBody),
     ))]
 async fn counts(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
-    let keys: Vec<String> = url::form_urlencoded::parse(req.query_string().as_bytes())
-        .filter(|(name, _)| name == "post")
-        .map(|(_, value)| value.into_owned())
+    let query: Vec<(String, String)> = url::form_urlencoded::parse(req.query_string().as_bytes())
+        .into_owned()
         .collect();
+    let keys: Vec<String> = query
+        .iter()
+        .filter(|(name, _)| name == "post")
+        .map(|(_, value)| value.clone())
+        .collect();
+    let named = query
+        .iter()
+        .find(|(name, _)| name == "site")
+        .map(|(_, value)| value.as_str());
     if keys.is_empty() {
         return Err(AppError::field(
             "post",
@@ -248,7 +266,8 @@ async fn counts(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResp
             format!("At most {MAX_COUNTED_POSTS} posts can be counted at once."),
         ));
     }
-    let found = state.core.db.posts(keys.clone()).await?;
+    let site = site::for_read(&req, &state, named)?;
+    let found = state.core.db.posts(site.id, keys.clone()).await?;
     let mut counts: std::collections::BTreeMap<String, i64> =
         keys.into_iter().map(|k| (k, 0)).collect();
     counts.extend(found.into_iter().map(|p| (p.post_key, p.approved_count)));
