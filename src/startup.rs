@@ -224,7 +224,7 @@ fn run(listener: TcpListener, state: web::Data<AppState>) -> std::io::Result<Ser
     let server = HttpServer::new(move || {
         let state = state.clone();
         App::new()
-            .wrap(routes::cors(&state.settings))
+            .wrap(routes::cors(&state.core.sites))
             .wrap(state.metrics.middleware())
             .wrap(routes::fill_empty_errors())
             .wrap(actix_web::middleware::from_fn(

@@ -308,6 +308,7 @@ fn store(
             created_at: now,
             updated_at: now,
         },
+        post.site_id,
         verdict.status == Status::Pending,
     )?;
     if verdict.status == Status::Approved {

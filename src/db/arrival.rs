@@ -20,10 +20,16 @@ const RULES: &str = "rules";
 
 /// Stores a comment the rules just judged, with its audit entry and, when
 /// `held`, the moderators' e-mail about it; returns the comment's id.
-pub fn insert(conn: &mut AnyConnection, comment: &NewComment<'_>, held: bool) -> QueryResult<i64> {
+pub fn insert(
+    conn: &mut AnyConnection,
+    comment: &NewComment<'_>,
+    site: i64,
+    held: bool,
+) -> QueryResult<i64> {
     if let AnyConnection::Postgresql(pg) = conn {
         return Arrival {
             comment,
+            site,
             held,
             body_hash: text_hash::of(comment.body),
             queued_at: now(),
@@ -43,7 +49,7 @@ pub fn insert(conn: &mut AnyConnection, comment: &NewComment<'_>, held: bool) ->
         },
     )?;
     if held {
-        outbox::enqueue_for_moderators(conn, MailKind::Moderate, id)?;
+        outbox::enqueue_for_moderators(conn, MailKind::Moderate, id, site)?;
     }
     Ok(id)
 }
@@ -52,6 +58,8 @@ pub fn insert(conn: &mut AnyConnection, comment: &NewComment<'_>, held: bool) ->
 /// once per connection (a fixed query id) and afterwards only binds it.
 struct Arrival<'a> {
     comment: &'a NewComment<'a>,
+    /// The comment's site, whose moderators (and the owners) are mailed.
+    site: i64,
     held: bool,
     /// `text_hash::of(comment.body)`, kept here to be bound by reference.
     body_hash: i64,
@@ -131,7 +139,12 @@ impl QueryFragment<Pg> for Arrival<'_> {
         );
         out.push_sql(" FROM c, moderators WHERE ");
         out.push_bind_param::<Bool, _>(&self.held)?;
-        out.push_sql(" ORDER BY moderators.id) SELECT id FROM c");
+        out.push_sql(
+            " AND (moderators.owner OR EXISTS (SELECT 1 FROM moderator_sites s \
+             WHERE s.moderator_id = moderators.id AND s.site_id = ",
+        );
+        out.push_bind_param::<BigInt, _>(&self.site)?;
+        out.push_sql(")) ORDER BY moderators.id) SELECT id FROM c");
         Ok(())
     }
 }

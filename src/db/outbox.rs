@@ -5,7 +5,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Nullable, Text, Timestamp};
 
-use super::schema::{mail_outbox, moderators};
+use super::schema::{mail_outbox, moderator_sites, moderators};
 use super::types::StoredMailKind;
 use super::{AnyConnection, now};
 use crate::domain::mail_kind::MailKind;
@@ -55,22 +55,32 @@ pub fn enqueue(
     .map(drop)
 }
 
-/// Queues the same e-mail to every moderator, in one statement however many
-/// there are: every held submission runs it. An `INSERT .. SELECT`, which
-/// diesel also caches by type (see `insert_bound!`).
+/// Queues the same e-mail to every moderator of a site (its own and the
+/// owners), in one statement however many there are: every held submission
+/// runs it. An `INSERT .. SELECT`, which diesel also caches by type (see
+/// `insert_bound!`).
 pub fn enqueue_for_moderators(
     conn: &mut AnyConnection,
     kind: MailKind,
     comment_id: i64,
+    site: i64,
 ) -> QueryResult<()> {
     let at = now();
-    let rows = moderators::table.order(moderators::id.asc()).select((
-        kind.into_sql::<Text>(),
-        comment_id.into_sql::<Nullable<BigInt>>(),
-        moderators::email,
-        at.into_sql::<Timestamp>(),
-        at.into_sql::<Timestamp>(),
-    ));
+    let of_site = diesel::dsl::exists(
+        moderator_sites::table
+            .filter(moderator_sites::moderator_id.eq(moderators::id))
+            .filter(moderator_sites::site_id.eq(site)),
+    );
+    let rows = moderators::table
+        .filter(moderators::owner.or(of_site))
+        .order(moderators::id.asc())
+        .select((
+            kind.into_sql::<Text>(),
+            comment_id.into_sql::<Nullable<BigInt>>(),
+            moderators::email,
+            at.into_sql::<Timestamp>(),
+            at.into_sql::<Timestamp>(),
+        ));
     native!(conn, c => diesel::insert_into(mail_outbox::table)
         .values(rows)
         .into_columns((

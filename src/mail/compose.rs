@@ -11,7 +11,7 @@ use super::messages;
 use crate::db::comments::Comment;
 use crate::db::outbox::Claimed;
 use crate::db::posts::{self, Post};
-use crate::db::{AnyConnection, Database, comments, moderators};
+use crate::db::{AnyConnection, Database, comments, moderators, sites};
 use crate::domain::mail_kind::MailKind;
 use crate::domain::moderation::Action;
 use crate::domain::status::Status;
@@ -58,6 +58,8 @@ impl Composer<'_> {
             post,
             parent,
             moderator_id,
+            site,
+            many_sites,
         }) = loaded
         else {
             return Ok(None);
@@ -102,6 +104,8 @@ impl Composer<'_> {
                     from,
                     &row.recipient,
                     &messages::Moderate {
+                        site: &site,
+                        many_sites,
                         post_title: title,
                         post_url: &post.url,
                         author: &comment.author,
@@ -161,8 +165,12 @@ struct Loaded {
     comment: Comment,
     post: Post,
     parent: Option<Comment>,
-    /// The moderator a moderation e-mail goes to, if they still are one.
+    /// The moderator a moderation e-mail goes to, if they still are one
+    /// and still moderate the comment's site.
     moderator_id: Option<i64>,
+    /// The site's title, or its name.
+    site: String,
+    many_sites: bool,
 }
 
 fn load(
@@ -179,14 +187,21 @@ fn load(
         None => None,
     };
     let moderator_id = match moderator {
-        Some(email) => moderators::id_of(conn, email)?,
+        Some(email) => match moderators::id_of(conn, email)? {
+            Some(id) if moderators::scope_of(conn, id)?.covers(post.site_id) => Some(id),
+            _ => None,
+        },
         None => None,
     };
+    let site = sites::label_of(conn, post.site_id)?;
+    let many_sites = sites::count(conn)? > 1;
     Ok(Some(Loaded {
         comment,
         post,
         parent,
         moderator_id,
+        site,
+        many_sites,
     }))
 }
 

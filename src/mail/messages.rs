@@ -8,6 +8,10 @@ use rand::RngCore;
 
 /// "Please moderate": everything a moderator needs, with one-click links.
 pub struct Moderate<'a> {
+    /// Which blog the comment is for, so a moderator of several can tell.
+    pub site: &'a str,
+    /// Whether the instance serves more than one, when the subject names it too.
+    pub many_sites: bool,
     pub post_title: &'a str,
     pub post_url: &'a str,
     pub author: &'a str,
@@ -116,7 +120,11 @@ fn message_id(from: &Mailbox) -> String {
 }
 
 pub fn moderate(from: &Mailbox, to: &str, m: &Moderate<'_>) -> Result<Message, String> {
-    let subject = format!("Please moderate: {}", m.post_title);
+    let subject = if m.many_sites {
+        format!("[{}] Please moderate: {}", m.site, m.post_title)
+    } else {
+        format!("Please moderate: {}", m.post_title)
+    };
     message(
         from,
         to,

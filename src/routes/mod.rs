@@ -20,7 +20,9 @@ use actix_web::http::{Method, header};
 use actix_web::middleware::{ErrorHandlerResponse, ErrorHandlers};
 use actix_web::{HttpRequest, HttpResponse, web};
 
-use crate::configuration::Settings;
+use std::sync::Arc;
+
+use crate::sites::Sites;
 
 /// Every route; the demo blog's pages only when `demo` is on.
 pub fn configure(cfg: &mut web::ServiceConfig, demo: bool) {
@@ -48,13 +50,19 @@ pub fn only(allow: &'static str) -> actix_web::Route {
     })
 }
 
-/// Browsers on the blog's own origins may call the API; nobody else gets CORS
+/// Browsers on the sites' own origins may call the API; nobody else gets CORS
 /// headers. Requests from other origins still reach the handlers, which refuse
-/// them in words instead of with a bare CORS error.
-pub fn cors(settings: &Settings) -> Cors {
-    let policy = settings.allowed_origins.clone();
+/// them in words instead of with a bare CORS error. The origins are those of
+/// the directory of sites in memory, so a site added on any instance is
+/// answered here within its next re-read (see `startup`).
+pub fn cors(sites: &Arc<Sites>) -> Cors {
+    let sites = Arc::clone(sites);
     Cors::default()
-        .allowed_origin_fn(move |origin, _| origin.to_str().is_ok_and(|o| policy.allows_header(o)))
+        .allowed_origin_fn(move |origin, _| {
+            origin
+                .to_str()
+                .is_ok_and(|o| sites.cached().for_header(o).is_some())
+        })
         .allowed_methods([Method::GET, Method::POST])
         .allowed_headers([header::CONTENT_TYPE, header::IF_NONE_MATCH, header::ACCEPT])
         .expose_headers([header::ETAG, header::RETRY_AFTER])

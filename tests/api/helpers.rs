@@ -320,6 +320,24 @@ impl TestApp {
         done.unwrap_or_else(|e| panic!("{sql}: {e}"));
     }
 
+    /// Runs a script of several statements, such as a migration's `down.sql`,
+    /// on one connection; on SQLite with foreign keys off, as migrations run,
+    /// so that a rebuilt table's rows are not deleted with the old table.
+    pub fn execute_script(&self, script: &str) {
+        use diesel::connection::SimpleConnection;
+        let done = match self.db.url.strip_prefix("sqlite://") {
+            Some(path) => {
+                let mut conn = sqlite(path);
+                conn.batch_execute("PRAGMA foreign_keys = OFF")
+                    .and_then(|()| conn.batch_execute(script))
+            }
+            None => PgConnection::establish(&self.db.url)
+                .expect("postgres")
+                .batch_execute(script),
+        };
+        done.unwrap_or_else(|e| panic!("{script}: {e}"));
+    }
+
     /// A post that already has a thread, as most posts spam lands on do (spam
     /// cannot open a post of its own).
     pub fn open_post(&self, key: &str) {

@@ -85,3 +85,87 @@ mod text_hash {
         }
     }
 }
+
+mod sites {
+    use std::path::Path;
+
+    use serde_json::Value;
+
+    use crate::helpers::*;
+    use crate::on_both_backends;
+
+    const MIGRATION: &str = "2026-12-09-000015_sites";
+
+    /// Takes the sites migration back on `app`'s database, as if it had been
+    /// made by the release before it.
+    fn before_the_migration(app: &TestApp, backend: &str) {
+        let down = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("migrations")
+            .join(backend)
+            .join(MIGRATION)
+            .join("down.sql");
+        app.execute_script(&std::fs::read_to_string(&down).unwrap());
+        app.execute_sql(&format!(
+            "DELETE FROM __diesel_schema_migrations WHERE version = '{}'",
+            MIGRATION.split('_').next().unwrap().replace('-', "")
+        ));
+    }
+
+    /// Everything the migration must keep, counted.
+    fn census(app: &TestApp) -> Vec<(String, i64)> {
+        let mut counts = Vec::new();
+        for (what, sql) in [
+            ("posts", "SELECT COUNT(*) AS n FROM posts"),
+            ("comments", "SELECT COUNT(*) AS n FROM comments"),
+            ("audit rows", "SELECT COUNT(*) AS n FROM audit_log"),
+            ("outbox rows", "SELECT COUNT(*) AS n FROM mail_outbox"),
+            ("moderators", "SELECT COUNT(*) AS n FROM moderators"),
+        ] {
+            counts.push((what.to_owned(), app.query_number(sql)));
+        }
+        for status in ["pending", "approved", "spam", "trash"] {
+            let sql = format!("SELECT COUNT(*) AS n FROM comments WHERE status = '{status}'");
+            counts.push((format!("{status} comments"), app.query_number(&sql)));
+        }
+        counts
+    }
+
+    on_both_backends! {
+        async fn everything_stored_before_sites_becomes_the_default_site(backend: Backend) {
+            let folder = match backend { Backend::Sqlite => "sqlite", Backend::Postgres(_) => "postgres" };
+            let old = spawn_app(backend, &[("HOLD_ALL", "false")]).await;
+            old.add_moderator("first@example.com");
+            old.add_moderator("second@example.com");
+            let kept = old.comment("kept", None, "Published before sites.").await;
+            old.comment("kept", Some(kept), "A reply before sites.").await;
+            let spam = old.comment("other", None, "Marked as spam.").await;
+            let trashed = old.comment("other", None, "Thrown away.").await;
+            old.cli_ok(&["comment", "spam", &spam.to_string()]);
+            old.cli_ok(&["comment", "trash", &trashed.to_string()]);
+            old.cli_ok(&["settings", "set", "hold_all", "true"]);
+            old.post_json(&reply("other", "Held for a moderator.")).await;
+            before_the_migration(&old, folder);
+            let before = census(&old);
+            assert!(before.iter().all(|(_, n)| *n > 0), "every kind of row is there: {before:?}");
+            assert_eq!(old.query_number("SELECT COUNT(*) AS n FROM settings WHERE name = 'rule.hold_all'"), 1);
+
+            let applied = old.cli_ok(&["migrate"]);
+            assert!(applied.contains('1'), "{applied}");
+            assert_eq!(census(&old), before, "nothing lost or added");
+            assert_eq!(old.query_number("SELECT COUNT(*) AS n FROM posts WHERE site_id <> 1"), 0);
+            assert_eq!(old.query_number("SELECT COUNT(*) AS n FROM sites WHERE name = 'default'"), 1);
+            assert_eq!(old.query_number("SELECT COUNT(*) AS n FROM moderators WHERE owner"), 2);
+            assert_eq!(old.query_number("SELECT COUNT(*) AS n FROM settings WHERE name LIKE 'rule.%'"), 0);
+
+            let upgraded = old.another_instance(&[("HOLD_ALL", "false")]).await;
+            let thread = upgraded.thread("kept").await;
+            assert_eq!(thread["total"], 2, "{thread}");
+            let shown = upgraded.cli_ok(&["settings", "show"]);
+            assert!(shown.contains("hold_all = true"), "the moderators' rule change is the default site's: {shown}");
+            let next: Value = upgraded.post_json(&reply("kept", "After sites.")).await.json().await.unwrap();
+            assert_eq!(next["status"], "pending");
+            let again = upgraded.post_json(&reply("kept", "Published before sites.")).await;
+            assert_eq!(again.status(), 409, "duplicates of old comments are still found");
+        }
+    }
+}

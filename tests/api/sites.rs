@@ -1,0 +1,203 @@
+//! Two blogs on one instance, driven from the outside: each keeps its own
+//! threads, counts, rules and moderation mail, requests find their site by
+//! their origin, and a moderator of one never sees or acts on the other's.
+
+use serde_json::{Value, json};
+
+use crate::helpers::{BLOG, TestApp, cli, eventually, output_text, reply, spawn_app};
+use crate::mail::moderation_links;
+use crate::on_both_backends;
+use crate::smtp::SmtpServer;
+
+/// The second blog's origin; the first is the tests' usual `BLOG`.
+const OTHER: &str = "http://blog-b.example";
+
+/// Adds the site `b` on `OTHER`, titled "Blog B", through the command line.
+fn add_site_b(app: &TestApp) {
+    app.cli_ok(&["site", "add", "b", "--origin", OTHER, "--title", "Blog B"]);
+}
+
+/// Creates a moderator scoped to `sites` through the command line.
+fn add_moderator_of(app: &TestApp, email: &str, sites: &[&str]) {
+    let mut args = vec!["moderator", "add", email];
+    for site in sites {
+        args.extend(["--site", site]);
+    }
+    let output = cli(&app.db, &args, "a long passphrase\na long passphrase\n");
+    assert!(output.status.success(), "{}", output_text(&output));
+}
+
+/// A reply to `post` as the page of the blog at `origin` sends it.
+async fn post_from(app: &TestApp, origin: &str, post: &str, text: &str) -> reqwest::Response {
+    let mut body = reply(post, text);
+    body["post_url"] = json!(format!("{origin}/{post}/"));
+    app.client
+        .post(app.url("/api/comments"))
+        .header("Origin", origin)
+        .json(&body)
+        .send()
+        .await
+        .expect("POST /api/comments")
+}
+
+async fn read_from(app: &TestApp, origin: &str, path: &str) -> reqwest::Response {
+    app.client
+        .get(app.url(path))
+        .header("Origin", origin)
+        .send()
+        .await
+        .expect("GET")
+}
+
+on_both_backends! {
+    async fn two_sites_keep_their_own_threads_counts_and_rules(backend: Backend) {
+        let app = spawn_app(backend, &[("HOLD_ALL", "true")]).await;
+        add_site_b(&app);
+        app.cli_ok(&["settings", "set", "hold_all", "false", "--site", "b"]);
+
+        let held: Value = post_from(&app, BLOG, "hello-world", "On blog A.").await.json().await.unwrap();
+        assert_eq!(held["status"], "pending", "hold-all is on for the default site: {held}");
+        let published: Value = post_from(&app, OTHER, "hello-world", "On blog B.").await.json().await.unwrap();
+        assert_eq!(published["status"], "approved", "hold-all is off for site b: {published}");
+        assert_eq!(app.query_number("SELECT COUNT(*) AS n FROM posts WHERE post_key = 'hello-world'"), 2);
+
+        let on_b: Value = read_from(&app, OTHER, "/api/posts/hello-world/comments").await.json().await.unwrap();
+        assert_eq!(on_b["total"], 1);
+        assert_eq!(on_b["comments"][0]["html"].as_str().map(|t| t.contains("On blog B.")), Some(true), "{on_b}");
+        let on_a: Value = read_from(&app, BLOG, "/api/posts/hello-world/comments").await.json().await.unwrap();
+        assert_eq!(on_a["total"], 0, "blog A's comment is held and B's is not A's: {on_a}");
+        // A server-side fetch names its site; without one it reads the default site.
+        let by_name: Value = app.get("/api/posts/hello-world/comments?site=b").await.json().await.unwrap();
+        assert_eq!(by_name["total"], 1);
+        assert_eq!(app.thread("hello-world").await["total"], 0);
+
+        let counts_b: Value = read_from(&app, OTHER, "/api/counts?post=hello-world").await.json().await.unwrap();
+        assert_eq!(counts_b["counts"]["hello-world"], 1);
+        let counts_a: Value = read_from(&app, BLOG, "/api/counts?post=hello-world").await.json().await.unwrap();
+        assert_eq!(counts_a["counts"]["hello-world"], 0);
+
+        let shown = app.cli_ok(&["settings", "show", "--site", "b"]);
+        assert!(shown.contains("hold_all = false"), "{shown}");
+        let shown = app.cli_ok(&["settings", "show"]);
+        assert!(shown.contains("hold_all = true"), "{shown}");
+    }
+
+    async fn an_origin_of_no_site_is_refused_and_an_unknown_site_named(backend: Backend) {
+        let app = spawn_app(backend, &[]).await;
+        add_site_b(&app);
+        let stranger = "http://elsewhere.example";
+        let refused = post_from(&app, stranger, "hello", "From nowhere.").await;
+        assert_eq!(refused.status(), 403);
+        let body: Value = refused.json().await.unwrap();
+        assert!(body["error"].as_str().unwrap().contains("blog's own pages"), "{body}");
+        let read = read_from(&app, stranger, "/api/posts/hello/comments").await;
+        assert_eq!(read.status(), 403);
+        assert!(read.json::<Value>().await.unwrap()["error"].as_str().unwrap().contains("elsewhere"));
+        assert_eq!(read_from(&app, stranger, "/api/counts?post=hello").await.status(), 403);
+        let unknown = app.get("/api/counts?post=hello&site=nope").await;
+        assert_eq!(unknown.status(), 404);
+        assert!(unknown.json::<Value>().await.unwrap()["error"].as_str().unwrap().contains("\"nope\""));
+        // A page of one site naming a post URL on the other is refused too.
+        let mut crossed = reply("hello", "Crossed.");
+        crossed["post_url"] = json!(format!("{OTHER}/hello/"));
+        let crossed = app.post_json(&crossed).await;
+        assert_eq!(crossed.status(), 403);
+        assert_eq!(app.query_number("SELECT COUNT(*) AS n FROM comments"), 0);
+        // CORS answers the new site's pages, and only the sites'.
+        let preflight = |origin: &'static str| {
+            app.client
+                .request(reqwest::Method::OPTIONS, app.url("/api/comments"))
+                .header("Origin", origin)
+                .header("Access-Control-Request-Method", "POST")
+                .send()
+        };
+        let allowed = preflight(OTHER).await.unwrap();
+        assert_eq!(allowed.headers().get("access-control-allow-origin").and_then(|v| v.to_str().ok()), Some(OTHER));
+        let foreign = preflight("http://elsewhere.example").await.unwrap();
+        assert!(foreign.headers().get("access-control-allow-origin").is_none());
+    }
+
+    async fn a_sites_moderation_mail_goes_to_its_moderators_and_the_owners(backend: Backend) {
+        let smtp = SmtpServer::start().await;
+        let app = spawn_app(backend, &[("SMTP_URL", &smtp.url())]).await;
+        add_site_b(&app);
+        app.add_moderator("owner@example.com");
+        add_moderator_of(&app, "a-mod@example.com", &["default"]);
+        add_moderator_of(&app, "b-mod@example.com", &["b"]);
+        let created: Value = post_from(&app, OTHER, "hello", "Held on B.").await.json().await.unwrap();
+        assert_eq!(created["status"], "pending");
+        let mails = smtp.wait_for(2).await;
+        let mut recipients: Vec<String> = mails.iter().flat_map(|m| m.to.clone()).collect();
+        recipients.sort();
+        assert_eq!(recipients, ["b-mod@example.com", "owner@example.com"]);
+        let to_b = mails.iter().find(|m| m.to == ["b-mod@example.com"]).unwrap();
+        assert_eq!(to_b.header("Subject").as_deref(), Some("[Blog B] Please moderate: Hello world"));
+        assert!(to_b.data.contains("(Blog B)"), "{}", to_b.data);
+
+        // B's moderator acts on B's comment through the e-mailed link.
+        let links = moderation_links(to_b, &app);
+        let (_, approve) = links.iter().find(|(action, _)| action == "approve").expect("an approve link");
+        let done = app.client.post(approve).send().await.unwrap();
+        assert_eq!(done.status(), 200, "{}", done.text().await.unwrap());
+        let on_b: Value = read_from(&app, OTHER, "/api/posts/hello/comments").await.json().await.unwrap();
+        assert_eq!(on_b["total"], 1);
+
+        // A's comment mails A's moderator and the owner, never B's.
+        post_from(&app, BLOG, "hello", "Held on A.").await;
+        eventually("mail about A's comment", async || {
+            let to: Vec<String> = smtp.messages().iter().skip(2).flat_map(|m| m.to.clone()).collect();
+            match to.len() {
+                2 => Ok(to),
+                n => Err(format!("{n} e-mails so far")),
+            }
+        })
+        .await;
+        let later: Vec<String> = smtp.messages().iter().skip(2).flat_map(|m| m.to.clone()).collect();
+        assert!(!later.contains(&"b-mod@example.com".to_owned()), "{later:?}");
+    }
+
+    async fn a_link_mailed_before_a_moderator_lost_the_site_acts_on_nothing(backend: Backend) {
+        let smtp = SmtpServer::start().await;
+        let app = spawn_app(backend, &[("SMTP_URL", &smtp.url())]).await;
+        add_site_b(&app);
+        add_moderator_of(&app, "b-mod@example.com", &["b"]);
+        let created: Value = post_from(&app, OTHER, "hello", "Held on B.").await.json().await.unwrap();
+        let mails = smtp.wait_for(1).await;
+        let links = moderation_links(&mails[0], &app);
+        let (_, approve) = links.iter().find(|(action, _)| action == "approve").expect("an approve link");
+        // The moderator now works on the default site only.
+        app.execute_sql("DELETE FROM moderator_sites");
+        app.execute_sql(
+            "INSERT INTO moderator_sites (moderator_id, site_id) SELECT id, 1 FROM moderators",
+        );
+        let page = app.client.get(approve).send().await.unwrap();
+        assert_eq!(page.status(), 404, "the comment is gone as far as the link can tell");
+        let done = app.client.post(approve).send().await.unwrap();
+        assert_ne!(done.status(), 200);
+        let id = created["id"].as_i64().unwrap();
+        assert_eq!(app.query_number(&format!("SELECT COUNT(*) AS n FROM comments WHERE id = {id} AND status = 'pending'")), 1);
+    }
+}
+
+#[tokio::test]
+async fn an_origin_two_sites_would_share_is_refused_at_start_naming_both() {
+    let app = spawn_app(crate::helpers::Backend::Sqlite, &[]).await;
+    add_site_b(&app);
+    let pairs = [
+        ("DATABASE_URL", app.db.url.as_str()),
+        ("MAIL_FOLDER", app.db.mail_folder()),
+        ("BIND", "127.0.0.1:0"),
+        ("ALLOWED_ORIGINS", "http://localhost,http://blog-b.example"),
+    ];
+    let settings = replydesk::configuration::Settings::from_pairs(&pairs).unwrap();
+    let refused = replydesk::startup::Application::build(settings).await;
+    let message = match refused {
+        Ok(_) => panic!("a server whose default site shares site b's origin started"),
+        Err(e) => e.to_string(),
+    };
+    assert!(
+        message.contains("\"default\"") && message.contains("\"b\""),
+        "{message}"
+    );
+    assert!(message.contains("http://blog-b.example"), "{message}");
+}
