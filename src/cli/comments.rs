@@ -1,15 +1,22 @@
-//! `replydesk comment list|show|approve|…`: the moderation queue for operators.
+//! `replydesk comment list|show|approve|…`: the moderation queue for
+//! operators, as an owner or, with `--as EMAIL`, as one moderator on their
+//! sites only.
 
 use std::sync::Arc;
 
 use clap::{Args, Subcommand};
+use diesel::prelude::*;
 
-use crate::db::{Database, audit, comments, posts};
+use super::in_words;
+use crate::db::comments::Comment;
+use crate::db::schema::{comments as comment_table, posts as post_table};
+use crate::db::{AnyConnection, Database, audit, moderators};
 use crate::domain::moderation::Action;
 use crate::domain::scope::Scope;
 use crate::domain::status::Status;
+use crate::error::AppError;
 use crate::moderation;
-use crate::sites::Sites;
+use crate::sites::{Directory, Sites};
 
 #[derive(Debug, Subcommand)]
 pub enum CommentCommand {
@@ -19,6 +26,9 @@ pub enum CommentCommand {
         status: String,
         #[arg(long, default_value_t = 20)]
         limit: i64,
+        /// Only this site's comments (`replydesk site list` names them).
+        #[arg(long, value_name = "NAME")]
+        site: Option<String>,
     },
     /// Everything stored about one comment, with the rules' reasons and its audit trail.
     Show { id: i64 },
@@ -59,40 +69,103 @@ impl CommentCommand {
     }
 }
 
-pub fn run(database: &Database, live: &Arc<Sites>, command: CommentCommand) -> Result<(), String> {
+/// Who works the queue from this command: the operator, an owner, unless
+/// `--as` names a moderator, whose scope and name then hold.
+struct Who {
+    /// The moderator's address, for `--as`.
+    moderator: Option<String>,
+    actor: String,
+    scope: Scope,
+}
+
+impl Who {
+    fn of(database: &Database, acting_as: Option<&str>) -> Result<Who, String> {
+        let Some(given) = acting_as else {
+            return Ok(Who {
+                moderator: None,
+                actor: "command line".into(),
+                scope: Scope::Owner,
+            });
+        };
+        let email = super::moderators::moderator_email(given)?;
+        let address = email.clone();
+        let scope = database
+            .read_here(move |conn| match moderators::id_of(conn, &address)? {
+                Some(id) => Ok(moderators::scope_of(conn, id)?),
+                None => Err(AppError::Missing(format!(
+                    "There is no moderator {address}; `replydesk moderator list` shows them."
+                ))),
+            })
+            .map_err(|e| in_words(&e))?;
+        Ok(Who {
+            actor: format!("moderator {email} (command line)"),
+            moderator: Some(email),
+            scope,
+        })
+    }
+}
+
+pub fn run(
+    database: &Database,
+    live: &Arc<Sites>,
+    acting_as: Option<&str>,
+    command: CommentCommand,
+) -> Result<(), String> {
+    let who = Who::of(database, acting_as)?;
     match command {
-        CommentCommand::List { status, limit } => {
+        CommentCommand::List {
+            status,
+            limit,
+            site,
+        } => {
             let status: Status = status
                 .parse()
                 .map_err(|e: crate::domain::status::UnknownStatus| e.to_string())?;
-            let rows = database
-                .read_here(|conn| Ok(comments::list(conn, status, limit)?))
-                .map_err(|e| e.to_string())?;
+            let (live, scope, moderator) = (Arc::clone(live), who.scope.clone(), who.moderator);
+            let wanted = site.clone();
+            let (rows, directory) = database
+                .read_here(move |conn| {
+                    let directory = live.current(conn)?;
+                    let sites = sites_to_list(&directory, &scope, moderator.as_deref(), wanted)?;
+                    let rows = listed(conn, status, sites, limit)?;
+                    Ok((rows, directory))
+                })
+                .map_err(|e| in_words(&e))?;
             if rows.is_empty() {
-                println!("No {status} comments.");
+                match site {
+                    Some(name) => println!("No {status} comments on site {name:?}."),
+                    None => println!("No {status} comments."),
+                }
                 return Ok(());
             }
-            println!("id\tstatus\tcreated\tauthor <email>\tfirst line");
-            for c in rows {
+            println!("id\tstatus\tcreated\tsite\tauthor <email>\tfirst line");
+            for (c, site_id) in rows {
                 let first_line = c.body.lines().next().unwrap_or_default();
                 println!(
-                    "{}\t{}\t{}\t{} <{}>\t{}",
-                    c.id, c.status, c.created_at, c.author, c.email, first_line
+                    "{}\t{}\t{}\t{}\t{} <{}>\t{}",
+                    c.id,
+                    c.status,
+                    c.created_at,
+                    site_name(&directory, site_id),
+                    c.author,
+                    c.email,
+                    first_line
                 );
             }
         }
         CommentCommand::Show { id } => {
-            let (comment, post, trail) = database
-                .read_here(|conn| {
-                    let comment = comments::find(conn, id)?.ok_or_else(|| {
-                        crate::error::AppError::Missing(format!("There is no comment {id}."))
-                    })?;
-                    let post = posts::find(conn, comment.post_id)?;
+            let (live, scope) = (Arc::clone(live), who.scope.clone());
+            let (comment, post, trail, site) = database
+                .read_here(move |conn| {
+                    let (comment, post) = moderation::find_in_scope(conn, id, &scope)?;
                     let trail = audit::for_comment(conn, id)?;
-                    Ok((comment, post, trail))
+                    let directory = live.current(conn)?;
+                    let site = site_name(&directory, post.site_id);
+                    Ok((comment, post, trail, site))
                 })
-                .map_err(|e| e.to_string())?;
+                .map_err(|e| in_words(&e))?;
             println!("comment {}", comment.id);
+            println!("site: {site}");
             println!("post: {} ({})", post.post_key, post.url);
             match comment.parent_id {
                 Some(parent) => println!("in reply to: comment {parent}"),
@@ -139,11 +212,11 @@ pub fn run(database: &Database, live: &Arc<Sites>, command: CommentCommand) -> R
                 sites: Arc::clone(live),
                 ids: ids.to_vec(),
                 action,
-                actor: "command line".into(),
-                scope: Scope::Owner,
+                actor: who.actor,
+                scope: who.scope,
                 reason: "",
             };
-            let applied = moderation::moderate_here(database, many).map_err(|e| e.to_string())?;
+            let applied = moderation::moderate_here(database, many).map_err(|e| in_words(&e))?;
             for a in applied {
                 let to = a.to.map_or("deleted", Status::as_str);
                 let note = if a.changed { "" } else { " (already)" };
@@ -152,4 +225,64 @@ pub fn run(database: &Database, live: &Arc<Sites>, command: CommentCommand) -> R
         }
     }
     Ok(())
+}
+
+/// The sites whose comments `comment list` shows: the one `--site` names,
+/// else every site the scope covers (`None`: all of them). A moderator
+/// asking for a site not theirs is told so, rather than shown an empty list
+/// that reads as "nothing waiting".
+fn sites_to_list(
+    directory: &Directory,
+    scope: &Scope,
+    moderator: Option<&str>,
+    wanted: Option<String>,
+) -> Result<Option<Vec<i64>>, AppError> {
+    let Some(name) = wanted else {
+        return Ok(match scope {
+            Scope::Owner => None,
+            Scope::Sites(ids) => Some(ids.clone()),
+        });
+    };
+    let site = directory.named(&name).ok_or_else(|| {
+        AppError::Missing(format!(
+            "There is no site named {name:?}; `replydesk site list` shows them."
+        ))
+    })?;
+    if !scope.covers(site.id) {
+        return Err(AppError::NotAllowed(format!(
+            "Moderator {} does not work on site {name:?}, so its comments are not theirs to list.",
+            moderator.unwrap_or("this")
+        )));
+    }
+    Ok(Some(vec![site.id]))
+}
+
+/// The newest comments in `status`, of these sites only (every site's for
+/// `None`), each with its site's id for the listing.
+fn listed(
+    conn: &mut AnyConnection,
+    status: Status,
+    sites: Option<Vec<i64>>,
+    limit: i64,
+) -> QueryResult<Vec<(Comment, i64)>> {
+    let mut query = comment_table::table
+        .inner_join(post_table::table)
+        .filter(comment_table::status.eq(status))
+        .into_boxed();
+    if let Some(ids) = sites {
+        query = query.filter(post_table::site_id.eq_any(ids));
+    }
+    query
+        .order((comment_table::created_at.desc(), comment_table::id.desc()))
+        .limit(limit)
+        .select((Comment::as_select(), post_table::site_id))
+        .load(conn)
+}
+
+/// A site's name for a listing; a comment whose site went while this
+/// command ran shows its id.
+fn site_name(directory: &Directory, site_id: i64) -> String {
+    directory
+        .by_id(site_id)
+        .map_or_else(|| format!("(site {site_id})"), |site| site.name.clone())
 }

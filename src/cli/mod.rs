@@ -1,5 +1,5 @@
-//! The command line: `serve` (the default), `migrate`, moderators, comments, rule
-//! settings, personal data, import and export.
+//! The command line: `serve` (the default), `migrate`, sites, moderators,
+//! comments, rule settings, personal data, import and export.
 
 mod comments;
 mod export;
@@ -7,6 +7,7 @@ mod import;
 mod moderators;
 mod personal;
 mod settings;
+mod sites;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -16,6 +17,7 @@ use clap::{Parser, Subcommand};
 use crate::configuration::Settings;
 use crate::db::{Database, Opening, moderators as moderator_table};
 use crate::domain::words::count_of;
+use crate::error::AppError;
 use crate::startup::Application;
 
 #[derive(Debug, Parser)]
@@ -45,12 +47,21 @@ enum Command {
     },
     /// Apply pending database migrations and exit.
     Migrate,
+    /// Add, list, change and remove the sites (blogs) this instance serves.
+    #[command(subcommand)]
+    Site(sites::SiteCommand),
     /// Manage the moderators who work the queue.
     #[command(subcommand)]
     Moderator(moderators::ModeratorCommand),
     /// List, inspect and moderate comments.
-    #[command(subcommand)]
-    Comment(comments::CommentCommand),
+    Comment {
+        #[command(subcommand)]
+        command: comments::CommentCommand,
+        /// Act as this moderator: only the comments of their sites, and the
+        /// audit log names them (as an owner, naming no one, when left out).
+        #[arg(long = "as", global = true, value_name = "EMAIL")]
+        acting_as: Option<String>,
+    },
     /// Show or change the moderation rules for every instance.
     #[command(subcommand)]
     Settings(settings::SettingsCommand),
@@ -152,10 +163,16 @@ fn run_command(cli: Cli) -> Result<(), String> {
             }
             Ok(())
         }
-        Command::Moderator(command) => moderators::run(&open(&settings)?, command),
-        Command::Comment(command) => {
-            comments::run(&open(&settings)?, &sites_of(&settings), command)
+        Command::Site(command) => sites::run(&open(&settings)?, &sites_of(&settings), command),
+        Command::Moderator(command) => {
+            moderators::run(&open(&settings)?, &sites_of(&settings), command)
         }
+        Command::Comment { command, acting_as } => comments::run(
+            &open(&settings)?,
+            &sites_of(&settings),
+            acting_as.as_deref(),
+            command,
+        ),
         Command::ExportPersonal { email, file } => {
             personal::export(&open(&settings)?, &email, file)
         }
@@ -218,6 +235,16 @@ fn sites_of(settings: &Settings) -> std::sync::Arc<crate::sites::Sites> {
         settings.rules.clone(),
         settings.allowed_origins.clone(),
     ))
+}
+
+/// A service's error in the operator's words: a refused field's own
+/// sentences ("… would belong to two sites: site \"b\" and site \"a\" …")
+/// rather than the form's "Some fields need attention".
+fn in_words(error: &AppError) -> String {
+    match error.fields() {
+        Some(fields) => fields.values().cloned().collect::<Vec<_>>().join("; "),
+        None => error.to_string(),
+    }
 }
 
 /// The database a command works on, which must exist already: a command run

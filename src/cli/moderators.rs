@@ -1,19 +1,39 @@
-//! `replydesk moderator add|remove|passwd EMAIL` and `replydesk moderator list`.
+//! `replydesk moderator add|set|remove|passwd EMAIL` and `replydesk moderator list`.
 
 use std::io::{BufRead, IsTerminal};
+use std::sync::Arc;
 
-use clap::Subcommand;
+use clap::{ArgGroup, Subcommand};
 
+use super::in_words;
 use crate::db::{self, Database, moderators};
 use crate::domain::email::EmailAddress;
 use crate::domain::scope::Scope;
 use crate::error::AppError;
+use crate::sites::Sites;
 use crate::{login, password};
 
 #[derive(Debug, Subcommand)]
 pub enum ModeratorCommand {
     /// Create a moderator; the password is asked for twice (or read as two lines from stdin).
-    Add { email: String },
+    Add {
+        email: String,
+        /// Only this site's comments (repeat for several); an owner, who
+        /// works on every site and the settings, when left out.
+        #[arg(long = "site", value_name = "NAME")]
+        sites: Vec<String>,
+    },
+    /// Change which sites a moderator works on.
+    #[command(group(ArgGroup::new("scope").required(true).args(["sites", "owner"])))]
+    Set {
+        email: String,
+        /// Only this site's comments from now on (repeat for several).
+        #[arg(long = "site", value_name = "NAME")]
+        sites: Vec<String>,
+        /// Every site, and the instance's settings.
+        #[arg(long)]
+        owner: bool,
+    },
     /// Remove a moderator.
     Remove { email: String },
     /// Set a new password for a moderator; their sessions end.
@@ -22,7 +42,11 @@ pub enum ModeratorCommand {
     List,
 }
 
-pub fn run(database: &Database, command: ModeratorCommand) -> Result<(), String> {
+pub fn run(
+    database: &Database,
+    live: &Arc<Sites>,
+    command: ModeratorCommand,
+) -> Result<(), String> {
     let exists = |email: &str| {
         database
             .read_here(|conn| Ok(moderators::exists(conn, email)?))
@@ -31,34 +55,74 @@ pub fn run(database: &Database, command: ModeratorCommand) -> Result<(), String>
     match command {
         ModeratorCommand::List => {
             let listed = database
-                .read_here(|conn| Ok(moderators::all(conn)?))
+                .read_here(|conn| {
+                    moderators::all(conn)?
+                        .into_iter()
+                        .map(|m| {
+                            let sites = if m.owner {
+                                "owner".to_owned()
+                            } else {
+                                scoped_names(moderators::site_names_of(conn, m.id)?)
+                            };
+                            Ok((m, sites))
+                        })
+                        .collect::<Result<Vec<_>, AppError>>()
+                })
                 .map_err(|e| e.to_string())?;
             if listed.is_empty() {
                 println!("No moderators yet. Add one with: replydesk moderator add EMAIL");
                 return Ok(());
             }
             let when = |at: chrono::NaiveDateTime| at.format("%Y-%m-%d %H:%M UTC").to_string();
-            println!("email\tadded\tlast login");
-            for m in listed {
+            println!("email\tadded\tlast login\tsites");
+            for (m, sites) in listed {
                 let last = m.last_login_at.map_or_else(|| "never".to_owned(), when);
-                println!("{}\t{}\t{last}", m.email, when(m.created_at));
+                println!("{}\t{}\t{last}\t{sites}", m.email, when(m.created_at));
             }
         }
-        ModeratorCommand::Add { email } => {
+        ModeratorCommand::Add { email, sites } => {
             let email = moderator_email(&email)?;
             if exists(&email)? {
                 return Err(format!(
                     "a moderator {email} already exists; use `moderator passwd` to change the password"
                 ));
             }
+            // The site names are checked before the password is asked for,
+            // and again in the write, in case a site went meanwhile.
+            let (check, names) = (Arc::clone(live), sites.clone());
+            database
+                .read_here(move |conn| scope_named(conn, &check, &names))
+                .map_err(|e| in_words(&e))?;
             let hash = password::hash(&read_new_password()?)?;
-            let address = email.clone();
+            let (address, live) = (email.clone(), Arc::clone(live));
+            let names = sites.clone();
             if !write(database, move |conn| {
-                Ok(moderators::add(conn, &address, &hash, &Scope::Owner)?)
+                let scope = scope_named(conn, &live, &names)?;
+                Ok(moderators::add(conn, &address, &hash, &scope)?)
             })? {
                 return Err(format!("a moderator {email} was added meanwhile"));
             }
-            println!("Moderator {email} created.");
+            println!("Moderator {email} created; {}.", works_on(&sites));
+        }
+        ModeratorCommand::Set {
+            email,
+            sites,
+            owner,
+        } => {
+            let email = moderator_email(&email)?;
+            let names = if owner { Vec::new() } else { sites };
+            let (address, live, wanted) = (email.clone(), Arc::clone(live), names.clone());
+            if !write(database, move |conn| {
+                let Some(id) = moderators::id_of(conn, &address)? else {
+                    return Ok(false);
+                };
+                let scope = scope_named(conn, &live, &wanted)?;
+                moderators::set_scope(conn, id, &scope)?;
+                Ok(true)
+            })? {
+                return Err(format!("there is no moderator {email}"));
+            }
+            println!("Moderator {email} changed; {}.", works_on(&names));
         }
         ModeratorCommand::Remove { email } => {
             let email = moderator_email(&email)?;
@@ -96,10 +160,54 @@ fn write(
     database: &Database,
     work: impl FnOnce(&mut db::AnyConnection) -> Result<bool, AppError> + Send + 'static,
 ) -> Result<bool, String> {
-    database.write_here(work).map_err(|e| e.to_string())
+    database.write_here(work).map_err(|e| in_words(&e))
 }
 
-fn moderator_email(text: &str) -> Result<String, String> {
+/// The scope the `--site` names give: an owner for none, else those sites,
+/// refusing a name no site has (by that name, so a typo is plain to see).
+fn scope_named(
+    conn: &mut db::AnyConnection,
+    live: &Sites,
+    names: &[String],
+) -> Result<Scope, AppError> {
+    if names.is_empty() {
+        return Ok(Scope::Owner);
+    }
+    let directory = live.current(conn)?;
+    let mut ids = Vec::with_capacity(names.len());
+    for name in names {
+        let site = directory.named(name).ok_or_else(|| {
+            AppError::Missing(format!(
+                "There is no site named {name:?}; `replydesk site list` shows them."
+            ))
+        })?;
+        if !ids.contains(&site.id) {
+            ids.push(site.id);
+        }
+    }
+    Ok(Scope::Sites(ids))
+}
+
+/// What a moderator with these `--site` names works on, in words.
+fn works_on(names: &[String]) -> String {
+    if names.is_empty() {
+        "they are an owner: every site and the settings".to_owned()
+    } else {
+        format!("they work on site {} only", names.join(", "))
+    }
+}
+
+/// A scoped moderator's sites for `moderator list`; "none" once every site
+/// they had is removed, so an empty column never looks like an owner.
+fn scoped_names(names: Vec<String>) -> String {
+    if names.is_empty() {
+        "none".to_owned()
+    } else {
+        names.join(", ")
+    }
+}
+
+pub(super) fn moderator_email(text: &str) -> Result<String, String> {
     EmailAddress::parse(text).map(EmailAddress::into_string)
 }
 

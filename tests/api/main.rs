@@ -23,6 +23,7 @@ mod privacy;
 mod reading;
 mod request_ids;
 mod sites;
+mod sites_cli;
 mod smtp;
 mod submit_form;
 mod submit_json;
