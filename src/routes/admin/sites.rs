@@ -384,7 +384,11 @@ async fn remove(
         let problem = format!(
             "Type the site's name, {}, to confirm: its {} go with it.",
             site.name,
-            count_of(usize::try_from(comments).unwrap_or(usize::MAX), "comment", "comments")
+            count_of(
+                usize::try_from(comments).unwrap_or(usize::MAX),
+                "comment",
+                "comments"
+            )
         );
         return remove_page(
             &state,
