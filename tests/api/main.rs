@@ -22,6 +22,7 @@ mod personal;
 mod privacy;
 mod reading;
 mod request_ids;
+mod sites_admin;
 mod smtp;
 mod submit_form;
 mod submit_json;

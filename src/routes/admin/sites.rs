@@ -382,7 +382,7 @@ async fn remove(
     let typed = names(&form, &site);
     if comments > 0 && !typed {
         let problem = format!(
-            "Type the site's name, {}, to confirm: its {} go with it.",
+            "Type the site's name, {}, to confirm that it goes with its {}.",
             site.name,
             count_of(
                 usize::try_from(comments).unwrap_or(usize::MAX),
