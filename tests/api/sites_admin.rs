@@ -11,7 +11,7 @@ use crate::helpers::{TestApp, reply, spawn_app};
 use crate::on_both_backends;
 
 /// The origin of the second blog's pages; `default` keeps `http://localhost`.
-const OTHER: &str = "http://blog-b.test";
+pub const OTHER: &str = "http://blog-b.test";
 
 /// The text of every element `css` matches on a page.
 fn texts(page: &str, css: &str) -> Vec<String> {
@@ -32,7 +32,7 @@ fn tab_count(page: &str, label: &str) -> i64 {
 }
 
 /// Posts a comment from a page of the blog at `origin`, as its widget would.
-async fn comment_on(app: &TestApp, origin: &str, post: &str, text: &str) -> i64 {
+pub async fn comment_on(app: &TestApp, origin: &str, post: &str, text: &str) -> i64 {
     let mut body = reply(post, text);
     body["post_url"] = format!("{origin}/{post}/").into();
     let response = app
