@@ -18,6 +18,7 @@ use crate::error::AppError;
 use crate::routes::state::AppState;
 use crate::sites::{DEFAULT_NAME, Site};
 
+/// The switcher's route and the owners' Sites page, under `/admin`.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/site", web::get().to(switch))
         .route("/sites", web::get().to(show))
