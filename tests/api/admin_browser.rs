@@ -1,11 +1,13 @@
 //! The admin page in a real headless Chromium: log in, approve with the
-//! keyboard, bulk-mark two comments as spam, and see the public API agree.
+//! keyboard, bulk-mark two comments as spam, and see the public API agree;
+//! and switch between two sites.
 
 use serde_json::Value;
 
 use crate::admin::PASSWORD;
 use crate::browser::Browser;
 use crate::helpers::{Backend, reply, spawn_app};
+use crate::sites_admin::{OTHER, comment_on};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_moderator_works_the_queue_in_a_browser() {
@@ -101,4 +103,68 @@ async fn a_moderator_works_the_queue_in_a_browser() {
     let thread: Value = app.thread("first-post").await;
     assert_eq!(thread["total"], 1);
     assert_eq!(thread["comments"][0]["author"], "Grace Hopper");
+}
+
+/// An owner adds a second blog on the Sites page, then narrows the queue to
+/// it with the site switcher and back to every site, in a real browser.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_owner_switches_between_sites_in_a_browser() {
+    let Some(browser) = Browser::start().await else {
+        return;
+    };
+    let app = spawn_app(Backend::Sqlite, &[]).await;
+    app.add_moderator("owner@example.com");
+
+    browser.goto(&app.url("/admin")).await;
+    browser.fill("#email", "owner@example.com").await;
+    browser.fill("#password", PASSWORD).await;
+    browser.click("form button[type=submit]").await;
+    browser.find("main h1").await;
+    assert_eq!(
+        browser.count("#site-switcher").await,
+        0,
+        "one site: no switcher"
+    );
+
+    browser.goto(&app.url("/admin/sites")).await;
+    browser.fill("#site-name", "blog-b").await;
+    browser.fill("#site-title", "Blog B").await;
+    browser.fill("#site-origins", OTHER).await;
+    browser.click("#add-site button[type=submit]").await;
+    browser
+        .wait_for_text("[role=status]", "Site \"blog-b\" added.")
+        .await;
+
+    app.comment("a-post", None, "A comment on the default blog.")
+        .await;
+    comment_on(&app, OTHER, "b-post", "A comment on blog B.").await;
+
+    browser.goto(&app.url("/admin")).await;
+    browser.wait_for_text("main h1", "on all your sites").await;
+    assert_eq!(browser.count(".comment").await, 2);
+
+    browser
+        .find("#site-switcher")
+        .await
+        .select_by_value("blog-b")
+        .await
+        .unwrap();
+    browser.click("form.switcher button").await;
+    let heading = browser.wait_for_text("main h1", "Comments on Blog B").await;
+    assert_eq!(heading, "Comments on Blog B");
+    assert_eq!(browser.current_path().await, "/admin");
+    assert_eq!(browser.count(".comment").await, 1);
+    assert_eq!(browser.text(".comment .body").await, "A comment on blog B.");
+    assert!(browser.text(".tabs").await.contains("Pending 1"));
+
+    browser
+        .find("#site-switcher")
+        .await
+        .select_by_value("")
+        .await
+        .unwrap();
+    browser.click("form.switcher button").await;
+    browser.wait_for_text("main h1", "on all your sites").await;
+    assert_eq!(browser.count(".comment").await, 2);
+    browser.close().await;
 }

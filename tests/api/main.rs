@@ -24,6 +24,7 @@ mod reading;
 mod request_ids;
 mod sites;
 mod sites_cli;
+mod sites_admin;
 mod smtp;
 mod submit_form;
 mod submit_json;

@@ -41,6 +41,7 @@ async fn show(
     state: web::Data<AppState>,
     moderator: Moderator,
 ) -> Answer {
+    moderator.owner_only()?;
     let (dead, (waiting, _)) = state
         .core
         .db
@@ -81,6 +82,7 @@ async fn show(
 }
 
 async fn send_test(state: web::Data<AppState>, CsrfForm { moderator, .. }: CsrfForm) -> Answer {
+    moderator.owner_only()?;
     let to = moderator.email;
     state
         .core
@@ -90,7 +92,12 @@ async fn send_test(state: web::Data<AppState>, CsrfForm { moderator, .. }: CsrfF
     see_other("/admin/mail?queued")
 }
 
-async fn retry(state: web::Data<AppState>, id: web::Path<i64>, _: CsrfForm) -> Answer {
+async fn retry(
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    CsrfForm { moderator, .. }: CsrfForm,
+) -> Answer {
+    moderator.owner_only()?;
     let id = *id;
     let revived = state
         .core

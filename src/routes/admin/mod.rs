@@ -10,6 +10,7 @@ mod personal;
 mod queue;
 mod session;
 mod settings;
+mod sites;
 mod times;
 mod writing;
 
@@ -45,7 +46,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(settings::configure)
             .configure(moderators::configure)
             .configure(mail::configure)
-            .configure(personal::configure),
+            .configure(personal::configure)
+            .configure(sites::configure),
     );
 }
 
@@ -61,6 +63,23 @@ pub struct Chrome {
     /// The switcher's choices (name, label), and the one chosen.
     pub sites: Vec<(String, String)>,
     pub site: Option<String>,
+}
+
+impl Chrome {
+    /// The label of the site the switcher chose, so a page can say whose
+    /// comments it shows; `None` when it shows every site the moderator has.
+    pub fn site_label(&self) -> Option<&str> {
+        let chosen = self.site.as_deref()?;
+        self.sites
+            .iter()
+            .find(|(name, _)| name == chosen)
+            .map(|(_, label)| label.as_str())
+    }
+
+    /// Whether the switcher chose this site, to mark it selected.
+    pub fn is_chosen(&self, name: &str) -> bool {
+        self.site.as_deref() == Some(name)
+    }
 }
 
 /// Why an admin request was not served, answered as a page (or a redirect).

@@ -23,6 +23,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 struct Listed {
     id: i64,
     email: String,
+    /// "owner", or the names of the sites they moderate.
+    scope: String,
     added: String,
     last_login: String,
     is_you: bool,
@@ -34,21 +36,52 @@ struct ModeratorsPage {
     chrome: Chrome,
     moderators: Vec<Listed>,
     email: String,
+    /// The sites ticked on the add form, kept when it is shown again.
+    ticked: Vec<String>,
     problems: Vec<(String, String)>,
     notice: Option<&'static str>,
+}
+
+impl ModeratorsPage {
+    fn is_ticked(&self, name: &str) -> bool {
+        self.ticked.iter().any(|ticked| ticked == name)
+    }
+}
+
+/// How the list names a moderator's scope: "owner", or their sites.
+fn scope_words(owner: bool, sites: &[String]) -> String {
+    if owner {
+        "owner".to_owned()
+    } else if sites.is_empty() {
+        "no site".to_owned()
+    } else {
+        sites.join(", ")
+    }
 }
 
 async fn render(
     state: &AppState,
     moderator: &Moderator,
     email: String,
+    ticked: Vec<String>,
     problems: Vec<(String, String)>,
     notice: Option<&'static str>,
 ) -> Answer {
     let listed = state
         .core
         .db
-        .read(|conn| Ok(moderators::all(conn)?))
+        .read(|conn| {
+            let mut listed = Vec::new();
+            for m in moderators::all(conn)? {
+                let sites = if m.owner {
+                    Vec::new()
+                } else {
+                    moderators::site_names_of(conn, m.id)?
+                };
+                listed.push((m, sites));
+            }
+            Ok(listed)
+        })
         .await?;
     let status = if problems.is_empty() {
         StatusCode::OK
@@ -59,15 +92,17 @@ async fn render(
         chrome: moderator.chrome(state, "moderators").await?,
         moderators: listed
             .into_iter()
-            .map(|m| Listed {
+            .map(|(m, sites)| Listed {
                 is_you: m.id == moderator.id,
                 id: m.id,
+                scope: scope_words(m.owner, &sites),
                 email: m.email,
                 added: when(m.created_at),
                 last_login: m.last_login_at.map(when).unwrap_or_else(|| "never".into()),
             })
             .collect(),
         email,
+        ticked,
         problems,
         notice,
     };
@@ -79,12 +114,21 @@ async fn show(
     state: web::Data<AppState>,
     moderator: Moderator,
 ) -> Answer {
+    moderator.owner_only()?;
     let notice = match req.query_string() {
         "added" => Some("Moderator added. They can log in now."),
         "removed" => Some("Moderator removed; their sessions have ended."),
         _ => None,
     };
-    render(&state, &moderator, String::new(), Vec::new(), notice).await
+    render(
+        &state,
+        &moderator,
+        String::new(),
+        Vec::new(),
+        Vec::new(),
+        notice,
+    )
+    .await
 }
 
 async fn add(
@@ -92,6 +136,7 @@ async fn add(
     state: web::Data<AppState>,
     CsrfForm { moderator, form }: CsrfForm,
 ) -> Answer {
+    moderator.owner_only()?;
     let typed = form.text("email");
     let email = EmailAddress::as_given(&typed).into_string();
     let password_given = form.text("password");
@@ -105,6 +150,14 @@ async fn add(
     if let Err(problem) = password::long_enough(&password_given) {
         problems.push(("password".to_owned(), problem));
     }
+    let ticked: Vec<String> = form.all("site").map(str::to_owned).collect();
+    let scope = match scope_of_ticked(&moderator, &ticked) {
+        Ok(scope) => scope,
+        Err(problem) => {
+            problems.push(("site".to_owned(), problem));
+            Scope::Owner
+        }
+    };
     if problems.is_empty()
         && let Err(problem) = moderator
             .prove(&state, &req, form.text("your_password"))
@@ -122,7 +175,7 @@ async fn add(
         let added = state
             .core
             .db
-            .write(move |conn| Ok(moderators::add(conn, &address, &hash, &Scope::Owner)?))
+            .write(move |conn| Ok(moderators::add(conn, &address, &hash, &scope)?))
             .await?;
         if added {
             return see_other("/admin/moderators?added");
@@ -132,7 +185,28 @@ async fn add(
             "That address is a moderator already.".to_owned(),
         ));
     }
-    render(&state, &moderator, email, problems, None).await
+    render(&state, &moderator, email, ticked, problems, None).await
+}
+
+/// The scope the add form asks for: the ticked sites, or an owner when none
+/// is ticked. A name that is no site (removed since the form was shown) is
+/// refused in words rather than dropped, so nobody becomes an owner by it.
+fn scope_of_ticked(moderator: &Moderator, ticked: &[String]) -> Result<Scope, String> {
+    if ticked.is_empty() {
+        return Ok(Scope::Owner);
+    }
+    let mut ids = Vec::new();
+    for name in ticked {
+        let site = moderator
+            .sites
+            .iter()
+            .find(|site| &site.name == name)
+            .ok_or_else(|| format!("There is no site named {name:?} any more; reload the page."))?;
+        if !ids.contains(&site.id) {
+            ids.push(site.id);
+        }
+    }
+    Ok(Scope::Sites(ids))
 }
 
 #[derive(Template)]
@@ -177,6 +251,7 @@ async fn confirm_removal(
     moderator: Moderator,
     id: web::Path<i64>,
 ) -> Answer {
+    moderator.owner_only()?;
     remove_page(&state, &moderator, *id, None).await
 }
 
@@ -186,6 +261,7 @@ async fn remove(
     id: web::Path<i64>,
     CsrfForm { moderator, form }: CsrfForm,
 ) -> Answer {
+    moderator.owner_only()?;
     let id = *id;
     not_yourself(&moderator, id)?;
     if let Err(problem) = moderator

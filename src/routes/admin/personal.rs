@@ -25,6 +25,7 @@ struct PersonalPage {
 }
 
 async fn show(state: web::Data<AppState>, moderator: Moderator) -> Answer {
+    moderator.owner_only()?;
     page(&PersonalPage {
         chrome: moderator.chrome(&state, "personal").await?,
         notice: None,
@@ -42,7 +43,8 @@ fn address(form: &Form) -> Result<String, AppError> {
     Ok(email)
 }
 
-async fn export(state: web::Data<AppState>, CsrfForm { form, .. }: CsrfForm) -> Answer {
+async fn export(state: web::Data<AppState>, CsrfForm { moderator, form }: CsrfForm) -> Answer {
+    moderator.owner_only()?;
     let email = address(&form)?;
     let found = state
         .core
@@ -61,6 +63,7 @@ async fn export(state: web::Data<AppState>, CsrfForm { form, .. }: CsrfForm) -> 
 }
 
 async fn forget(state: web::Data<AppState>, CsrfForm { moderator, form }: CsrfForm) -> Answer {
+    moderator.owner_only()?;
     let email = address(&form)?;
     if !form.checked("sure") {
         return Err(AppError::field(
