@@ -74,15 +74,28 @@ pub fn add(
     if taken {
         return Ok(None);
     }
-    let id = diesel::insert_into(sites::table)
-        .values((
-            sites::name.eq(name),
-            sites::title.eq(title),
-            sites::origins.eq(Some(origins)),
-            sites::created_at.eq(now()),
-        ))
-        .returning(sites::id)
-        .get_result(conn)?;
+    // In a savepoint: two owners adding the same name at once on PostgreSQL
+    // both pass the check above, and the loser's insert must leave its
+    // transaction usable to say so.
+    let inserted = conn.transaction(|c| {
+        diesel::insert_into(sites::table)
+            .values((
+                sites::name.eq(name),
+                sites::title.eq(title),
+                sites::origins.eq(Some(origins)),
+                sites::created_at.eq(now()),
+            ))
+            .returning(sites::id)
+            .get_result(c)
+    });
+    let id = match inserted {
+        Ok(id) => id,
+        Err(diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::UniqueViolation,
+            _,
+        )) => return Ok(None),
+        Err(e) => return Err(e),
+    };
     stored_settings::move_version(conn)?;
     Ok(Some(id))
 }

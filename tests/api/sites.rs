@@ -201,3 +201,76 @@ async fn an_origin_two_sites_would_share_is_refused_at_start_naming_both() {
     );
     assert!(message.contains("http://blog-b.example"), "{message}");
 }
+
+on_both_backends! {
+    async fn without_an_origin_a_comment_finds_its_site_by_its_post_url(backend: Backend) {
+        let app = spawn_app(backend, &[("HOLD_ALL", "false")]).await;
+        add_site_b(&app);
+        let mut body = reply("hello", "Sent by a server.");
+        body["post_url"] = json!(format!("{OTHER}/hello/"));
+        let sent = app.client.post(app.url("/api/comments")).json(&body).send().await.unwrap();
+        assert_eq!(sent.status(), 201, "{}", sent.text().await.unwrap());
+        let on_b: Value = app.get("/api/posts/hello/comments?site=b").await.json().await.unwrap();
+        assert_eq!(on_b["total"], 1);
+        assert_eq!(app.thread("hello").await["total"], 0);
+    }
+
+    async fn fifty_first_comments_from_two_blogs_open_one_post_on_each(backend: Backend) {
+        let app = spawn_app(backend, &[]).await;
+        add_site_b(&app);
+        let sends = (0..50).map(|i| {
+            let origin = if i % 2 == 0 { BLOG } else { OTHER };
+            let app = &app;
+            async move { post_from(app, origin, "brand-new", &format!("Comment number {i}.")).await.status().as_u16() }
+        });
+        let statuses = futures_util::future::join_all(sends).await;
+        assert!(statuses.iter().all(|s| *s == 201), "{statuses:?}");
+        assert_eq!(app.query_number("SELECT COUNT(*) AS n FROM posts WHERE post_key = 'brand-new'"), 2);
+        for site in [1, 2] {
+            let sql = format!(
+                "SELECT COUNT(*) AS n FROM comments c JOIN posts p ON p.id = c.post_id \
+                 JOIN sites s ON s.id = p.site_id WHERE s.id = (SELECT id FROM sites ORDER BY id LIMIT 1 OFFSET {})",
+                site - 1
+            );
+            assert_eq!(app.query_number(&sql), 25, "{sql}");
+        }
+    }
+
+    async fn a_site_parameter_of_nul_or_eight_kilobytes_is_a_worded_404(backend: Backend) {
+        let app = spawn_app(backend, &[]).await;
+        let long = "b".repeat(8 * 1024);
+        for name in ["%00", long.as_str(), "b%0Ab"] {
+            for path in [format!("/api/counts?post=x&site={name}"), format!("/api/posts/x/comments?site={name}")] {
+                let answer = app.get(&path).await;
+                assert_eq!(answer.status(), 404, "{path:.60}");
+                let body: Value = answer.json().await.unwrap();
+                assert!(body["error"].as_str().unwrap().contains("no site named"), "{body}");
+            }
+        }
+    }
+
+    async fn import_and_export_keep_to_the_site_they_name(backend: Backend) {
+        let app = spawn_app(backend, &[("HOLD_ALL", "false")]).await;
+        add_site_b(&app);
+        post_from(&app, BLOG, "hello", "On blog A.").await;
+        post_from(&app, OTHER, "hello", "On blog B.").await;
+        let file = app.db.mail_folder().to_owned() + "/b.json";
+        app.cli_ok(&["export", &file, "--site", "b"]);
+        let exported = std::fs::read_to_string(&file).unwrap();
+        assert!(exported.contains("On blog B.") && !exported.contains("On blog A."), "{exported}");
+        app.cli_ok(&["site", "add", "c", "--origin", "http://blog-c.example"]);
+        let summary = app.cli_ok(&["import", "json", &file, "--site", "c"]);
+        assert!(summary.contains('1'), "{summary}");
+        let on_c: Value = app.get("/api/posts/hello/comments?site=c").await.json().await.unwrap();
+        assert_eq!(on_c["total"], 1, "{on_c}");
+        let on_a: Value = app.get("/api/posts/hello/comments").await.json().await.unwrap();
+        assert_eq!(on_a["total"], 1, "the default site keeps its own: {on_a}");
+        let everything = app.db.mail_folder().to_owned() + "/all.json";
+        app.cli_ok(&["export", &everything]);
+        let all = std::fs::read_to_string(&everything).unwrap();
+        assert!(all.contains("On blog A.") && all.contains("On blog B."));
+        let unknown = app.cli(&["export", &file, "--site", "nope"]);
+        assert!(!unknown.status.success());
+        assert!(output_text(&unknown).contains("no site named \"nope\""), "{}", output_text(&unknown));
+    }
+}

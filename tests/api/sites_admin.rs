@@ -301,3 +301,39 @@ async fn comment_on_status(app: &TestApp, origin: &str, post: &str) -> u16 {
         .status()
         .as_u16()
 }
+
+on_both_backends! {
+    async fn fifty_owners_adding_the_same_site_at_once_make_one(backend: Backend) {
+        let (app, owner) = with_two_sites(backend).await;
+        let attempts = (0..50).map(|_| {
+            owner.post(
+                "/admin/sites",
+                &[("name", "blog-c"), ("title", "Blog C"), ("origins", "http://blog-c.test")],
+            )
+        });
+        let statuses: Vec<u16> = futures_util::future::join_all(attempts)
+            .await
+            .iter()
+            .map(|r| r.status().as_u16())
+            .collect();
+        assert_eq!(statuses.iter().filter(|s| **s == 303).count(), 1, "{statuses:?}");
+        assert!(statuses.iter().all(|s| [303, 422].contains(s)), "{statuses:?}");
+        assert_eq!(app.query_number("SELECT COUNT(*) AS n FROM sites WHERE name = 'blog-c'"), 1);
+    }
+
+    async fn a_switcher_naming_garbage_gets_a_worded_404(backend: Backend) {
+        let (_app, owner) = with_two_sites(backend).await;
+        let long = "b".repeat(8 * 1024);
+        for name in ["nope", "blog-b\u{0}", long.as_str()] {
+            let answer = owner
+                .client
+                .get(format!("{}/admin/site", owner.base))
+                .query(&[("site", name)])
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(answer.status(), 404, "{name:.20}");
+            assert!(answer.text().await.unwrap().contains("no site named"));
+        }
+    }
+}

@@ -139,7 +139,7 @@ async fn list(
         )));
     }
     check_post_key(&key).map_err(AppError::Malformed)?;
-    let site = site::for_read(&req, &state, paging.site.as_deref())?;
+    let site = site::for_read(&req, &state, paging.site.as_deref()).await?;
     let post = state.core.db.post(site.id, key.clone()).await?;
     // Threads are never more than approved comments, so a page past these is
     // refused without loading any: no one can make the server read and cache
@@ -266,7 +266,7 @@ async fn counts(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResp
             format!("At most {MAX_COUNTED_POSTS} posts can be counted at once."),
         ));
     }
-    let site = site::for_read(&req, &state, named)?;
+    let site = site::for_read(&req, &state, named).await?;
     let found = state.core.db.posts(site.id, keys.clone()).await?;
     let mut counts: std::collections::BTreeMap<String, i64> =
         keys.into_iter().map(|k| (k, 0)).collect();

@@ -1,6 +1,9 @@
 //! Which site a read is for: the blog page's `Origin`, else the `site` query
 //! parameter of a server-side fetch that sends none, else the default site.
-//! Answered from the in-memory directory of sites, without a database read.
+//! Answered from the in-memory directory of sites, without a database read,
+//! unless the site is not there: then the directory is brought up to date
+//! first (one indexed read of the settings version), so a site just added on
+//! another instance or from the command line is served at once.
 
 use std::sync::Arc;
 
@@ -9,16 +12,29 @@ use actix_web::http::header;
 
 use crate::error::AppError;
 use crate::routes::state::AppState;
-use crate::sites::{DEFAULT_NAME, Site};
+use crate::sites::{DEFAULT_NAME, Directory, Site};
 
 /// The site a read asks about; an origin no site lists gets the 403 a
 /// submission from it would, and an unknown `site` a 404 that says so.
-pub fn for_read(
+pub async fn for_read(
     req: &HttpRequest,
     state: &AppState,
     named: Option<&str>,
 ) -> Result<Arc<Site>, AppError> {
-    let directory = state.core.sites.cached();
+    let found = find(&state.core.sites.cached(), req, named);
+    if found.is_ok() {
+        return found;
+    }
+    let sites = Arc::clone(&state.core.sites);
+    let directory = state.core.db.read(move |conn| sites.current(conn)).await?;
+    find(&directory, req, named)
+}
+
+fn find(
+    directory: &Directory,
+    req: &HttpRequest,
+    named: Option<&str>,
+) -> Result<Arc<Site>, AppError> {
     if let Some(origin) = req.headers().get(header::ORIGIN) {
         let text = origin.to_str().unwrap_or_default();
         return directory.for_header(text).cloned().ok_or_else(|| {
