@@ -40,6 +40,16 @@ pub fn comments_by_status(
     Ok(counts)
 }
 
+/// Pending comments by site, for the admin page's site switcher.
+pub fn pending_by_site(conn: &mut AnyConnection) -> QueryResult<Vec<(i64, i64)>> {
+    comments::table
+        .inner_join(posts::table)
+        .filter(comments::status.eq(Status::Pending))
+        .group_by(posts::site_id)
+        .select((posts::site_id, diesel::dsl::count(comments::id)))
+        .load(conn)
+}
+
 /// Comments by site and status, for the metrics.
 pub fn comments_by_site_and_status(
     conn: &mut AnyConnection,

@@ -152,7 +152,7 @@ on_both_backends! {
         assert_eq!(tab_count(&every, "Pending"), 3, "{every}");
         assert!(texts(&every, "h1")[0].contains("on all your sites"), "{every}");
         let choices = texts(&every, "#site-switcher option");
-        assert_eq!(choices, ["All my sites", "default", "Blog B"]);
+        assert_eq!(choices, ["All my sites", "default (1 pending)", "Blog B (2 pending)"]);
 
         let chosen = owner.get("/admin/site?site=blog-b").await;
         assert_eq!(chosen.status(), 303);
@@ -163,7 +163,7 @@ on_both_backends! {
         assert_eq!(texts(&narrowed, "h1"), ["Comments on Blog B"]);
         assert!(!narrowed.contains("A comment on the default blog."), "{narrowed}");
         assert_eq!(texts(&narrowed, "#post-filter option").len(), 2);
-        assert_eq!(texts(&narrowed, "#site-switcher option[selected]"), ["Blog B"]);
+        assert_eq!(texts(&narrowed, "#site-switcher option[selected]"), ["Blog B (2 pending)"]);
         // The settings page follows the choice too.
         assert!(owner.text("/admin/settings").await.contains("Moderation settings: Blog B"));
 

@@ -60,9 +60,16 @@ pub struct Chrome {
     pub section: &'static str,
     /// Whether the pages only owners open are shown.
     pub owner: bool,
-    /// The switcher's choices (name, label), and the one chosen.
-    pub sites: Vec<(String, String)>,
+    /// The switcher's choices, and the one chosen.
+    pub sites: Vec<SiteChoice>,
     pub site: Option<String>,
+}
+
+/// One site in the switcher, with its own pending count.
+pub struct SiteChoice {
+    pub name: String,
+    pub label: String,
+    pub pending: i64,
 }
 
 impl Chrome {
@@ -72,8 +79,8 @@ impl Chrome {
         let chosen = self.site.as_deref()?;
         self.sites
             .iter()
-            .find(|(name, _)| name == chosen)
-            .map(|(_, label)| label.as_str())
+            .find(|site| site.name == chosen)
+            .map(|site| site.label.as_str())
     }
 
     /// Whether the switcher chose this site, to mark it selected.

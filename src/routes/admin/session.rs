@@ -8,7 +8,7 @@ use actix_web::cookie::{Cookie, CookieBuilder, SameSite, time::Duration};
 use actix_web::{FromRequest, HttpRequest, web};
 use chrono::Utc;
 
-use super::{AdminError, Chrome};
+use super::{AdminError, Chrome, SiteChoice};
 use std::sync::Arc;
 
 use crate::db::{self, moderators, sessions, stats};
@@ -108,10 +108,15 @@ impl Moderator {
         section: &'static str,
     ) -> Result<Chrome, AdminError> {
         let sites = self.site_ids();
-        let pending = state
+        let (pending, by_site) = state
             .core
             .db
-            .read(move |conn| Ok(stats::pending(conn, sites.as_deref())?))
+            .read(move |conn| {
+                Ok((
+                    stats::pending(conn, sites.as_deref())?,
+                    stats::pending_by_site(conn)?,
+                ))
+            })
             .await?;
         Ok(Chrome {
             email: self.email.clone(),
@@ -122,7 +127,14 @@ impl Moderator {
             sites: self
                 .sites
                 .iter()
-                .map(|site| (site.name.clone(), site.label().to_owned()))
+                .map(|site| SiteChoice {
+                    name: site.name.clone(),
+                    label: site.label().to_owned(),
+                    pending: by_site
+                        .iter()
+                        .find(|(id, _)| *id == site.id)
+                        .map_or(0, |(_, n)| *n),
+                })
                 .collect(),
             site: self.site.as_ref().map(|site| site.name.clone()),
         })
