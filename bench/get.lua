@@ -1,6 +1,8 @@
--- Reads: PATH is requested as is; with ETAG set, as a revalidation.
+-- Reads: PATH is requested as is; with ETAG set, as a revalidation. With
+-- ORIGIN set, each read carries it, as the widget's reads from a blog's page do.
 local path = os.getenv("PATH_TO_GET") or "/healthz"
 local etag = os.getenv("ETAG")
+local origin = os.getenv("ORIGIN")
 local threads = {}
 
 function setup(thread)
@@ -15,6 +17,9 @@ request = function()
   local headers = {}
   if etag and etag ~= "" then
     headers["If-None-Match"] = etag
+  end
+  if origin and origin ~= "" then
+    headers["Origin"] = origin
   end
   return wrk.format("GET", path, headers)
 end

@@ -28,8 +28,6 @@ pub struct Site {
     /// someone sets its own).
     pub origins_from_configuration: bool,
     pub rules: Arc<RuleSettings>,
-    /// The rule settings changed at run time for this site, by name.
-    pub overrides: Vec<(String, String)>,
 }
 
 impl Site {
@@ -98,8 +96,8 @@ impl Directory {
         Url::parse(value).ok().and_then(|url| self.for_url(&url))
     }
 
-    /// The rules of the site that holds a post's `site_id`, or the
-    /// configuration's when that site has just gone.
+    /// The rules of the site that holds a post's `site_id`; `None` when that
+    /// site has just been removed, which callers answer as its comments gone.
     pub fn rules_of(&self, site_id: i64) -> Option<Arc<RuleSettings>> {
         self.by_id(site_id).map(|site| Arc::clone(&site.rules))
     }
@@ -139,18 +137,12 @@ impl Sites {
             origins: base_origins.clone(),
             origins_from_configuration: true,
             rules: Arc::new(base_rules.clone()),
-            overrides: Vec::new(),
         };
         Self {
             cache: RwLock::new(Arc::new(Directory::new(-1, vec![Arc::new(default)]))),
             base_rules,
             base_origins,
         }
-    }
-
-    /// The configuration's rules, which every site starts from.
-    pub fn base_rules(&self) -> &RuleSettings {
-        &self.base_rules
     }
 
     /// The sites as of now: one indexed read of the version, and a reload
@@ -195,9 +187,8 @@ impl Sites {
         let mut sites = Vec::new();
         for row in stored::all(conn)? {
             let mut rules = self.base_rules.clone();
-            let own = overrides.remove(&row.id).unwrap_or_default();
-            for (name, value) in &own {
-                if let Err(problem) = rules.set(name, value) {
+            for (name, value) in overrides.remove(&row.id).unwrap_or_default() {
+                if let Err(problem) = rules.set(&name, &value) {
                     tracing::warn!(site = %row.name, setting = %name, %problem, "ignoring a stored rule setting");
                 }
             }
@@ -218,7 +209,6 @@ impl Sites {
                 origins,
                 origins_from_configuration: from_configuration,
                 rules: Arc::new(rules),
-                overrides: own,
             }));
         }
         Ok(Directory::new(version, sites))
