@@ -127,6 +127,7 @@ impl Application {
             max_attempts: state.settings.mail_max_attempts,
             retry_seconds: state.settings.mail_retry_seconds,
             wake: state.core.db.written(),
+            sites: Arc::clone(&state.core.sites),
         }
         .spawn();
         spawn_forgetting(Arc::clone(&state.burst));

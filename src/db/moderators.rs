@@ -62,6 +62,30 @@ pub fn set_scope(conn: &mut AnyConnection, id: i64, scope: &Scope) -> QueryResul
     Ok(())
 }
 
+/// The id of the moderator with this address if they work on `site`: one
+/// read for an owner, as before there were sites, and a second only for a
+/// moderator scoped to some.
+pub fn moderating(conn: &mut AnyConnection, email: &str, site: i64) -> QueryResult<Option<i64>> {
+    let found: Option<(i64, bool)> = moderators::table
+        .filter(moderators::email.eq(email))
+        .select((moderators::id, moderators::owner))
+        .get_result(conn)
+        .optional()?;
+    match found {
+        Some((id, true)) => Ok(Some(id)),
+        Some((id, false)) => {
+            let granted = diesel::select(diesel::dsl::exists(
+                moderator_sites::table
+                    .filter(moderator_sites::moderator_id.eq(id))
+                    .filter(moderator_sites::site_id.eq(site)),
+            ))
+            .get_result::<bool>(conn)?;
+            Ok(granted.then_some(id))
+        }
+        None => Ok(None),
+    }
+}
+
 /// Which sites a moderator works on.
 pub fn scope_of(conn: &mut AnyConnection, id: i64) -> QueryResult<Scope> {
     let owner: bool = moderators::table

@@ -30,25 +30,6 @@ pub fn all(conn: &mut AnyConnection) -> QueryResult<Vec<Stored>> {
         .load(conn)
 }
 
-pub fn count(conn: &mut AnyConnection) -> QueryResult<i64> {
-    sites::table.count().get_result(conn)
-}
-
-/// What mail calls a site: its title, or its name for a site without one
-/// (or that has just gone).
-pub fn label_of(conn: &mut AnyConnection, id: i64) -> QueryResult<String> {
-    let found: Option<(String, String)> = sites::table
-        .find(id)
-        .select((sites::name, sites::title))
-        .get_result(conn)
-        .optional()?;
-    Ok(match found {
-        Some((_, title)) if !title.trim().is_empty() => title,
-        Some((name, _)) => name,
-        None => String::new(),
-    })
-}
-
 /// Every site's changed rule settings: site, name, value.
 pub fn rule_overrides(conn: &mut AnyConnection) -> QueryResult<Vec<(i64, String, String)>> {
     site_settings::table

@@ -11,12 +11,13 @@ use super::messages;
 use crate::db::comments::Comment;
 use crate::db::outbox::Claimed;
 use crate::db::posts::{self, Post};
-use crate::db::{AnyConnection, Database, comments, moderators, sites};
+use crate::db::{AnyConnection, Database, comments, moderators};
 use crate::domain::mail_kind::MailKind;
 use crate::domain::moderation::Action;
 use crate::domain::status::Status;
 use crate::domain::token::{self, Grant, Seen};
 use crate::error::AppError;
+use crate::sites::Sites;
 
 /// What writing a message needs, borrowed from the worker that sends it.
 pub struct Composer<'a> {
@@ -24,6 +25,7 @@ pub struct Composer<'a> {
     pub from: &'a Mailbox,
     pub public_url: &'a Url,
     pub secret: &'a [u8],
+    pub sites: &'a Sites,
 }
 
 impl Composer<'_> {
@@ -58,8 +60,6 @@ impl Composer<'_> {
             post,
             parent,
             moderator_id,
-            site,
-            many_sites,
         }) = loaded
         else {
             return Ok(None);
@@ -80,6 +80,13 @@ impl Composer<'_> {
                 )
             }
         };
+        // From the directory in memory: a mail costs no read for its site.
+        let directory = self.sites.cached();
+        let site = directory
+            .by_id(post.site_id)
+            .map(|site| site.label().to_owned())
+            .unwrap_or_default();
+        let many_sites = directory.all().len() > 1;
         let from = self.from;
         let message = match (row.kind, comment.status) {
             (Some(MailKind::Moderate), Status::Pending) => {
@@ -168,9 +175,6 @@ struct Loaded {
     /// The moderator a moderation e-mail goes to, if they still are one
     /// and still moderate the comment's site.
     moderator_id: Option<i64>,
-    /// The site's title, or its name.
-    site: String,
-    many_sites: bool,
 }
 
 fn load(
@@ -187,21 +191,14 @@ fn load(
         None => None,
     };
     let moderator_id = match moderator {
-        Some(email) => match moderators::id_of(conn, email)? {
-            Some(id) if moderators::scope_of(conn, id)?.covers(post.site_id) => Some(id),
-            _ => None,
-        },
+        Some(email) => moderators::moderating(conn, email, post.site_id)?,
         None => None,
     };
-    let site = sites::label_of(conn, post.site_id)?;
-    let many_sites = sites::count(conn)? > 1;
     Ok(Some(Loaded {
         comment,
         post,
         parent,
         moderator_id,
-        site,
-        many_sites,
     }))
 }
 

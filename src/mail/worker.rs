@@ -52,6 +52,8 @@ pub struct Worker {
     pub retry_seconds: u32,
     /// Woken when this instance queues mail, so it goes out at once.
     pub wake: Arc<Notify>,
+    /// What moderation mail calls a comment's site, read from memory.
+    pub sites: Arc<crate::sites::Sites>,
 }
 
 /// Stops the worker once the messages in hand are sent; claimed rows it has not reached go back.
@@ -220,6 +222,7 @@ impl Worker {
             from: &self.mailer.from,
             public_url: &self.public_url,
             secret: &self.secret,
+            sites: &self.sites,
         }
     }
 
