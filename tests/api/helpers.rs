@@ -286,6 +286,20 @@ impl TestApp {
             .expect("POST /api/comments")
     }
 
+    /// A reply to `post` as a page of the blog at `origin` sends it: its
+    /// `Origin` routes it to the site that lists that origin.
+    pub async fn post_from(&self, origin: &str, post: &str, text: &str) -> reqwest::Response {
+        let mut body = reply(post, text);
+        body["post_url"] = json!(format!("{origin}/{post}/"));
+        self.client
+            .post(self.url("/api/comments"))
+            .header("Origin", origin)
+            .json(&body)
+            .send()
+            .await
+            .expect("POST /api/comments")
+    }
+
     /// Posts a plain HTML form to `path` as a page of the test blog would.
     pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
         self.client

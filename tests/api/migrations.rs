@@ -32,30 +32,32 @@ fn both_backends_have_the_same_migrations() {
     }
 }
 
+/// Takes `migration` back on `app`'s database, as if it had been made by the
+/// release before it: its `down.sql` for `backend`, and its row in diesel's
+/// table of applied migrations.
+fn before(app: &crate::helpers::TestApp, backend: &str, migration: &str) {
+    let down = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("migrations")
+        .join(backend)
+        .join(migration)
+        .join("down.sql");
+    app.execute_script(&std::fs::read_to_string(&down).unwrap());
+    app.execute_sql(&format!(
+        "DELETE FROM __diesel_schema_migrations WHERE version = '{}'",
+        migration.split('_').next().unwrap().replace('-', "")
+    ));
+}
+
 mod text_hash {
-    use std::path::Path;
 
     use crate::helpers::*;
     use crate::on_both_backends;
 
     const MIGRATION: &str = "2026-12-07-000013_comment_text_hash";
 
-    /// Takes the text-hash migration back on `app`'s database, as if it had
-    /// been made by the release before it.
+    /// Takes the text-hash migration back on `app`'s database.
     fn before_the_migration(app: &TestApp, backend: &str) {
-        let down = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("migrations")
-            .join(backend)
-            .join(MIGRATION)
-            .join("down.sql");
-        let down = std::fs::read_to_string(&down).unwrap();
-        for statement in down.split(';').map(str::trim).filter(|s| !s.is_empty()) {
-            app.execute_sql(statement);
-        }
-        app.execute_sql(&format!(
-            "DELETE FROM __diesel_schema_migrations WHERE version = '{}'",
-            MIGRATION.split('_').next().unwrap().replace('-', "")
-        ));
+        super::before(app, backend, MIGRATION);
     }
 
     on_both_backends! {
@@ -87,7 +89,6 @@ mod text_hash {
 }
 
 mod sites {
-    use std::path::Path;
 
     use serde_json::Value;
 
@@ -96,19 +97,9 @@ mod sites {
 
     const MIGRATION: &str = "2026-12-09-000015_sites";
 
-    /// Takes the sites migration back on `app`'s database, as if it had been
-    /// made by the release before it.
+    /// Takes the sites migration back on `app`'s database.
     fn before_the_migration(app: &TestApp, backend: &str) {
-        let down = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("migrations")
-            .join(backend)
-            .join(MIGRATION)
-            .join("down.sql");
-        app.execute_script(&std::fs::read_to_string(&down).unwrap());
-        app.execute_sql(&format!(
-            "DELETE FROM __diesel_schema_migrations WHERE version = '{}'",
-            MIGRATION.split('_').next().unwrap().replace('-', "")
-        ));
+        super::before(app, backend, MIGRATION);
     }
 
     /// Everything the migration must keep, counted.

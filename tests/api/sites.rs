@@ -27,19 +27,6 @@ fn add_moderator_of(app: &TestApp, email: &str, sites: &[&str]) {
     assert!(output.status.success(), "{}", output_text(&output));
 }
 
-/// A reply to `post` as the page of the blog at `origin` sends it.
-async fn post_from(app: &TestApp, origin: &str, post: &str, text: &str) -> reqwest::Response {
-    let mut body = reply(post, text);
-    body["post_url"] = json!(format!("{origin}/{post}/"));
-    app.client
-        .post(app.url("/api/comments"))
-        .header("Origin", origin)
-        .json(&body)
-        .send()
-        .await
-        .expect("POST /api/comments")
-}
-
 async fn read_from(app: &TestApp, origin: &str, path: &str) -> reqwest::Response {
     app.client
         .get(app.url(path))
@@ -55,9 +42,9 @@ on_both_backends! {
         add_site_b(&app);
         app.cli_ok(&["settings", "set", "hold_all", "false", "--site", "b"]);
 
-        let held: Value = post_from(&app, BLOG, "hello-world", "On blog A.").await.json().await.unwrap();
+        let held: Value = app.post_from(BLOG, "hello-world", "On blog A.").await.json().await.unwrap();
         assert_eq!(held["status"], "pending", "hold-all is on for the default site: {held}");
-        let published: Value = post_from(&app, OTHER, "hello-world", "On blog B.").await.json().await.unwrap();
+        let published: Value = app.post_from(OTHER, "hello-world", "On blog B.").await.json().await.unwrap();
         assert_eq!(published["status"], "approved", "hold-all is off for site b: {published}");
         assert_eq!(app.query_number("SELECT COUNT(*) AS n FROM posts WHERE post_key = 'hello-world'"), 2);
 
@@ -86,7 +73,7 @@ on_both_backends! {
         let app = spawn_app(backend, &[]).await;
         add_site_b(&app);
         let stranger = "http://elsewhere.example";
-        let refused = post_from(&app, stranger, "hello", "From nowhere.").await;
+        let refused = app.post_from(stranger, "hello", "From nowhere.").await;
         assert_eq!(refused.status(), 403);
         let body: Value = refused.json().await.unwrap();
         assert!(body["error"].as_str().unwrap().contains("blog's own pages"), "{body}");
@@ -124,7 +111,7 @@ on_both_backends! {
         app.add_moderator("owner@example.com");
         add_moderator_of(&app, "a-mod@example.com", &["default"]);
         add_moderator_of(&app, "b-mod@example.com", &["b"]);
-        let created: Value = post_from(&app, OTHER, "hello", "Held on B.").await.json().await.unwrap();
+        let created: Value = app.post_from(OTHER, "hello", "Held on B.").await.json().await.unwrap();
         assert_eq!(created["status"], "pending");
         let mails = smtp.wait_for(2).await;
         let mut recipients: Vec<String> = mails.iter().flat_map(|m| m.to.clone()).collect();
@@ -143,7 +130,7 @@ on_both_backends! {
         assert_eq!(on_b["total"], 1);
 
         // A's comment mails A's moderator and the owner, never B's.
-        post_from(&app, BLOG, "hello", "Held on A.").await;
+        app.post_from(BLOG, "hello", "Held on A.").await;
         eventually("mail about A's comment", async || {
             let to: Vec<String> = smtp.messages().iter().skip(2).flat_map(|m| m.to.clone()).collect();
             match to.len() {
@@ -161,7 +148,7 @@ on_both_backends! {
         let app = spawn_app(backend, &[("SMTP_URL", &smtp.url())]).await;
         add_site_b(&app);
         add_moderator_of(&app, "b-mod@example.com", &["b"]);
-        let created: Value = post_from(&app, OTHER, "hello", "Held on B.").await.json().await.unwrap();
+        let created: Value = app.post_from(OTHER, "hello", "Held on B.").await.json().await.unwrap();
         let mails = smtp.wait_for(1).await;
         let links = moderation_links(&mails[0], &app);
         let (_, approve) = links.iter().find(|(action, _)| action == "approve").expect("an approve link");
@@ -221,7 +208,7 @@ on_both_backends! {
         let sends = (0..50).map(|i| {
             let origin = if i % 2 == 0 { BLOG } else { OTHER };
             let app = &app;
-            async move { post_from(app, origin, "brand-new", &format!("Comment number {i}.")).await.status().as_u16() }
+            async move { app.post_from(origin, "brand-new", &format!("Comment number {i}.")).await.status().as_u16() }
         });
         let statuses = futures_util::future::join_all(sends).await;
         assert!(statuses.iter().all(|s| *s == 201), "{statuses:?}");
@@ -252,8 +239,8 @@ on_both_backends! {
     async fn import_and_export_keep_to_the_site_they_name(backend: Backend) {
         let app = spawn_app(backend, &[("HOLD_ALL", "false")]).await;
         add_site_b(&app);
-        post_from(&app, BLOG, "hello", "On blog A.").await;
-        post_from(&app, OTHER, "hello", "On blog B.").await;
+        app.post_from(BLOG, "hello", "On blog A.").await;
+        app.post_from(OTHER, "hello", "On blog B.").await;
         let file = app.db.mail_folder().to_owned() + "/b.json";
         app.cli_ok(&["export", &file, "--site", "b"]);
         let exported = std::fs::read_to_string(&file).unwrap();

@@ -7,7 +7,7 @@ use reqwest::header::LOCATION;
 use scraper::{Html, Selector};
 
 use crate::admin::{Desk, PASSWORD};
-use crate::helpers::{TestApp, reply, spawn_app};
+use crate::helpers::{TestApp, spawn_app};
 use crate::on_both_backends;
 
 /// The origin of the second blog's pages; `default` keeps `http://localhost`.
@@ -33,16 +33,7 @@ fn tab_count(page: &str, label: &str) -> i64 {
 
 /// Posts a comment from a page of the blog at `origin`, as its widget would.
 pub async fn comment_on(app: &TestApp, origin: &str, post: &str, text: &str) -> i64 {
-    let mut body = reply(post, text);
-    body["post_url"] = format!("{origin}/{post}/").into();
-    let response = app
-        .client
-        .post(app.url("/api/comments"))
-        .header("Origin", origin)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
+    let response = app.post_from(origin, post, text).await;
     assert_eq!(response.status(), 201, "{}", response.text().await.unwrap());
     let created: serde_json::Value = response.json().await.unwrap();
     created["id"].as_i64().unwrap()
@@ -289,15 +280,8 @@ fn field_value(page: &str, css: &str) -> String {
 
 /// The status a comment from a page at `origin` is answered with.
 async fn comment_on_status(app: &TestApp, origin: &str, post: &str) -> u16 {
-    let mut body = reply(post, "Anyone there?");
-    body["post_url"] = format!("{origin}/{post}/").into();
-    app.client
-        .post(app.url("/api/comments"))
-        .header("Origin", origin)
-        .json(&body)
-        .send()
+    app.post_from(origin, post, "Anyone there?")
         .await
-        .unwrap()
         .status()
         .as_u16()
 }

@@ -2,7 +2,7 @@
 //! blogs one instance serves, scoping moderators to them, and working one
 //! site's queue, as a moderator of that site only, while the server runs.
 
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::helpers::{TestApp, cli, output_text, reply, spawn_app};
 use crate::on_both_backends;
@@ -14,16 +14,7 @@ const SECOND: &str = "https://b.example";
 /// Posts a comment from a page of the blog at `origin`, as its widget
 /// would: the `Origin` header routes it to the site that lists it.
 async fn post_on(app: &TestApp, origin: &str, post: &str, text: &str) -> Value {
-    let mut body = reply(post, text);
-    body["post_url"] = json!(format!("{origin}/{post}/"));
-    let response = app
-        .client
-        .post(app.url("/api/comments"))
-        .header("Origin", origin)
-        .json(&body)
-        .send()
-        .await
-        .expect("POST /api/comments");
+    let response = app.post_from(origin, post, text).await;
     let status = response.status();
     let created: Value = response.json().await.expect("json");
     assert_eq!(status, 201, "comment accepted on {origin}: {created}");
