@@ -104,7 +104,7 @@ impl Directory {
 }
 
 /// Where a site's name is refused, in words.
-pub fn check_name(name: &str) -> Result<(), String> {
+fn check_name(name: &str) -> Result<(), String> {
     let fits = (1..=40).contains(&name.len())
         && name
             .bytes()
@@ -255,7 +255,7 @@ impl Sites {
 
     /// Refuses origins another site already lists, naming both sites, so a
     /// page never belongs to two. `except` is the site being changed.
-    pub fn check_origins_free(
+    fn check_origins_free(
         &self,
         conn: &mut AnyConnection,
         origins: &OriginPolicy,

@@ -37,7 +37,7 @@ pub enum KeyFrom {
     Id,
 }
 
-pub fn run(database: &Database, site: i64, command: ImportCommand) -> Result<(), String> {
+pub fn run(database: &Database, site: Option<i64>, command: ImportCommand) -> Result<(), String> {
     let (path, result) = match command {
         ImportCommand::Wordpress {
             file,
@@ -92,7 +92,7 @@ pub fn run(database: &Database, site: i64, command: ImportCommand) -> Result<(),
 
 fn with_progress(
     database: &Database,
-    site: i64,
+    site: Option<i64>,
     read: impl FnOnce(&mut import::Sink<'_>, &mut dyn Progress) -> Result<(), ImportError>,
 ) -> Result<Summary, ImportError> {
     let mut progress = Reporter::new();

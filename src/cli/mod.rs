@@ -75,9 +75,11 @@ enum Command {
     Import {
         #[command(subcommand)]
         what: import::ImportCommand,
-        /// The site whose posts the comments belong to.
-        #[arg(long, global = true, value_name = "NAME", default_value = crate::sites::DEFAULT_NAME)]
-        site: String,
+        /// The site whose posts the comments belong to. Without it, each post
+        /// goes to the site a Replydesk export names for it, else to the
+        /// default site.
+        #[arg(long, global = true, value_name = "NAME")]
+        site: Option<String>,
     },
     /// Write everything stored (posts, comments, moderators without passwords) to FILE.
     Export {
@@ -189,8 +191,13 @@ fn run_command(cli: Cli) -> Result<(), String> {
         ),
         Command::Import { what, site } => {
             let database = open(&settings)?;
-            let site = settings::site_named(&database, &sites_of(&settings), &site)?;
-            import::run(&database, site.id, what)
+            let site = match site {
+                Some(name) => {
+                    Some(settings::site_named(&database, &sites_of(&settings), &name)?.id)
+                }
+                None => None,
+            };
+            import::run(&database, site, what)
         }
         Command::Export { format, file, site } => {
             let database = open(&settings)?;

@@ -15,6 +15,10 @@ pub fn write(
     out: &mut dyn Write,
 ) -> Result<Written, ExportError> {
     let mut written = Written::default();
+    let site_names: HashMap<i64, String> = crate::db::sites::all(conn)?
+        .into_iter()
+        .map(|site| (site.id, site.name))
+        .collect();
     let listed = moderators::all(conn)?;
     let by_id: HashMap<i64, String> = listed.iter().map(|m| (m.id, m.email.clone())).collect();
     let records: Vec<ModeratorRecord> = listed
@@ -36,6 +40,7 @@ pub fn write(
     let mut first = true;
     for_each_post(conn, site, |_, post, comments| {
         let record = PostRecord {
+            site: site_names.get(&post.site_id).cloned(),
             key: post.post_key,
             title: post.title,
             url: post.url,

@@ -18,6 +18,10 @@ pub struct ModeratorRecord {
 #[derive(Debug, Serialize, Deserialize)]
 pub struct PostRecord {
     pub key: String,
+    /// The site the post is on, by name (files from before sites name none:
+    /// their posts are the default site's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub site: Option<String>,
     #[serde(default)]
     pub title: String,
     #[serde(default)]

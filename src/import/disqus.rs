@@ -300,6 +300,7 @@ fn post_of(
         comments_open: thread.closed.trim() != "true",
         closes_at: None,
         created_at: disqus_date(&thread.created),
+        site: None,
     })?;
     thread.post_id = Some(id);
     Ok(Some((id, deleted)))

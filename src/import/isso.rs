@@ -60,6 +60,7 @@ pub fn read(
             comments_open: true,
             closes_at: None,
             created_at: None,
+            site: None,
         })?;
         for row in rows {
             done += 1;

@@ -225,6 +225,7 @@ fn import_post(state: &mut State<'_, '_>, record: PostRecord) -> Result<(), Impo
         return Ok(());
     }
     let post_id = state.sink.post(&Post {
+        site: record.site,
         key,
         title: record.title,
         url: record.url,

@@ -36,6 +36,8 @@ pub struct Post {
     pub comments_open: bool,
     pub closes_at: Option<NaiveDateTime>,
     pub created_at: Option<NaiveDateTime>,
+    /// The site a Replydesk export says the post was on, by name.
+    pub site: Option<String>,
 }
 
 /// A comment as an export describes it, before it is placed in its thread.
@@ -252,17 +254,20 @@ impl Progress for Quiet {
 
 /// Runs one import, all or nothing: the reader fills the sink, which commits
 /// in steps of a fraction of a second so that live submissions are not held
-/// up behind a long import; an error takes back everything it wrote. (An
+/// up behind a long import; an error takes back everything it wrote.
+/// Every post goes to `site`; with none named, each to the site its file
+/// names (a Replydesk export of several sites), else to the default site. (An
 /// import killed part way leaves what it committed; the same import run
 /// again adds the rest, as every comment keeps its source id.)
 pub fn in_steps(
     db: &Database,
-    site: i64,
+    site: Option<i64>,
     read: impl FnOnce(&mut Sink<'_>) -> Result<(), ImportError>,
 ) -> Result<Summary, ImportError> {
     db.write_in_steps_here(|steps| {
         let here = crate::db::stored_settings::local_source_prefix(steps.conn())?;
-        let mut sink = Sink::new(steps, here, site);
+        let placing = sink::Placing::new(steps.conn(), site)?;
+        let mut sink = Sink::new(steps, here, placing);
         match read(&mut sink).and_then(|()| sink.settle()) {
             Ok(()) => Ok(Ok(sink.finish())),
             Err(error) => {

@@ -12,6 +12,7 @@ use crate::db::{self, AnyConnection, Steps, imported, moderators, posts};
 use crate::domain::draft::without_hidden_marks;
 use crate::domain::status::Status;
 use crate::domain::text_hash;
+use crate::error::AppError;
 
 /// How many placed comments are remembered (within one thread, or a whole
 /// Disqus file) before the memory is cleared; past that a parent is looked up
@@ -43,8 +44,54 @@ pub struct Sink<'c> {
     /// How this database's own exports name a comment written here (see
     /// `stored_settings::local_source_prefix`), then its id.
     own_prefix: String,
-    /// The site whose posts the import fills.
-    site: i64,
+    /// Which site each post goes to.
+    placing: Placing,
+}
+
+/// Which site an import's posts go to.
+pub enum Placing {
+    /// Every post to this one, as `--site` names it.
+    OneSite(i64),
+    /// Each to the site its file names, by name (the sites of this
+    /// database), and a post the file names none for to `fallback`.
+    AsWritten {
+        fallback: i64,
+        sites: HashMap<String, i64>,
+    },
+}
+
+impl Placing {
+    /// `OneSite` for a site named on the command line; otherwise the sites
+    /// this database has, with the default site for posts that name none.
+    pub fn new(conn: &mut AnyConnection, site: Option<i64>) -> Result<Self, AppError> {
+        if let Some(site) = site {
+            return Ok(Placing::OneSite(site));
+        }
+        let sites: HashMap<String, i64> = crate::db::sites::all(conn)?
+            .into_iter()
+            .map(|site| (site.name, site.id))
+            .collect();
+        let fallback = *sites
+            .get(crate::db::sites::DEFAULT_NAME)
+            .ok_or_else(|| AppError::Missing("There is no default site to import into.".into()))?;
+        Ok(Placing::AsWritten { fallback, sites })
+    }
+
+    fn site_of(&self, post: &Post) -> Result<i64, ImportError> {
+        match (self, post.site.as_deref()) {
+            (Placing::OneSite(site), _) => Ok(*site),
+            (Placing::AsWritten { fallback, .. }, None) => Ok(*fallback),
+            (Placing::AsWritten { sites, .. }, Some(name)) => {
+                sites.get(name).copied().ok_or_else(|| {
+                    ImportError::Format(format!(
+                        "the file puts posts on the site {name:?}, which this database does not \
+                         have; add it first (replydesk site add {name} --origin …), or import \
+                         everything into one site with --site NAME"
+                    ))
+                })
+            }
+        }
+    }
 }
 
 /// The rows an import added, in the order it added them, and every post
@@ -60,7 +107,7 @@ struct Added {
 impl<'c> Sink<'c> {
     /// A sink writing into the database whose exports name their own
     /// comments `own_prefix` and an id.
-    pub fn new(steps: &'c mut Steps, own_prefix: String, site: i64) -> Self {
+    pub fn new(steps: &'c mut Steps, own_prefix: String, placing: Placing) -> Self {
         Sink {
             steps,
             added: Added::default(),
@@ -70,7 +117,7 @@ impl<'c> Sink<'c> {
             touched: BTreeSet::new(),
             now: db::now(),
             own_prefix,
-            site,
+            placing,
         }
     }
 
@@ -93,14 +140,15 @@ impl<'c> Sink<'c> {
     /// merge never overwrites what the blog has since changed) or a new one.
     pub fn post(&mut self, post: &Post) -> Result<i64, ImportError> {
         self.summary.posts_read += 1;
-        if let Some(existing) = posts::find_by_key(self.steps.conn(), self.site, &post.key)? {
+        let site = self.placing.site_of(post)?;
+        if let Some(existing) = posts::find_by_key(self.steps.conn(), site, &post.key)? {
             return Ok(existing.id);
         }
         self.summary.posts_added += 1;
         let id = posts::insert_imported(
             self.steps.conn(),
             &posts::ImportedPost {
-                site_id: self.site,
+                site_id: site,
                 post_key: &post.key,
                 title: &post.title,
                 url: &post.url,

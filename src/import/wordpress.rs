@@ -385,6 +385,7 @@ fn import_item(item: Item, options: Options, sink: &mut Sink<'_>) -> Result<(), 
         comments_open: item.comment_status.trim() != "closed",
         closes_at: None,
         created_at,
+        site: None,
     };
     let post_id = sink.post(&post)?;
     let origin = match item.post_id.trim() {

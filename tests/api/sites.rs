@@ -261,3 +261,28 @@ on_both_backends! {
         assert!(output_text(&unknown).contains("no site named \"nope\""), "{}", output_text(&unknown));
     }
 }
+
+on_both_backends! {
+    async fn a_full_export_restores_each_post_to_its_own_site(backend: Backend) {
+        let app = spawn_app(backend.clone(), &[("HOLD_ALL", "false")]).await;
+        add_site_b(&app);
+        app.post_from(BLOG, "hello", "On blog A.").await;
+        app.post_from(OTHER, "hello", "On blog B.").await;
+        let file = app.db.mail_folder().to_owned() + "/all.json";
+        app.cli_ok(&["export", &file]);
+
+        let fresh = spawn_app(backend, &[]).await;
+        let refused = fresh.cli(&["import", "json", &file]);
+        assert!(!refused.status.success());
+        let said = output_text(&refused);
+        assert!(said.contains("\"b\"") && said.contains("site add"), "{said}");
+        assert_eq!(fresh.query_number("SELECT COUNT(*) AS n FROM comments"), 0, "nothing was imported");
+
+        add_site_b(&fresh);
+        fresh.cli_ok(&["import", "json", &file]);
+        let on_a: Value = fresh.get("/api/posts/hello/comments").await.json().await.unwrap();
+        let on_b: Value = fresh.get("/api/posts/hello/comments?site=b").await.json().await.unwrap();
+        assert_eq!((on_a["total"].as_i64(), on_b["total"].as_i64()), (Some(1), Some(1)));
+        assert!(on_b["comments"][0]["html"].as_str().unwrap().contains("On blog B."), "{on_b}");
+    }
+}
