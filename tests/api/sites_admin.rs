@@ -321,3 +321,57 @@ on_both_backends! {
         }
     }
 }
+
+on_both_backends! {
+    async fn an_owner_changes_which_sites_a_moderator_works_on(backend: Backend) {
+        let (app, owner) = with_two_sites(backend).await;
+        app.comment("a-post", None, "A comment on the default blog.").await;
+        comment_on(&app, OTHER, "b-post", "A comment on blog B.").await;
+        let added = owner
+            .post("/admin/moderators", &[
+                ("email", "bee@example.com"), ("password", PASSWORD), ("your_password", PASSWORD),
+                ("site", "blog-b"),
+            ])
+            .await;
+        assert_eq!(added.status(), 303);
+        let bee_id = app.query_number("SELECT id AS n FROM moderators WHERE email = 'bee@example.com'");
+        let bee = Desk::new(&app).login("bee@example.com").await;
+        assert!(!bee.text("/admin").await.contains("A comment on the default blog."));
+
+        let form = owner.text(&format!("/admin/moderators/{bee_id}/sites")).await;
+        assert_eq!(texts(&form, "input[name=site][checked]").len(), 1, "blog-b is ticked: {form}");
+        let path = format!("/admin/moderators/{bee_id}/sites");
+        let wrong = owner.post(&path, &[("site", "default"), ("your_password", "not my password")]).await;
+        assert_eq!(wrong.status(), 422);
+        let unknown = owner.post(&path, &[("site", "nope"), ("your_password", PASSWORD)]).await;
+        assert_eq!(unknown.status(), 422);
+        assert!(unknown.text().await.unwrap().contains("no site named"));
+        assert!(bee.text("/admin").await.contains("A comment on blog B."), "nothing changed yet");
+
+        let changed = owner.post(&path, &[("site", "default"), ("your_password", PASSWORD)]).await;
+        assert_eq!(changed.status(), 303, "{}", changed.text().await.unwrap());
+        let queue = bee.text("/admin").await;
+        assert!(queue.contains("A comment on the default blog.") && !queue.contains("A comment on blog B."), "{queue}");
+        let listed = owner.text("/admin/moderators").await;
+        assert_eq!(texts(&listed, "td.scope"), ["owner", "default"], "{listed}");
+
+        // Ticking nothing makes them an owner; nobody changes their own sites.
+        let promoted = owner.post(&path, &[("your_password", PASSWORD)]).await;
+        assert_eq!(promoted.status(), 303);
+        assert_eq!(app.query_number("SELECT COUNT(*) AS n FROM moderators WHERE owner"), 2);
+        let owner_id = app.query_number("SELECT id AS n FROM moderators WHERE email = 'owner@example.com'");
+        let own = owner.get(&format!("/admin/moderators/{owner_id}/sites")).await;
+        assert_eq!(own.status(), 409);
+        // A scoped moderator may not change anyone's sites.
+        let scoped = Desk::new(&app);
+        app.add_moderator("cee@example.com");
+        app.execute_sql("UPDATE moderators SET owner = FALSE WHERE email = 'cee@example.com'");
+        app.execute_sql(
+            "INSERT INTO moderator_sites (moderator_id, site_id) \
+             SELECT id, 1 FROM moderators WHERE email = 'cee@example.com'",
+        );
+        let cee = scoped.login("cee@example.com").await;
+        let refused = cee.post(&path, &[("your_password", PASSWORD)]).await;
+        assert_eq!(refused.status(), 403);
+    }
+}

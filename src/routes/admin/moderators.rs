@@ -17,7 +17,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/moderators", web::get().to(show))
         .route("/moderators", web::post().to(add))
         .route("/moderators/{id}/remove", web::get().to(confirm_removal))
-        .route("/moderators/{id}/remove", web::post().to(remove));
+        .route("/moderators/{id}/remove", web::post().to(remove))
+        .route("/moderators/{id}/sites", web::get().to(sites_form))
+        .route("/moderators/{id}/sites", web::post().to(change_sites));
 }
 
 struct Listed {
@@ -118,6 +120,7 @@ async fn show(
     let notice = match req.query_string() {
         "added" => Some("Moderator added. They can log in now."),
         "removed" => Some("Moderator removed; their sessions have ended."),
+        "sites" => Some("Their sites are changed; their next page shows them."),
         _ => None,
     };
     render(
@@ -279,6 +282,120 @@ async fn remove(
         return Err(AppError::Missing("That moderator was removed already.".into()).into());
     }
     see_other("/admin/moderators?removed")
+}
+
+#[derive(Template)]
+#[template(path = "admin/moderator_sites.html")]
+struct SitesPage {
+    chrome: Chrome,
+    id: i64,
+    email: String,
+    /// The sites ticked: the moderator's own, or as the form was sent back.
+    ticked: Vec<String>,
+    problems: Vec<(String, String)>,
+}
+
+impl SitesPage {
+    fn is_ticked(&self, name: &str) -> bool {
+        self.ticked.iter().any(|ticked| ticked == name)
+    }
+}
+
+/// The page that changes which sites another moderator works on; `ticked`
+/// is what to show ticked, or `None` for their sites as stored.
+async fn sites_page(
+    state: &AppState,
+    moderator: &Moderator,
+    id: i64,
+    ticked: Option<Vec<String>>,
+    problems: Vec<(String, String)>,
+) -> Answer {
+    not_your_own_sites(moderator, id)?;
+    let (email, owner, names) = state
+        .core
+        .db
+        .read(move |conn| {
+            let email = moderators::email_of(conn, id)?
+                .ok_or_else(|| AppError::Missing("That moderator was removed already.".into()))?;
+            let owner = moderators::scope_of(conn, id)?.is_owner();
+            Ok((email, owner, moderators::site_names_of(conn, id)?))
+        })
+        .await?;
+    let status = if problems.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let template = SitesPage {
+        chrome: moderator.chrome(state, "moderators").await?,
+        id,
+        email,
+        ticked: ticked.unwrap_or(if owner { Vec::new() } else { names }),
+        problems,
+    };
+    Ok(html(status, template.render()))
+}
+
+async fn sites_form(
+    state: web::Data<AppState>,
+    moderator: Moderator,
+    id: web::Path<i64>,
+) -> Answer {
+    moderator.owner_only()?;
+    sites_page(&state, &moderator, *id, None, Vec::new()).await
+}
+
+/// Makes another moderator an owner (no site ticked) or gives them the
+/// ticked sites, after the acting owner's password: it can give someone
+/// every site. It takes effect at their next page, which reads their sites.
+async fn change_sites(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    CsrfForm { moderator, form }: CsrfForm,
+) -> Answer {
+    moderator.owner_only()?;
+    let id = *id;
+    let ticked: Vec<String> = form.all("site").map(str::to_owned).collect();
+    let scope = match scope_of_ticked(&moderator, &ticked) {
+        Ok(scope) => scope,
+        Err(problem) => {
+            let problems = vec![("site".to_owned(), problem)];
+            return sites_page(&state, &moderator, id, Some(ticked), problems).await;
+        }
+    };
+    not_your_own_sites(&moderator, id)?;
+    if let Err(problem) = moderator
+        .prove(&state, &req, form.text("your_password"))
+        .await?
+    {
+        let problems = vec![("your_password".to_owned(), problem)];
+        return sites_page(&state, &moderator, id, Some(ticked), problems).await;
+    }
+    state
+        .core
+        .db
+        .write(move |conn| {
+            if moderators::email_of(conn, id)?.is_none() {
+                return Err(AppError::Missing(
+                    "That moderator was removed already.".into(),
+                ));
+            }
+            Ok(moderators::set_scope(conn, id, &scope)?)
+        })
+        .await?;
+    see_other("/admin/moderators?sites")
+}
+
+/// An owner cannot change their own sites: one who scoped themselves to a
+/// site could not undo it.
+fn not_your_own_sites(moderator: &Moderator, id: i64) -> Result<(), AppError> {
+    if id == moderator.id {
+        return Err(AppError::Conflict(
+            "You cannot change your own sites; ask another owner to do it.".into(),
+        ));
+    }
+    Ok(())
 }
 
 /// A moderator cannot remove themselves: someone must be left to log in.
