@@ -3,6 +3,7 @@
 //! one write, as the admin page's do, so the same checks refuse the same
 //! mistakes (a bad name, an origin another site lists) in the same words.
 
+use std::io::IsTerminal;
 use std::sync::Arc;
 
 use clap::Subcommand;
@@ -39,9 +40,10 @@ pub enum SiteCommand {
         value: String,
     },
     /// Remove a site with its posts and comments (recorded in the audit log).
+    /// On a terminal, a site that holds comments asks for its name first.
     Remove {
         name: String,
-        /// Remove it even though it holds comments: they are deleted with it.
+        /// Do not ask, even on a terminal.
         #[arg(long)]
         yes: bool,
     },
@@ -124,18 +126,30 @@ pub fn run(database: &Database, live: &Arc<Sites>, command: SiteCommand) -> Resu
         }
         SiteCommand::Remove { name, yes } => {
             let site = super::settings::site_named(database, live, &name)?;
+            // As the admin page does, a person at a terminal types the name of
+            // a site whose comments would go; a script has decided already.
+            let ask = !yes && std::io::stdin().is_terminal();
+            let expected = if ask {
+                let id = site.id;
+                let held = database
+                    .read_here(move |conn| Ok(stored::comment_count(conn, id)?))
+                    .map_err(|e| e.to_string())?;
+                if held > 0 {
+                    confirm_by_name(&site.name, held)?;
+                }
+                Some(held)
+            } else {
+                None
+            };
             let live = Arc::clone(live);
-            // Counted in the same write as the removal, so the comments the
-            // refusal names are the ones that would have gone.
             let removed = database
                 .write_here(move |conn| {
+                    // Comments that arrived after the question was asked are
+                    // not removed unasked.
                     let held = stored::comment_count(conn, site.id)?;
-                    if held > 0 && !yes {
+                    if expected.is_some_and(|asked| held > asked) {
                         return Err(AppError::Conflict(format!(
-                            "Site {:?} holds {}, which would be deleted with it; \
-                             run `replydesk site remove {} --yes` to remove it anyway.",
-                            site.name,
-                            count_signed(held, "comment", "comments"),
+                            "Site {:?} received comments while you confirmed; run the command again.",
                             site.name
                         )));
                     }
@@ -149,6 +163,24 @@ pub fn run(database: &Database, live: &Arc<Sites>, command: SiteCommand) -> Resu
         }
     }
     Ok(())
+}
+
+/// Asks, on the terminal, for the name of a site whose comments a removal
+/// would delete; anything else keeps the site.
+fn confirm_by_name(name: &str, held: i64) -> Result<(), String> {
+    eprint!(
+        "Site {name:?} holds {}, deleted with it. Type its name to remove it: ",
+        count_signed(held, "comment", "comments")
+    );
+    let mut typed = String::new();
+    std::io::stdin()
+        .read_line(&mut typed)
+        .map_err(|e| format!("cannot read the answer: {e}"))?;
+    if typed.trim() == name {
+        Ok(())
+    } else {
+        Err(format!("the name was not typed, so site {name:?} is kept"))
+    }
 }
 
 /// What `site set` changes.

@@ -83,10 +83,9 @@ on_both_backends! {
         let no_site = refused(&app, &["site", "set", "zz", "title", "Z"]);
         assert!(no_site.contains("there is no site named \"zz\""), "{no_site}");
 
-        let kept = refused(&app, &["site", "remove", "b"]);
-        assert!(kept.contains("holds 2 comments") && kept.contains("--yes"), "{kept}");
         assert_eq!(app.query_number(&format!("SELECT COUNT(*) AS n FROM comments WHERE id = {id}")), 1);
-        let removed = app.cli_ok(&["site", "remove", "b", "--yes"]);
+        // Run from a script (no terminal to ask on), the command removes at once.
+        let removed = app.cli_ok(&["site", "remove", "b"]);
         assert!(removed.contains("removed with its posts and 2 comments"), "{removed}");
         assert_eq!(app.query_number("SELECT COUNT(*) AS n FROM comments"), 0);
         assert_eq!(app.query_number("SELECT COUNT(*) AS n FROM sites WHERE name = 'b'"), 0);
@@ -191,5 +190,56 @@ on_both_backends! {
         assert!(app.cli_ok(&["settings", "show"]).contains("max_links = 2"));
         let bad = refused(&app, &["site", "set", "b", "max_links", "many"]);
         assert!(bad.contains("max_links:"), "the setting is named: {bad}");
+    }
+}
+
+/// `replydesk ARGS` on a terminal of its own (util-linux's `script`), with
+/// `typed` as what the person types; what the terminal showed, and whether
+/// the command succeeded.
+fn on_a_terminal(app: &TestApp, args: &str, typed: &str) -> (bool, String) {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new("script")
+        .args([
+            "-qec",
+            &format!("{} {args}", crate::helpers::BINARY),
+            "/dev/null",
+        ])
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("REPLYDESK_DATABASE_URL", &app.db.url)
+        .env("REPLYDESK_MAIL_FOLDER", app.db.mail_folder())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("script(1) from util-linux runs");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(typed.as_bytes())
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+    )
+}
+
+on_both_backends! {
+    async fn at_a_terminal_removing_a_site_with_comments_asks_for_its_name(backend: Backend) {
+        let app = spawn_app(backend, &[]).await;
+        app.cli_ok(&["site", "add", "b", "--origin", "http://blog-b.example"]);
+        let created = post_on(&app, "http://blog-b.example", "hello", "Kept unless confirmed.").await;
+        let (removed, shown) = on_a_terminal(&app, "site remove b", "not-b\n");
+        assert!(!removed, "{shown}");
+        assert!(shown.contains("holds 1 comment") && shown.contains("is kept"), "{shown}");
+        assert_eq!(app.query_number("SELECT COUNT(*) AS n FROM sites WHERE name = 'b'"), 1);
+        assert_eq!(app.query_number(&format!("SELECT COUNT(*) AS n FROM comments WHERE id = {}", created["id"])), 1);
+        let (removed, shown) = on_a_terminal(&app, "site remove b", "b\n");
+        assert!(removed, "{shown}");
+        assert!(shown.contains("removed with its posts and 1 comment"), "{shown}");
+        assert_eq!(app.query_number("SELECT COUNT(*) AS n FROM sites WHERE name = 'b'"), 0);
     }
 }
