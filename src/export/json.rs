@@ -21,14 +21,19 @@ pub fn write(
         .collect();
     let listed = moderators::all(conn)?;
     let by_id: HashMap<i64, String> = listed.iter().map(|m| (m.id, m.email.clone())).collect();
-    let records: Vec<ModeratorRecord> = listed
-        .into_iter()
-        .map(|m| ModeratorRecord {
+    let mut records: Vec<ModeratorRecord> = Vec::with_capacity(listed.len());
+    for m in listed {
+        let sites = match m.owner {
+            true => None,
+            false => Some(moderators::site_names_of(conn, m.id)?),
+        };
+        records.push(ModeratorRecord {
             email: m.email,
             created_at: timestamp(m.created_at),
             last_login_at: m.last_login_at.map(timestamp),
-        })
-        .collect();
+            sites,
+        });
+    }
     written.moderators = records.len() as u64;
     write!(
         out,

@@ -13,6 +13,10 @@ pub struct ModeratorRecord {
     pub email: String,
     pub created_at: String,
     pub last_login_at: Option<String>,
+    /// The sites a moderator scoped to some works on, by name; absent for an
+    /// owner (and in files from before sites, whose moderators all were).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sites: Option<Vec<String>>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]

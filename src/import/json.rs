@@ -20,6 +20,7 @@ use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor
 use super::{Comment, Extra, ImportError, Post, Progress, Sink};
 use crate::db::moderators;
 use crate::domain::email::EmailAddress;
+use crate::domain::scope::Scope;
 use crate::domain::status::Status;
 use crate::file_formats::json::{CommentRecord, FORMAT, ModeratorRecord, PostRecord};
 
@@ -201,6 +202,16 @@ fn import_moderator(state: &mut State<'_, '_>, record: ModeratorRecord) -> Resul
                     last_login_at: record.last_login_at.as_deref().and_then(parse_time),
                 },
             )?;
+            if let Some(names) = &record.sites {
+                // Scoped to the sites of those names this database has; never
+                // an owner by a site missing here.
+                let ids = crate::db::sites::all(conn)?
+                    .into_iter()
+                    .filter(|site| names.contains(&site.name))
+                    .map(|site| site.id)
+                    .collect();
+                moderators::set_scope(conn, id, &Scope::Sites(ids))?;
+            }
             state.sink.moderator_added(id);
             id
         }

@@ -268,6 +268,8 @@ on_both_backends! {
         add_site_b(&app);
         app.post_from(BLOG, "hello", "On blog A.").await;
         app.post_from(OTHER, "hello", "On blog B.").await;
+        app.add_moderator("owner@example.com");
+        add_moderator_of(&app, "b-mod@example.com", &["b"]);
         let file = app.db.mail_folder().to_owned() + "/all.json";
         app.cli_ok(&["export", &file]);
 
@@ -284,5 +286,10 @@ on_both_backends! {
         let on_b: Value = fresh.get("/api/posts/hello/comments?site=b").await.json().await.unwrap();
         assert_eq!((on_a["total"].as_i64(), on_b["total"].as_i64()), (Some(1), Some(1)));
         assert!(on_b["comments"][0]["html"].as_str().unwrap().contains("On blog B."), "{on_b}");
+        // A scoped moderator comes back scoped, never an owner.
+        let listed = fresh.cli_ok(&["moderator", "list"]);
+        let b_mod = listed.lines().find(|line| line.contains("b-mod@example.com")).unwrap_or_default();
+        assert!(b_mod.split('\t').any(|column| column.trim() == "b") && !b_mod.contains("owner"), "{listed}");
+        assert_eq!(fresh.query_number("SELECT COUNT(*) AS n FROM moderators WHERE owner"), 1);
     }
 }
