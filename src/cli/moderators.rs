@@ -117,7 +117,7 @@ pub fn run(
                     return Ok(false);
                 };
                 let scope = scope_named(conn, &live, &wanted)?;
-                moderators::set_scope(conn, id, &scope)?;
+                moderators::change_scope(conn, id, &scope)?;
                 Ok(true)
             })? {
                 return Err(format!("there is no moderator {email}"));

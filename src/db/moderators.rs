@@ -86,6 +86,36 @@ pub fn moderating(conn: &mut AnyConnection, email: &str, site: i64) -> QueryResu
     }
 }
 
+/// Changes an existing moderator's sites, unless that would leave no owner:
+/// someone must be left to add sites and moderators. Runs in the caller's
+/// write, so two owners demoting each other at once cannot both succeed on
+/// SQLite; on PostgreSQL the rows are locked for the count.
+pub fn change_scope(
+    conn: &mut AnyConnection,
+    id: i64,
+    scope: &Scope,
+) -> Result<(), crate::error::AppError> {
+    if !scope.is_owner() {
+        let owners: Vec<i64> = match conn {
+            AnyConnection::Postgresql(c) => moderators::table
+                .filter(moderators::owner)
+                .select(moderators::id)
+                .for_update()
+                .load(c)?,
+            AnyConnection::Sqlite(c) => moderators::table
+                .filter(moderators::owner)
+                .select(moderators::id)
+                .load(c)?,
+        };
+        if owners == [id] {
+            return Err(crate::error::AppError::Conflict(
+                "This is the last owner; make someone else an owner first.".into(),
+            ));
+        }
+    }
+    Ok(set_scope(conn, id, scope)?)
+}
+
 /// Which sites a moderator works on.
 pub fn scope_of(conn: &mut AnyConnection, id: i64) -> QueryResult<Scope> {
     let owner: bool = moderators::table

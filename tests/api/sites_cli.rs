@@ -243,3 +243,17 @@ on_both_backends! {
         assert_eq!(app.query_number("SELECT COUNT(*) AS n FROM sites WHERE name = 'b'"), 0);
     }
 }
+
+on_both_backends! {
+    async fn the_last_owner_cannot_be_made_a_moderator_of_some_sites(backend: Backend) {
+        let app = spawn_app(backend, &[]).await;
+        app.add_moderator("first@example.com");
+        let last = refused(&app, &["moderator", "set", "first@example.com", "--site", "default"]);
+        assert!(last.contains("last owner"), "{last}");
+        app.add_moderator("second@example.com");
+        app.cli_ok(&["moderator", "set", "first@example.com", "--site", "default"]);
+        let last = refused(&app, &["moderator", "set", "second@example.com", "--site", "default"]);
+        assert!(last.contains("last owner"), "{last}");
+        assert_eq!(app.query_number("SELECT COUNT(*) AS n FROM moderators WHERE owner"), 1);
+    }
+}

@@ -381,7 +381,7 @@ async fn change_sites(
                     "That moderator was removed already.".into(),
                 ));
             }
-            Ok(moderators::set_scope(conn, id, &scope)?)
+            moderators::change_scope(conn, id, &scope)
         })
         .await?;
     see_other("/admin/moderators?sites")
