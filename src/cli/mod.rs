@@ -191,25 +191,17 @@ fn run_command(cli: Cli) -> Result<(), String> {
         ),
         Command::Import { what, site } => {
             let database = open(&settings)?;
-            let site = match site {
-                Some(name) => {
-                    Some(settings::site_named(&database, &sites_of(&settings), &name)?.id)
-                }
-                None => None,
-            };
+            let site = site_id_named(&database, &settings, site)?;
             import::run(&database, site, what)
         }
         Command::Export { format, file, site } => {
             let database = open(&settings)?;
-            let site = match site {
-                Some(name) => {
-                    Some(settings::site_named(&database, &sites_of(&settings), &name)?.id)
-                }
-                None => None,
-            };
+            let site = site_id_named(&database, &settings, site)?;
             export::export(&database, format, site, &file)
         }
-        Command::Settings(command) => settings::run(&open(&settings)?, &settings, command),
+        Command::Settings(command) => {
+            settings::run(&open(&settings)?, &sites_of(&settings), command)
+        }
     }
 }
 
@@ -252,6 +244,30 @@ fn in_words(error: &AppError) -> String {
         Some(fields) => fields.values().cloned().collect::<Vec<_>>().join("; "),
         None => error.to_string(),
     }
+}
+
+/// The same, each refused field's sentence after the field's name, for a
+/// problem worded to sit beside its field on a form ("max_links: expected a
+/// whole number …").
+fn naming_fields(error: &AppError) -> String {
+    match error.fields() {
+        Some(fields) => fields
+            .iter()
+            .map(|(field, problem)| format!("{field}: {problem}"))
+            .collect::<Vec<_>>()
+            .join("; "),
+        None => error.to_string(),
+    }
+}
+
+/// The id of the site `--site` names, if it names one.
+fn site_id_named(
+    database: &Database,
+    settings: &Settings,
+    name: Option<String>,
+) -> Result<Option<i64>, String> {
+    name.map(|name| Ok(settings::site_named(database, &sites_of(settings), &name)?.id))
+        .transpose()
 }
 
 /// The database a command works on, which must exist already: a command run

@@ -4,7 +4,7 @@
 use clap::{Args, Subcommand};
 use std::sync::Arc;
 
-use crate::configuration::Settings;
+use super::{in_words, naming_fields};
 use crate::db::Database;
 use crate::domain::rules::RuleSettings;
 use crate::error::AppError;
@@ -56,18 +56,10 @@ pub fn site_named(
         .map_err(|e| e.to_string())
 }
 
-pub fn run(
-    database: &Database,
-    settings: &Settings,
-    command: SettingsCommand,
-) -> Result<(), String> {
-    let live = Arc::new(Sites::new(
-        settings.rules.clone(),
-        settings.allowed_origins.clone(),
-    ));
+pub fn run(database: &Database, live: &Arc<Sites>, command: SettingsCommand) -> Result<(), String> {
     match command {
         SettingsCommand::Show(OfSite { site }) => {
-            let rules = Arc::clone(&site_named(database, &live, &site)?.rules);
+            let rules = Arc::clone(&site_named(database, live, &site)?.rules);
             for name in RuleSettings::NAMES {
                 let value = rules.get(name).unwrap_or_default();
                 println!("{name} = {}", value.replace('\n', ", "));
@@ -78,27 +70,20 @@ pub fn run(
             value,
             site: OfSite { site },
         } => {
-            let site = site_named(database, &live, &site)?;
+            let site = site_named(database, live, &site)?;
             let value = value.replace("\\n", "\n");
-            let (live, changed) = (Arc::clone(&live), name.clone());
+            let (live, changed) = (Arc::clone(live), name.clone());
             database
                 .write_here(move |conn| live.change_rule(conn, &site, &changed, &value))
-                .map_err(|e| match e.fields() {
-                    Some(fields) => fields
-                        .iter()
-                        .map(|(field, problem)| format!("{field}: {problem}"))
-                        .collect::<Vec<_>>()
-                        .join("; "),
-                    None => e.to_string(),
-                })?;
+                .map_err(|e| naming_fields(&e))?;
             println!("{name} changed; every instance uses it from the next comment on.");
         }
         SettingsCommand::Reset {
             name,
             site: OfSite { site },
         } => {
-            let site = site_named(database, &live, &site)?;
-            let (live, reset) = (Arc::clone(&live), name.clone());
+            let site = site_named(database, live, &site)?;
+            let (live, reset) = (Arc::clone(live), name.clone());
             let (was_set, rules) = database
                 .write_here(move |conn| {
                     let was_set = live.reset_rule(conn, &site, &reset)?;
@@ -106,10 +91,7 @@ pub fn run(
                     let rules = now.by_id(site.id).map(|s| Arc::clone(&s.rules));
                     Ok((was_set, rules.unwrap_or_else(|| Arc::clone(&site.rules))))
                 })
-                .map_err(|e| match e.fields() {
-                    Some(fields) => fields.values().cloned().collect::<Vec<_>>().join("; "),
-                    None => e.to_string(),
-                })?;
+                .map_err(|e| in_words(&e))?;
             let value = rules.get(&name).unwrap_or_default().replace('\n', ", ");
             if was_set {
                 println!(

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use clap::Subcommand;
 
-use super::in_words;
+use super::{in_words, naming_fields};
 use crate::db::{Database, sites as stored};
 use crate::domain::rules::RuleSettings;
 use crate::domain::words::count_signed;
@@ -109,14 +109,10 @@ pub fn run(database: &Database, live: &Arc<Sites>, command: SiteCommand) -> Resu
                         live.change_rule(conn, &site, &key, &given.replace("\\n", "\n"))
                     }
                 })
-                .map_err(|e| match (what, e.fields()) {
+                .map_err(|e| match what {
                     // A rule's problem is worded for a form beside the field:
                     // name the setting, as `settings set` does.
-                    (Change::Rule, Some(fields)) => fields
-                        .iter()
-                        .map(|(field, problem)| format!("{field}: {problem}"))
-                        .collect::<Vec<_>>()
-                        .join("; "),
+                    Change::Rule => naming_fields(&e),
                     _ => in_words(&e),
                 })?;
             println!(

@@ -173,16 +173,6 @@ pub fn delete(conn: &mut AnyConnection, comment: &Comment) -> QueryResult<()> {
         .map(drop)
 }
 
-/// The newest comments in a status, for the command line.
-pub fn list(conn: &mut AnyConnection, status: Status, limit: i64) -> QueryResult<Vec<Comment>> {
-    comments::table
-        .filter(comments::status.eq(status))
-        .order((comments::created_at.desc(), comments::id.desc()))
-        .limit(limit)
-        .select(Comment::as_select())
-        .load(conn)
-}
-
 /// Forgets the IP of at most `limit` comments stored before `before`, and
 /// says how many: the retention sweep works through a backlog in small steps.
 pub fn erase_ips_before(
