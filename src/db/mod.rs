@@ -535,6 +535,23 @@ where
     }
 }
 
+/// Runs an insert in a savepoint and answers `None` if a unique key was
+/// taken, as when two instances (or two owners) create the same thing at
+/// once: on PostgreSQL the loser's transaction stays usable to say so.
+pub fn unless_taken<T>(
+    conn: &mut AnyConnection,
+    insert: impl FnOnce(&mut AnyConnection) -> QueryResult<T>,
+) -> QueryResult<Option<T>> {
+    match conn.transaction(insert) {
+        Ok(value) => Ok(Some(value)),
+        Err(diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::UniqueViolation,
+            _,
+        )) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
 /// Whether the database answers, for the readiness probe.
 pub fn ping(conn: &mut AnyConnection) -> QueryResult<()> {
     conn.ping()

@@ -48,17 +48,9 @@ pub fn insert(conn: &mut AnyConnection, post: &NewPost<'_>) -> QueryResult<()> {
 }
 
 /// Opens a post unless another instance just opened the same one; says
-/// whether this call did. In a savepoint, so that losing the race leaves the
-/// outer transaction usable on PostgreSQL.
+/// whether this call did.
 pub fn insert_unless_taken(conn: &mut AnyConnection, post: &NewPost<'_>) -> QueryResult<bool> {
-    match conn.transaction(|c| insert(c, post)) {
-        Ok(()) => Ok(true),
-        Err(diesel::result::Error::DatabaseError(
-            diesel::result::DatabaseErrorKind::UniqueViolation,
-            _,
-        )) => Ok(false),
-        Err(e) => Err(e),
-    }
+    Ok(super::unless_taken(conn, |c| insert(c, post))?.is_some())
 }
 
 /// Removes a post that has no comments, such as one opened by spam that was

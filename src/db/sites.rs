@@ -6,7 +6,7 @@
 use diesel::prelude::*;
 
 use super::schema::{comments, mail_outbox, moderator_sites, posts, site_settings, sites};
-use super::{AnyConnection, now, stored_settings};
+use super::{AnyConnection, now, stored_settings, unless_taken};
 
 /// The site that holds everything stored before there were sites, and that a
 /// fresh start makes from the configuration.
@@ -41,24 +41,15 @@ pub fn rule_overrides(conn: &mut AnyConnection) -> QueryResult<Vec<(i64, String,
         .load(conn)
 }
 
-/// Adds a site; `None` if the name is taken. Runs in the caller's write.
+/// Adds a site; `None` if the name is taken, even by an owner adding the
+/// same name at this moment. Runs in the caller's write.
 pub fn add(
     conn: &mut AnyConnection,
     name: &str,
     title: &str,
     origins: &str,
 ) -> QueryResult<Option<i64>> {
-    let taken = diesel::select(diesel::dsl::exists(
-        sites::table.filter(sites::name.eq(name)),
-    ))
-    .get_result::<bool>(conn)?;
-    if taken {
-        return Ok(None);
-    }
-    // In a savepoint: two owners adding the same name at once on PostgreSQL
-    // both pass the check above, and the loser's insert must leave its
-    // transaction usable to say so.
-    let inserted = conn.transaction(|c| {
+    let added = unless_taken(conn, |c| {
         diesel::insert_into(sites::table)
             .values((
                 sites::name.eq(name),
@@ -68,17 +59,11 @@ pub fn add(
             ))
             .returning(sites::id)
             .get_result(c)
-    });
-    let id = match inserted {
-        Ok(id) => id,
-        Err(diesel::result::Error::DatabaseError(
-            diesel::result::DatabaseErrorKind::UniqueViolation,
-            _,
-        )) => return Ok(None),
-        Err(e) => return Err(e),
-    };
-    stored_settings::move_version(conn)?;
-    Ok(Some(id))
+    })?;
+    if added.is_some() {
+        stored_settings::move_version(conn)?;
+    }
+    Ok(added)
 }
 
 pub fn set_title(conn: &mut AnyConnection, id: i64, title: &str) -> QueryResult<()> {
