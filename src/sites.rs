@@ -10,11 +10,16 @@ use std::sync::{Arc, RwLock};
 use url::Url;
 
 use crate::db::{AnyConnection, sites as stored, stored_settings};
-use crate::domain::origin::OriginPolicy;
+use crate::domain::origin::{AllowedOrigin, OriginPolicy};
 use crate::domain::rules::RuleSettings;
+use crate::domain::words::count_signed;
 use crate::error::AppError;
 
 pub use crate::db::sites::DEFAULT_NAME;
+
+/// Why the default site is never removed, for every place that would.
+pub const DEFAULT_STAYS: &str = "The default site cannot be removed: requests that name no page \
+     go to it. Give it other origins instead.";
 
 /// One blog served by this instance.
 #[derive(Debug, Clone)]
@@ -96,6 +101,22 @@ impl Directory {
         Url::parse(value).ok().and_then(|url| self.for_url(&url))
     }
 
+    /// The first site but `except` that lists an origin overlapping one of
+    /// `origins`, with the two origins: ours, then theirs.
+    pub fn sharing<'a>(
+        &'a self,
+        origins: &'a OriginPolicy,
+        except: Option<i64>,
+    ) -> Option<(&'a Arc<Site>, &'a AllowedOrigin, &'a AllowedOrigin)> {
+        self.sites
+            .iter()
+            .filter(|other| Some(other.id) != except)
+            .find_map(|other| {
+                let (mine, theirs) = origins.overlap(&other.origins)?;
+                Some((other, mine, theirs))
+            })
+    }
+
     /// The rules of the site that holds a post's `site_id`; `None` when that
     /// site has just been removed, which callers answer as its comments gone.
     pub fn rules_of(&self, site_id: i64) -> Option<Arc<RuleSettings>> {
@@ -121,7 +142,8 @@ fn check_name(name: &str) -> Result<(), String> {
 /// The directory of sites in force, followed across instances.
 pub struct Sites {
     base_rules: RuleSettings,
-    /// `REPLYDESK_ALLOWED_ORIGINS`, with this server's own address.
+    /// `REPLYDESK_ALLOWED_ORIGINS` (with this server's own address under
+    /// `--demo`): the default site's until someone sets its own.
     base_origins: OriginPolicy,
     cache: RwLock<Arc<Directory>>,
 }
@@ -262,23 +284,17 @@ impl Sites {
         except: Option<i64>,
         naming: &str,
     ) -> Result<(), AppError> {
-        let directory = self.current(conn)?;
-        for other in directory.all() {
-            if Some(other.id) == except {
-                continue;
-            }
-            if let Some((mine, theirs)) = origins.overlap(&other.origins) {
-                return Err(AppError::field(
-                    "origins",
-                    format!(
-                        "{mine} would belong to two sites: site {naming:?} and site {:?}, \
-                         which lists {theirs}",
-                        other.name
-                    ),
-                ));
-            }
+        match self.current(conn)?.sharing(origins, except) {
+            Some((other, mine, theirs)) => Err(AppError::field(
+                "origins",
+                format!(
+                    "{mine} would belong to two sites: site {naming:?} and site {:?}, \
+                     which lists {theirs}",
+                    other.name
+                ),
+            )),
+            None => Ok(()),
         }
-        Ok(())
     }
 }
 
@@ -286,17 +302,14 @@ impl Sites {
 /// at start, so a changed `REPLYDESK_ALLOWED_ORIGINS` cannot make a page
 /// belong to two sites.
 pub fn check_no_shared_origins(directory: &Directory) -> Result<(), String> {
-    let sites = directory.all();
-    for (i, first) in sites.iter().enumerate() {
-        for second in &sites[i + 1..] {
-            if let Some((a, b)) = first.origins.overlap(&second.origins) {
-                return Err(format!(
-                    "site {:?} lists {a} and site {:?} lists {b}: one origin cannot belong to two \
-                     sites. Remove it from one of them (replydesk site set NAME origins …, or \
-                     REPLYDESK_ALLOWED_ORIGINS for a default site that takes its origins from it).",
-                    first.name, second.name
-                ));
-            }
+    for first in directory.all() {
+        if let Some((second, a, b)) = directory.sharing(&first.origins, Some(first.id)) {
+            return Err(format!(
+                "site {:?} lists {a} and site {:?} lists {b}: one origin cannot belong to two \
+                 sites. Remove it from one of them (replydesk site set NAME origins …, or \
+                 REPLYDESK_ALLOWED_ORIGINS for a default site that takes its origins from it).",
+                first.name, second.name
+            ));
         }
     }
     Ok(())
@@ -358,18 +371,14 @@ impl Sites {
         actor: &str,
     ) -> Result<i64, AppError> {
         if site.name == DEFAULT_NAME {
-            return Err(AppError::field(
-                "name",
-                "The default site cannot be removed: requests that name no page go to it. \
-                 Give it other origins instead.",
-            ));
+            return Err(AppError::field("name", DEFAULT_STAYS));
         }
         let comments = stored::comment_count(conn, site.id)?;
         stored::remove(conn, site.id)?;
         let reason = format!(
-            "site {:?} removed with its posts and {comments} comment{}",
+            "site {:?} removed with its posts and {}",
             site.name,
-            if comments == 1 { "" } else { "s" }
+            count_signed(comments, "comment", "comments")
         );
         crate::db::audit::record(
             conn,

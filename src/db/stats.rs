@@ -7,40 +7,34 @@ use super::AnyConnection;
 use super::schema::{comments, mail_outbox, posts};
 use crate::domain::status::Status;
 
-type Backend = <AnyConnection as Connection>::Backend;
-
-/// The comments of these sites (every site's for `None`).
-fn on_sites(sites: Option<&[i64]>) -> comments::BoxedQuery<'static, Backend> {
-    let query = comments::table.into_boxed();
-    match sites {
-        None => query,
-        Some(ids) => query.filter(
-            comments::post_id.eq_any(
-                posts::table
-                    .filter(posts::site_id.eq_any(ids.to_vec()))
-                    .select(posts::id),
-            ),
-        ),
-    }
-}
-
-/// Comments by status, on these sites (every site's for `None`).
+/// Comments by status, on these sites (every site's for `None`), in one
+/// statement; a status with none is left out.
 pub fn comments_by_status(
     conn: &mut AnyConnection,
     sites: Option<&[i64]>,
 ) -> QueryResult<Vec<(Status, i64)>> {
-    let mut counts = Vec::new();
-    for status in Status::ALL {
-        let n = on_sites(sites)
-            .filter(comments::status.eq(status))
-            .count()
-            .get_result(conn)?;
-        counts.push((status, n));
+    let count = (comments::status, diesel::dsl::count(comments::id));
+    match sites {
+        None => comments::table
+            .group_by(comments::status)
+            .select(count)
+            .load(conn),
+        Some(ids) => comments::table
+            .filter(
+                comments::post_id.eq_any(
+                    posts::table
+                        .filter(posts::site_id.eq_any(ids.to_vec()))
+                        .select(posts::id),
+                ),
+            )
+            .group_by(comments::status)
+            .select(count)
+            .load(conn),
     }
-    Ok(counts)
 }
 
-/// Pending comments by site, for the admin page's site switcher.
+/// Pending comments by site, for the admin page: the switcher shows each,
+/// the badge their sum over the sites shown.
 pub fn pending_by_site(conn: &mut AnyConnection) -> QueryResult<Vec<(i64, i64)>> {
     comments::table
         .inner_join(posts::table)
@@ -63,16 +57,6 @@ pub fn comments_by_site_and_status(
             diesel::dsl::count(comments::id),
         ))
         .load(conn)
-}
-
-/// The comments waiting for a moderator on these sites (every site's for
-/// `None`), for every admin page's title: one range of the status index,
-/// where counting every status reads them all.
-pub fn pending(conn: &mut AnyConnection, sites: Option<&[i64]>) -> QueryResult<i64> {
-    on_sites(sites)
-        .filter(comments::status.eq(Status::Pending))
-        .count()
-        .get_result(conn)
 }
 
 /// E-mails waiting to be sent, and those given up on, each counted over its

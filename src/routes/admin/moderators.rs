@@ -201,9 +201,7 @@ fn scope_of_ticked(moderator: &Moderator, ticked: &[String]) -> Result<Scope, St
     let mut ids = Vec::new();
     for name in ticked {
         let site = moderator
-            .sites
-            .iter()
-            .find(|site| &site.name == name)
+            .site_named(name)
             .ok_or_else(|| format!("There is no site named {name:?} any more; reload the page."))?;
         if !ids.contains(&site.id) {
             ids.push(site.id);

@@ -100,24 +100,25 @@ pub struct Moderator {
 }
 
 impl Moderator {
-    /// The frame of a page, with the pending count read now, for the site
-    /// chosen or every site the moderator has.
+    /// The frame of a page, with the pending counts read now: each site's
+    /// for the switcher, and their sum over the site chosen or every site the
+    /// moderator has for the badge, from the one statement.
     pub async fn chrome(
         &self,
         state: &AppState,
         section: &'static str,
     ) -> Result<Chrome, AdminError> {
-        let sites = self.site_ids();
-        let (pending, by_site) = state
+        let by_site = state
             .core
             .db
-            .read(move |conn| {
-                Ok((
-                    stats::pending(conn, sites.as_deref())?,
-                    stats::pending_by_site(conn)?,
-                ))
-            })
+            .read(|conn| Ok(stats::pending_by_site(conn)?))
             .await?;
+        let shown = self.site_ids();
+        let pending = by_site
+            .iter()
+            .filter(|(id, _)| shown.as_ref().is_none_or(|ids| ids.contains(id)))
+            .map(|(_, n)| n)
+            .sum();
         Ok(Chrome {
             email: self.email.clone(),
             csrf: self.csrf.clone(),
@@ -150,15 +151,26 @@ impl Moderator {
         }
     }
 
+    /// One of the moderator's sites by name; any other is as missing as a
+    /// site that does not exist.
+    pub fn site_named(&self, name: &str) -> Option<&Arc<Site>> {
+        self.sites.iter().find(|site| site.name == name)
+    }
+
+    /// The same, refused in words when it is not one of theirs.
+    pub fn site(&self, name: &str) -> Result<Arc<Site>, AppError> {
+        self.site_named(name)
+            .cloned()
+            .ok_or_else(|| AppError::Missing(format!("There is no site named {name:?}.")))
+    }
+
     /// The site whose settings the settings page shows: the one chosen, else
     /// the default site, else the first the moderator has.
     pub fn settings_site(&self) -> Result<Arc<Site>, AdminError> {
         self.site
             .clone()
             .or_else(|| {
-                self.sites
-                    .iter()
-                    .find(|site| site.name == crate::sites::DEFAULT_NAME)
+                self.site_named(crate::sites::DEFAULT_NAME)
                     .or_else(|| self.sites.first())
                     .cloned()
             })

@@ -188,12 +188,7 @@ async fn save(state: web::Data<AppState>, CsrfForm { moderator, form }: CsrfForm
     // Left out, it is the one the page would show.
     let site = match form.get("site") {
         None => moderator.settings_site()?,
-        Some(named) => moderator
-            .sites
-            .iter()
-            .find(|site| site.name == named)
-            .cloned()
-            .ok_or_else(|| AppError::Missing(format!("There is no site named {named:?}.")))?,
+        Some(named) => moderator.site(named)?,
     };
     let sites = state.core.sites.clone();
     let changes = wanted.clone();

@@ -16,7 +16,7 @@ use crate::domain::origin::OriginPolicy;
 use crate::domain::words::count_of;
 use crate::error::AppError;
 use crate::routes::state::AppState;
-use crate::sites::{DEFAULT_NAME, Site};
+use crate::sites::{DEFAULT_NAME, DEFAULT_STAYS, Site};
 
 /// The switcher's route and the owners' Sites page, under `/admin`.
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -47,9 +47,7 @@ async fn switch(
         SITE.removal(&state)
     } else {
         let site = moderator
-            .sites
-            .iter()
-            .find(|site| site.name == name)
+            .site_named(name)
             .ok_or_else(|| AppError::Missing(format!("You have no site named {name:?}.")))?;
         SITE.build(&state, site.name.clone())
             .same_site(SameSite::Lax)
@@ -253,16 +251,6 @@ async fn add(state: web::Data<AppState>, CsrfForm { moderator, form }: CsrfForm)
     }
 }
 
-/// One of the sites by the name in the address, as stored now.
-fn named(moderator: &Moderator, name: &str) -> Result<Arc<Site>, AppError> {
-    moderator
-        .sites
-        .iter()
-        .find(|site| site.name == name)
-        .cloned()
-        .ok_or_else(|| AppError::Missing(format!("There is no site named {name:?}.")))
-}
-
 /// Saves a site's title and origins; each is written only when it changed,
 /// so saving the title of a site that takes its origins from
 /// `REPLYDESK_ALLOWED_ORIGINS` leaves them following the configuration.
@@ -272,7 +260,7 @@ async fn edit(
     CsrfForm { moderator, form }: CsrfForm,
 ) -> Answer {
     moderator.owner_only()?;
-    let site = named(&moderator, &name)?;
+    let site = moderator.site(&name)?;
     let title = form.text("title");
     let origins = form.text("origins");
     let title_changed = title.trim() != site.title;
@@ -356,12 +344,10 @@ async fn remove(
     CsrfForm { moderator, form }: CsrfForm,
 ) -> Answer {
     moderator.owner_only()?;
-    let site = named(&moderator, &name)?;
+    let site = moderator.site(&name)?;
     let id = site.id;
     if site.name == DEFAULT_NAME {
-        let problem = "The default site cannot be removed: requests that name no page go to \
-                       it. Give it other origins instead."
-            .to_owned();
+        let problem = DEFAULT_STAYS.to_owned();
         return remove_page(
             &state,
             &moderator,
