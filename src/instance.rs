@@ -6,7 +6,8 @@ use std::sync::Arc;
 
 use crate::configuration::Secret;
 use crate::db::Database;
-use crate::sites::Sites;
+use crate::error::AppError;
+use crate::sites::{Directory, Site, Sites};
 
 #[derive(Clone)]
 pub struct Instance {
@@ -16,4 +17,23 @@ pub struct Instance {
     pub sites: Arc<Sites>,
     /// Keys avatar HMACs and every signed token (forms, links, logins).
     pub secret: Secret<Vec<u8>>,
+}
+
+impl Instance {
+    /// The site `find` picks from the directory in memory; should it find
+    /// none, perhaps the site is new (added on another instance or from the
+    /// command line), so the directory is brought up to date, one indexed
+    /// read of the settings version, and asked once more.
+    pub async fn site(
+        &self,
+        find: impl Fn(&Directory) -> Result<Arc<Site>, AppError>,
+    ) -> Result<Arc<Site>, AppError> {
+        let found = find(&self.sites.cached());
+        if found.is_ok() {
+            return found;
+        }
+        let sites = Arc::clone(&self.sites);
+        let directory = self.db.read(move |conn| sites.current(conn)).await?;
+        find(&directory)
+    }
 }

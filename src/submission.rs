@@ -43,14 +43,6 @@ pub struct Accepted {
     pub stored: bool,
 }
 
-/// What a write kept of a reply, before the answer adds its site.
-struct Kept {
-    comment: comments::PublicRow,
-    status: Status,
-    post_url: String,
-    stored: bool,
-}
-
 /// Checks, judges and stores a reply, under the rules in force when it is stored.
 pub async fn submit(
     core: &Instance,
@@ -65,7 +57,6 @@ pub async fn submit(
         .and_then(|token| form_token::rendered_at(core.secret.expose(), token, chrono::Utc::now()))
         .map(|at| at.naive_utc());
     let live = Arc::clone(&core.sites);
-    let site_id = site.id;
     let ip = sender.ip.map(|ip| ip.to_string());
     let senders = vec![ip.clone().unwrap_or_default(), draft.email.clone()];
     let accepted = core
@@ -74,9 +65,10 @@ pub async fn submit(
             let now = db::now();
             let ip = ip.as_deref();
             let (rules, found, opened) =
-                arriving(conn, &live, site_id, &draft, ip, page_allowed, now)?;
+                arriving(conn, &live, site.id, &draft, ip, page_allowed, now)?;
             let post_id = found.post.id;
             let arrival = Arrival {
+                site: &site,
                 draft: &draft,
                 sender: &sender,
                 now,
@@ -94,13 +86,6 @@ pub async fn submit(
             })
         })
         .await?;
-    let accepted = Accepted {
-        comment: accepted.comment,
-        status: accepted.status,
-        post_url: accepted.post_url,
-        stored: accepted.stored,
-        site,
-    };
     // Logged here rather than in the write, which runs on SQLite's one writer thread.
     if accepted.stored {
         tracing::info!(comment.id = accepted.comment.id, post = %accepted.post_url, status = %accepted.status, "comment stored");
@@ -119,14 +104,8 @@ async fn route(
     draft: &CommentDraft,
     sender: &Sender,
 ) -> Result<Arc<Site>, AppError> {
-    let found = routed(&core.sites.cached(), draft, sender);
-    if found.is_ok() {
-        return found;
-    }
-    // Perhaps a site this instance has not seen yet: ask once more, as of now.
-    let sites = Arc::clone(&core.sites);
-    let directory = core.db.read(move |conn| sites.current(conn)).await?;
-    routed(&directory, draft, sender)
+    core.site(|directory| routed(directory, draft, sender))
+        .await
 }
 
 fn routed(
@@ -232,6 +211,7 @@ fn arriving(
 
 /// What the request brought, beside what the database knows.
 struct Arrival<'a> {
+    site: &'a Arc<Site>,
     draft: &'a CommentDraft,
     sender: &'a Sender,
     now: chrono::NaiveDateTime,
@@ -245,8 +225,9 @@ fn store(
     arrival: &Arrival<'_>,
     settings: &RuleSettings,
     Arriving { post, history, .. }: Arriving,
-) -> Result<Kept, AppError> {
+) -> Result<Accepted, AppError> {
     let Arrival {
+        site,
         draft,
         sender,
         now,
@@ -281,10 +262,11 @@ fn store(
         // fill the posts table. The post opened for it goes again, and the
         // answer is the one any held comment gets.
         posts::delete(conn, post.id)?;
-        return Ok(Kept {
+        return Ok(Accepted {
             comment: public(comments::reserve_id(conn)?),
             status: verdict.status,
             post_url: post.url,
+            site: Arc::clone(site),
             stored: false,
         });
     }
@@ -315,10 +297,11 @@ fn store(
         posts::bump_version(conn, post.id)?;
         notifications::comment_published(conn, id, settings.notify_approved)?;
     }
-    Ok(Kept {
+    Ok(Accepted {
         comment: public(id),
         status: verdict.status,
         post_url: post.url,
+        site: Arc::clone(site),
         stored: true,
     })
 }

@@ -21,13 +21,10 @@ pub async fn for_read(
     state: &AppState,
     named: Option<&str>,
 ) -> Result<Arc<Site>, AppError> {
-    let found = find(&state.core.sites.cached(), req, named);
-    if found.is_ok() {
-        return found;
-    }
-    let sites = Arc::clone(&state.core.sites);
-    let directory = state.core.db.read(move |conn| sites.current(conn)).await?;
-    find(&directory, req, named)
+    state
+        .core
+        .site(|directory| find(directory, req, named))
+        .await
 }
 
 fn find(
