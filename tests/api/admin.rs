@@ -106,7 +106,7 @@ pub fn field(page: &str, name: &str) -> String {
         .to_owned()
 }
 
-fn texts(page: &str, css: &str) -> Vec<String> {
+pub fn texts(page: &str, css: &str) -> Vec<String> {
     let html = Html::parse_document(page);
     let selector = Selector::parse(css).unwrap();
     html.select(&selector)
@@ -114,7 +114,7 @@ fn texts(page: &str, css: &str) -> Vec<String> {
         .collect()
 }
 
-fn status_of(app: &TestApp, id: i64) -> &'static str {
+pub fn status_of(app: &TestApp, id: i64) -> &'static str {
     ["pending", "approved", "spam", "trash"]
         .into_iter()
         .find(|status| {

@@ -6,21 +6,12 @@
 use reqwest::header::LOCATION;
 use scraper::{Html, Selector};
 
-use crate::admin::{Desk, PASSWORD};
+use crate::admin::{Desk, PASSWORD, status_of, texts};
 use crate::helpers::{TestApp, spawn_app};
 use crate::on_both_backends;
 
 /// The origin of the second blog's pages; `default` keeps `http://localhost`.
 pub const OTHER: &str = "http://blog-b.test";
-
-/// The text of every element `css` matches on a page.
-fn texts(page: &str, css: &str) -> Vec<String> {
-    let html = Html::parse_document(page);
-    let selector = Selector::parse(css).unwrap();
-    html.select(&selector)
-        .map(|e| e.text().collect::<String>().trim().to_owned())
-        .collect()
-}
 
 /// The count on the queue's tab for `label` ("Pending 2" → 2).
 fn tab_count(page: &str, label: &str) -> i64 {
@@ -37,17 +28,6 @@ pub async fn comment_on(app: &TestApp, origin: &str, post: &str, text: &str) -> 
     assert_eq!(response.status(), 201, "{}", response.text().await.unwrap());
     let created: serde_json::Value = response.json().await.unwrap();
     created["id"].as_i64().unwrap()
-}
-
-fn status_of(app: &TestApp, id: i64) -> &'static str {
-    ["pending", "approved", "spam", "trash"]
-        .into_iter()
-        .find(|status| {
-            app.query_number(&format!(
-                "SELECT COUNT(*) AS n FROM comments WHERE id = {id} AND status = '{status}'"
-            )) == 1
-        })
-        .unwrap_or("gone")
 }
 
 /// A server with an owner logged in, who has added the site `blog-b`.
