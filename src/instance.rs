@@ -8,6 +8,7 @@ use crate::configuration::Secret;
 use crate::db::Database;
 use crate::error::AppError;
 use crate::sites::{Directory, Site, Sites};
+use crate::spam::Filter;
 
 #[derive(Clone)]
 pub struct Instance {
@@ -17,6 +18,8 @@ pub struct Instance {
     pub sites: Arc<Sites>,
     /// Keys avatar HMACs and every signed token (forms, links, logins).
     pub secret: Secret<Vec<u8>>,
+    /// Every site's spam filter, as this instance last read it.
+    pub spam: Arc<Filter>,
 }
 
 impl Instance {

@@ -20,6 +20,7 @@ pub mod personal;
 pub mod retention;
 pub mod routes;
 pub mod sites;
+pub mod spam;
 pub mod startup;
 pub mod submission;
 pub mod telemetry;

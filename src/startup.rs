@@ -24,6 +24,7 @@ use crate::routes::metrics::Metrics;
 use crate::routes::public::cache::PageCache;
 use crate::routes::state::AppState;
 use crate::sites::{self, Sites};
+use crate::spam::Filter;
 
 /// A bound, ready server.
 pub struct Application {
@@ -50,6 +51,8 @@ pub enum StartError {
     Metrics(String),
     #[error("sites: {0}")]
     Sites(String),
+    #[error("cannot read the spam filters: {0}")]
+    Spam(String),
 }
 
 impl Application {
@@ -106,11 +109,19 @@ impl Application {
                 .map_err(|e| StartError::Sites(e.to_string()))?
         };
         sites::check_no_shared_origins(&directory).map_err(StartError::Sites)?;
+        let spam = Arc::new(Filter::new(&secret, settings.spam));
+        {
+            let spam = Arc::clone(&spam);
+            db.read(move |conn| spam.refresh(conn).map_err(AppError::from))
+                .await
+                .map_err(|e| StartError::Spam(e.to_string()))?;
+        }
         let state = web::Data::new(AppState {
             core: Instance {
                 db,
                 sites,
                 secret: Secret::new(secret),
+                spam,
             },
             public_url,
             pages: PageCache::default(),
@@ -140,6 +151,7 @@ impl Application {
             Arc::clone(&state.core.sites),
         );
         spawn_following_sites(state.core.db.clone(), Arc::clone(&state.core.sites));
+        spawn_following_spam(state.core.db.clone(), Arc::clone(&state.core.spam));
         let server = run(listener, state.clone()).map_err(|cause| StartError::Bind {
             addr: format!("port {port}"),
             cause,
@@ -205,6 +217,25 @@ fn spawn_following_sites(db: Database, sites: Arc<Sites>) {
             let sites = Arc::clone(&sites);
             if let Err(e) = db.read(move |conn| sites.current(conn).map(drop)).await {
                 tracing::debug!(error = %e, "could not re-read the sites");
+            }
+        }
+    });
+}
+
+/// Re-reads what the spam filters learned every two seconds, only the
+/// clues changed since, so decisions taken on another instance or from the
+/// command line reach this one's scores within that time.
+fn spawn_following_spam(db: Database, spam: Arc<Filter>) {
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(std::time::Duration::from_secs(2));
+        loop {
+            ticks.tick().await;
+            let spam = Arc::clone(&spam);
+            if let Err(e) = db
+                .read(move |conn| spam.refresh(conn).map_err(AppError::from))
+                .await
+            {
+                tracing::debug!(error = %e, "could not re-read the spam filters");
             }
         }
     });

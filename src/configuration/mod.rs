@@ -14,6 +14,7 @@ use url::Url;
 
 use crate::domain::origin::{AllowedOrigin, OriginPolicy};
 use crate::domain::rules::RuleSettings;
+use crate::spam::Thresholds;
 
 /// The deployment settings: name (environment, without the prefix) and default.
 /// The rule settings (`RuleSettings::NAMES`) are settings too, with their own defaults.
@@ -38,6 +39,8 @@ const SETTINGS: &[(&str, &str)] = &[
     ("EMPTY_SPAM_DAYS", "30"),
     ("METRICS_TOKEN", ""),
     ("DEMO", "false"),
+    ("SPAM_THRESHOLD", "0.99"),
+    ("HAM_THRESHOLD", "off"),
 ];
 
 const ENV_PREFIX: &str = "REPLYDESK_";
@@ -90,6 +93,8 @@ pub struct Settings {
     pub metrics_token: Option<Secret<String>>,
     /// Serve the demo blog under `/demo/` and allow it to post (`serve --demo`).
     pub demo: bool,
+    /// What a trained spam filter's score may do to a submission.
+    pub spam: Thresholds,
 }
 
 /// When SQLite's writer answers a submission (docs/performance.md, "SQLite
@@ -265,6 +270,7 @@ impl Settings {
             empty_spam_days: value("EMPTY_SPAM_DAYS").parse_with("a whole number of days")?,
             metrics_token: value("METRICS_TOKEN").metrics_token()?,
             demo: value("DEMO").parse_with("true or false")?,
+            spam: thresholds(&value("SPAM_THRESHOLD"), &value("HAM_THRESHOLD"))?,
         })
     }
 }
@@ -280,6 +286,41 @@ fn rules(source: &impl Fn(&str) -> Option<(String, String)>) -> Result<RuleSetti
         }
     }
     Ok(rules)
+}
+
+/// The spam threshold (above one half, at most 1) and the ham threshold
+/// (`off`, or below one half and so below the spam threshold).
+fn thresholds(spam: &Raw, ham: &Raw) -> Result<Thresholds, ConfigError> {
+    let score = |raw: &Raw| -> Result<f64, ConfigError> {
+        raw.parse_with::<f64>("a score between 0 and 1, such as 0.99")
+            .and_then(|n| {
+                (0.0..=1.0)
+                    .contains(&n)
+                    .then_some(n)
+                    .ok_or_else(|| raw.fail(format!("expected a score between 0 and 1, got {n}")))
+            })
+    };
+    let spam_at = score(spam)?;
+    if spam_at <= 0.5 {
+        return Err(spam.fail(format!(
+            "must be above 0.5 (an unsure score), got {spam_at}; 0.99 is the default"
+        )));
+    }
+    let ham_at = if ham.trimmed().eq_ignore_ascii_case("off") {
+        None
+    } else {
+        let at = score(ham)?;
+        if at >= 0.5 {
+            return Err(ham.fail(format!(
+                "must be below 0.5 (an unsure score), got {at}; 0.01 is a careful start, or off"
+            )));
+        }
+        Some(at)
+    };
+    Ok(Thresholds {
+        spam: spam_at,
+        ham: ham_at,
+    })
 }
 
 /// One setting's text together with the name to blame when it is wrong.

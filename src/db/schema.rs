@@ -75,6 +75,10 @@ diesel::table! {
         updated_at -> Timestamp,
         kind -> Text,
         body_hash -> BigInt,
+        spam_score -> Nullable<Double>,
+        spam_reasons -> Text,
+        spam_clues -> Text,
+        spam_trained -> Nullable<Text>,
     }
 }
 
@@ -134,6 +138,26 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    spam_tokens (site_id, token) {
+        site_id -> BigInt,
+        token -> Text,
+        spam -> BigInt,
+        ham -> BigInt,
+        generation -> BigInt,
+    }
+}
+
+diesel::table! {
+    spam_filters (site_id) {
+        site_id -> BigInt,
+        spam -> BigInt,
+        ham -> BigInt,
+        generation -> BigInt,
+        epoch -> BigInt,
+    }
+}
+
 diesel::joinable!(comments -> posts (post_id));
 diesel::joinable!(sessions -> moderators (moderator_id));
 diesel::joinable!(posts -> sites (site_id));
@@ -153,6 +177,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     sites,
     site_settings,
     moderator_sites,
+    spam_tokens,
+    spam_filters,
 );
 
 diesel::allow_columns_to_appear_in_same_group_by_clause!(posts::site_id, comments::status);

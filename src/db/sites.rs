@@ -5,7 +5,9 @@
 
 use diesel::prelude::*;
 
-use super::schema::{comments, mail_outbox, moderator_sites, posts, site_settings, sites};
+use super::schema::{
+    comments, mail_outbox, moderator_sites, posts, site_settings, sites, spam_filters, spam_tokens,
+};
 use super::{AnyConnection, now, stored_settings, unless_taken};
 
 /// The site that holds everything stored before there were sites, and that a
@@ -109,6 +111,8 @@ pub fn remove(conn: &mut AnyConnection, id: i64) -> QueryResult<()> {
     diesel::delete(posts::table.filter(posts::site_id.eq(id))).execute(conn)?;
     diesel::delete(site_settings::table.filter(site_settings::site_id.eq(id))).execute(conn)?;
     diesel::delete(moderator_sites::table.filter(moderator_sites::site_id.eq(id))).execute(conn)?;
+    diesel::delete(spam_tokens::table.filter(spam_tokens::site_id.eq(id))).execute(conn)?;
+    diesel::delete(spam_filters::table.filter(spam_filters::site_id.eq(id))).execute(conn)?;
     diesel::delete(sites::table.find(id)).execute(conn)?;
     stored_settings::move_version(conn)
 }

@@ -175,11 +175,43 @@ pub enum Refusal {
     TooFast { retry_after_seconds: u64 },
 }
 
+impl Refusal {
+    /// The rule that refused, as the metrics name it.
+    pub fn rule(&self) -> &'static str {
+        match self {
+            Refusal::Closed => "closed",
+            Refusal::Duplicate => "duplicate",
+            Refusal::TooFast { .. } => "flood",
+        }
+    }
+}
+
 /// Where a stored comment lands and why.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Placement {
     pub status: Status,
     pub reasons: Vec<String>,
+    /// Each rule that had its say, and what it said, for the metrics.
+    pub verdicts: Vec<Verdict>,
+}
+
+/// One rule's say on one submission: `verdict` is hold, approve, spam or trash.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Verdict {
+    pub rule: &'static str,
+    pub verdict: &'static str,
+}
+
+impl Placement {
+    /// Only these rules held the comment (and none sent it elsewhere).
+    pub fn held_only_by(&self, rules: &[&str]) -> bool {
+        self.status == Status::Pending
+            && self
+                .verdicts
+                .iter()
+                .filter(|v| v.verdict == "hold")
+                .all(|v| rules.contains(&v.rule))
+    }
 }
 
 enum Step {
@@ -199,17 +231,18 @@ struct Subject<'a> {
 
 type Rule = fn(&Subject<'_>) -> Step;
 
-/// The order the README gives: the cheap, silent spam checks first, refusals next, holds last.
-const RULES: &[Rule] = &[
-    honeypot,
-    too_fast_for_a_person,
-    closed_post,
-    disallowed_keys,
-    duplicate,
-    flood,
-    too_many_links,
-    moderation_keys,
-    hold_all,
+/// The order the README gives: the cheap, silent spam checks first, refusals
+/// next, holds last; each with the name the metrics count it under.
+const RULES: &[(&str, Rule)] = &[
+    ("honeypot", honeypot),
+    ("time_trap", too_fast_for_a_person),
+    ("closed", closed_post),
+    ("disallowed_keys", disallowed_keys),
+    ("duplicate", duplicate),
+    ("flood", flood),
+    ("links", too_many_links),
+    ("moderation_keys", moderation_keys),
+    ("hold_all", hold_all),
 ];
 
 /// Runs the rules in order; the first refusal or spam verdict ends the run.
@@ -229,21 +262,35 @@ pub fn judge(
         settings,
     };
     let mut reasons = Vec::new();
+    let mut verdicts = Vec::new();
     let mut held = false;
-    for rule in RULES {
+    for (name, rule) in RULES {
+        let said = |verdict| Verdict {
+            rule: name,
+            verdict,
+        };
         match rule(&subject) {
             Step::Pass => {}
             Step::Hold(reason) => {
                 held = true;
                 reasons.push(reason);
+                verdicts.push(said("hold"));
             }
-            Step::Approve(reason) => reasons.push(reason),
+            Step::Approve(reason) => {
+                reasons.push(reason);
+                verdicts.push(said("approve"));
+            }
             Step::Discard(status, reason) => {
                 if let Step::Refuse(refusal) = flood(&subject) {
                     return Err(refusal);
                 }
                 reasons.push(reason);
-                return Ok(Placement { status, reasons });
+                verdicts.push(said(status.as_str()));
+                return Ok(Placement {
+                    status,
+                    reasons,
+                    verdicts,
+                });
             }
             Step::Refuse(refusal) => return Err(refusal),
         }
@@ -253,7 +300,11 @@ pub fn judge(
     } else {
         Status::Approved
     };
-    Ok(Placement { status, reasons })
+    Ok(Placement {
+        status,
+        reasons,
+        verdicts,
+    })
 }
 
 fn honeypot(s: &Subject<'_>) -> Step {
