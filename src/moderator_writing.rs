@@ -154,6 +154,7 @@ pub fn reply(
             subscribed: false,
             created_at: now,
             updated_at: now,
+            spam: None,
         },
     )?;
     comments::set_moderator(conn, id, replier.moderator_id)?;

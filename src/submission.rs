@@ -7,19 +7,20 @@ use std::sync::Arc;
 use chrono::TimeDelta;
 use url::Url;
 
-use crate::db::comments::{self, NewComment};
+use crate::db::comments::{self, NewComment, Scored};
 use crate::db::history::{self, Arriving, Probe};
 use crate::db::posts::{self, NewPost, Post};
 use crate::db::{self, AnyConnection, arrival};
 use crate::domain::draft::CommentDraft;
 use crate::domain::form_token;
-use crate::domain::rules::{self, Facts, Refusal, RuleSettings};
+use crate::domain::rules::{self, Facts, Refusal, RuleSettings, Verdict};
 use crate::domain::status::Status;
 use crate::domain::words::count;
 use crate::error::AppError;
 use crate::instance::Instance;
 use crate::notifications;
 use crate::sites::{self, Directory, Site, Sites};
+use crate::spam::{self, Judgement, Thresholds, clues::Evidence};
 
 /// Who sent the reply, as far as the request tells.
 #[derive(Debug, Clone)]
@@ -41,6 +42,10 @@ pub struct Accepted {
     /// `false` for spam that named a post with no comments yet: it is answered
     /// like any held comment, but neither it nor the post is stored.
     pub stored: bool,
+    /// What each rule (and the filter) said, for the metrics.
+    pub verdicts: Vec<Verdict>,
+    /// The spam filter's score.
+    pub score: f64,
 }
 
 /// Checks, judges and stores a reply, under the rules in force when it is stored.
@@ -56,6 +61,20 @@ pub async fn submit(
         .as_deref()
         .and_then(|token| form_token::rendered_at(core.secret.expose(), token, chrono::Utc::now()))
         .map(|at| at.naive_utc());
+    // Scored from the counts in memory, before the write: no read, and
+    // nothing added to the time the writer is held.
+    let judged = core.spam.judge(
+        site.id,
+        &Evidence {
+            author: &draft.author,
+            email: &draft.email,
+            url: &draft.url,
+            body: &draft.body,
+            took_seconds: rendered_at.map(|at| (db::now() - at).num_seconds()),
+            proof: None,
+        },
+    );
+    let thresholds = core.spam.thresholds;
     let live = Arc::clone(&core.sites);
     let ip = sender.ip.map(|ip| ip.to_string());
     let senders = vec![ip.clone().unwrap_or_default(), draft.email.clone()];
@@ -74,6 +93,8 @@ pub async fn submit(
                 now,
                 form_rendered_at: rendered_at,
                 opened_post: opened,
+                judged: &judged,
+                thresholds,
             };
             store(conn, &arrival, &rules, found).or_else(|e| {
                 // A refusal (a flood from this sender, a bad parent) after this
@@ -218,6 +239,8 @@ struct Arrival<'a> {
     form_rendered_at: Option<chrono::NaiveDateTime>,
     /// This submission opened the post.
     opened_post: bool,
+    judged: &'a Judgement,
+    thresholds: Thresholds,
 }
 
 fn store(
@@ -233,6 +256,8 @@ fn store(
         now,
         form_rendered_at,
         opened_post,
+        judged,
+        thresholds,
     } = *arrival;
     let depth = reply_depth(conn, draft.parent_id, &post, settings)?;
     let facts = Facts {
@@ -247,7 +272,12 @@ fn store(
         user_agent: sender.user_agent.clone(),
         form_rendered_at,
     };
-    let verdict = rules::judge(draft, &facts, settings).map_err(refusal_error)?;
+    let verdict = spam::place(
+        rules::judge(draft, &facts, settings).map_err(refusal_error)?,
+        judged,
+        thresholds,
+        settings.hold_all,
+    );
     let public = |id| comments::PublicRow {
         id,
         parent_id: draft.parent_id,
@@ -268,9 +298,12 @@ fn store(
             post_url: post.url,
             site: Arc::clone(site),
             stored: false,
+            verdicts: verdict.verdicts,
+            score: judged.score,
         });
     }
     let reasons = verdict.reasons.join("\n");
+    let spam_reasons = judged.reasons.join("\n");
     let ip = sender.ip.map(|ip| ip.to_string());
     let id = arrival::insert(
         conn,
@@ -289,6 +322,11 @@ fn store(
             subscribed: draft.subscribe,
             created_at: now,
             updated_at: now,
+            spam: Some(Scored {
+                score: judged.score,
+                reasons: &spam_reasons,
+                clues: &judged.clues,
+            }),
         },
         post.site_id,
         verdict.status == Status::Pending,
@@ -303,6 +341,8 @@ fn store(
         post_url: post.url,
         site: Arc::clone(site),
         stored: true,
+        verdicts: verdict.verdicts,
+        score: judged.score,
     })
 }
 

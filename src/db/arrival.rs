@@ -8,9 +8,9 @@ use chrono::NaiveDateTime;
 use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
-use diesel::sql_types::{BigInt, Bool, Integer, Nullable, Text, Timestamp};
+use diesel::sql_types::{BigInt, Bool, Double, Integer, Nullable, Text, Timestamp};
 
-use super::comments::{self, NewComment};
+use super::comments::{self, NewComment, Scored};
 use super::{AnyConnection, audit, now, outbox};
 use crate::domain::mail_kind::MailKind;
 use crate::domain::text_hash;
@@ -33,6 +33,7 @@ pub fn insert(
             held,
             body_hash: text_hash::of(comment.body),
             queued_at: now(),
+            spam: Scored::columns(comment.spam.as_ref()),
         }
         .get_result(pg);
     }
@@ -64,6 +65,8 @@ struct Arrival<'a> {
     /// `text_hash::of(comment.body)`, kept here to be bound by reference.
     body_hash: i64,
     queued_at: NaiveDateTime,
+    /// The spam filter's columns, kept here to be bound by reference.
+    spam: (Option<f64>, &'a str, &'a str),
 }
 
 /// The query id that lets diesel cache [`Arrival`] as a prepared statement.
@@ -97,7 +100,7 @@ impl QueryFragment<Pg> for Arrival<'_> {
         out.push_sql(
             "WITH c AS (INSERT INTO comments (post_id, parent_id, depth, author, email, url, \
              body, body_hash, status, reasons, ip, user_agent, subscribed, created_at, \
-             updated_at) VALUES (",
+             updated_at, spam_score, spam_reasons, spam_clues) VALUES (",
         );
         bind_list!(out,
             BigInt => &c.post_id,
@@ -115,6 +118,9 @@ impl QueryFragment<Pg> for Arrival<'_> {
             Bool => &c.subscribed,
             Timestamp => &c.created_at,
             Timestamp => &c.updated_at,
+            Nullable<Double> => &self.spam.0,
+            Text => self.spam.1,
+            Text => self.spam.2,
         );
         out.push_sql(
             ") RETURNING id), \

@@ -32,6 +32,10 @@ pub struct Comment {
     pub updated_at: NaiveDateTime,
     /// `comment`, or the `pingback` or `trackback` an import brought.
     pub kind: String,
+    /// The spam filter's score when the comment arrived; `None` if it did not read it.
+    pub spam_score: Option<f64>,
+    /// The filter's strongest clues in words, one per line.
+    pub spam_reasons: String,
 }
 
 /// The fields a reader may see; the email is selected only to key the avatar.
@@ -63,10 +67,28 @@ pub struct NewComment<'a> {
     pub subscribed: bool,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// What the spam filter made of it; `None` for a comment it did not read.
+    pub spam: Option<Scored<'a>>,
+}
+
+/// A comment's spam score, its reasons in words and the clues it is trained with.
+#[derive(Debug, Clone, Copy)]
+pub struct Scored<'a> {
+    pub score: f64,
+    pub reasons: &'a str,
+    pub clues: &'a str,
+}
+
+impl Scored<'_> {
+    /// The three columns' values, as stored for a comment the filter did not read.
+    pub fn columns(spam: Option<&Self>) -> (Option<f64>, &str, &str) {
+        spam.map_or((None, "", ""), |s| (Some(s.score), s.reasons, s.clues))
+    }
 }
 
 /// Stores a comment; every submission runs this (see `insert_bound!`).
 pub fn insert(conn: &mut AnyConnection, comment: &NewComment<'_>) -> QueryResult<i64> {
+    let (spam_score, spam_reasons, spam_clues) = Scored::columns(comment.spam.as_ref());
     native!(conn, c => insert_bound!(comments::table, {
             comments::post_id => comment.post_id,
             comments::parent_id => comment.parent_id,
@@ -83,6 +105,9 @@ pub fn insert(conn: &mut AnyConnection, comment: &NewComment<'_>) -> QueryResult
             comments::subscribed => comment.subscribed,
             comments::created_at => comment.created_at,
             comments::updated_at => comment.updated_at,
+            comments::spam_score => spam_score,
+            comments::spam_reasons => spam_reasons,
+            comments::spam_clues => spam_clues,
         })
         .returning(comments::id)
         .get_result(c))
