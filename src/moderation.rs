@@ -11,6 +11,7 @@ use crate::domain::scope::Scope;
 use crate::domain::status::Status;
 use crate::domain::token::Seen;
 use crate::error::AppError;
+use crate::instance::Instance;
 use crate::notifications;
 use crate::sites::{Directory, Sites};
 
@@ -109,6 +110,8 @@ pub fn apply(
             created_at: db::now(),
         },
     )?;
+    // Every decision teaches the spam filter, and one taken back unteaches it.
+    crate::spam::after_decision(conn, id, action, to)?;
     if from == Status::Approved || to == Some(Status::Approved) || reshaped {
         posts::bump_version(conn, comment.post_id)?;
     }
@@ -128,11 +131,29 @@ pub fn apply(
 
 /// Applies one action to several comments in one write, all or nothing,
 /// under the rules in force as it commits; logs each move once committed.
-pub async fn moderate(db: &Database, many: Many) -> Result<Vec<Applied>, AppError> {
+pub async fn moderate(core: &Instance, many: Many) -> Result<Vec<Applied>, AppError> {
     let action = many.action;
-    let applied = db.write(move |conn| many.apply(conn)).await?;
+    let applied = core.db.write(move |conn| many.apply(conn)).await?;
     log_moves(&applied, action);
+    learned(core, &applied).await;
     Ok(applied)
+}
+
+/// Brings this instance's copy of the spam filters up to date after its
+/// own decisions, so the very next submission is scored with them; other
+/// instances follow within seconds.
+async fn learned(core: &Instance, applied: &[Applied]) {
+    if !applied.iter().any(|done| done.changed) {
+        return;
+    }
+    let spam = Arc::clone(&core.spam);
+    if let Err(e) = core
+        .db
+        .read(move |conn| spam.refresh(conn).map_err(AppError::from))
+        .await
+    {
+        tracing::debug!(error = %e, "could not re-read the spam filters");
+    }
 }
 
 /// The same, waiting on the caller's thread, for the command line.
@@ -225,11 +246,12 @@ pub fn link_state(conn: &mut AnyConnection, link: &Link) -> Result<LinkState, Ap
 /// approve link opened again after the comment was trashed does not publish
 /// it again, and a removed moderator's e-mails act on nothing.
 pub async fn follow_link(
-    db: &Database,
-    sites: Arc<Sites>,
+    core: &Instance,
     link: Link,
 ) -> Result<(LinkState, Option<Applied>), AppError> {
-    let (state, applied) = db
+    let sites = Arc::clone(&core.sites);
+    let (state, applied) = core
+        .db
         .write(move |conn| {
             let state = link_state(conn, &link)?;
             let LinkState::Unchanged { moderator } = &state else {
@@ -247,5 +269,6 @@ pub async fn follow_link(
         })
         .await?;
     log_moves(applied.as_slice(), link.action);
+    learned(core, applied.as_slice()).await;
     Ok((state, applied))
 }

@@ -16,6 +16,7 @@ use crate::domain::status::Status;
 use crate::error::AppError;
 use crate::moderation;
 use crate::routes::state::AppState;
+use crate::spam::LIKELY_SPAM;
 
 const PER_PAGE: i64 = 20;
 
@@ -44,6 +45,10 @@ pub struct View {
     page: Option<i64>,
     done: Option<String>,
     n: Option<usize>,
+    /// `score`: the highest spam score first.
+    sort: Option<String>,
+    /// `1`: only pending comments the spam filter finds likely spam.
+    likely: Option<String>,
 }
 
 impl View {
@@ -62,6 +67,14 @@ impl View {
         self.q.as_deref().map(str::trim).unwrap_or_default()
     }
 
+    fn by_score(&self) -> bool {
+        self.sort.as_deref() == Some("score")
+    }
+
+    fn likely_spam(&self) -> bool {
+        self.likely.as_deref() == Some("1") && self.status() == Status::Pending
+    }
+
     /// The query string for this view on another page (or another status).
     fn link(&self, status: Status, page: i64) -> String {
         let mut query = url::form_urlencoded::Serializer::new(String::new());
@@ -71,6 +84,12 @@ impl View {
         }
         if !self.search().is_empty() {
             query.append_pair("q", self.search());
+        }
+        if self.by_score() {
+            query.append_pair("sort", "score");
+        }
+        if self.likely_spam() && status == Status::Pending {
+            query.append_pair("likely", "1");
         }
         if page > 1 {
             query.append_pair("page", &page.to_string());
@@ -105,6 +124,11 @@ struct Item {
     body: String,
     parent_id: Option<i64>,
     reasons: Vec<String>,
+    /// The spam score to three places, if the filter read the comment.
+    score: Option<String>,
+    likely_spam: bool,
+    /// The filter's strongest clues in words.
+    clues: String,
     trail: Vec<Trail>,
     actions: Vec<(String, &'static str, &'static str)>,
 }
@@ -116,6 +140,10 @@ struct QueuePage {
     status: &'static str,
     status_label: &'static str,
     tabs: Vec<Tab>,
+    by_score: bool,
+    likely: bool,
+    /// The same view sorted the other way.
+    sort_href: String,
     posts: Vec<(i64, String)>,
     post: Option<i64>,
     q: String,
@@ -158,6 +186,8 @@ fn notice(view: &View) -> Option<String> {
 /// What the database holds for one view of the queue.
 struct Found {
     counts: Vec<(Status, i64)>,
+    /// Pending comments the filter finds likely spam.
+    likely: i64,
     total: i64,
     rows: Vec<admin_list::Row>,
     trails: Vec<audit::Entry>,
@@ -177,6 +207,8 @@ impl View {
             sites,
             post_id: self.post,
             search: Some(self.search().to_owned()).filter(|s| !s.is_empty()),
+            likely_spam: self.likely_spam(),
+            by_score: self.by_score(),
         })
     }
 }
@@ -189,6 +221,17 @@ async fn find(state: &AppState, filter: admin_list::Filter, page: i64) -> Result
         .db
         .read(move |conn| {
             let counts = stats::comments_by_status(conn, filter.sites.as_deref())?;
+            let likely = admin_list::count(
+                conn,
+                &admin_list::Filter {
+                    status: Status::Pending,
+                    sites: filter.sites.clone(),
+                    post_id: None,
+                    search: None,
+                    likely_spam: true,
+                    by_score: false,
+                },
+            )?;
             let total = admin_list::count(conn, &filter)?;
             let rows = admin_list::page(conn, &filter, offset, PER_PAGE)?;
             let ids: Vec<i64> = rows.iter().map(|r| r.comment.id).collect();
@@ -196,6 +239,7 @@ async fn find(state: &AppState, filter: admin_list::Filter, page: i64) -> Result
             let posts = admin_list::posts_with_comments(conn, filter.sites.as_deref(), 200)?;
             Ok(Found {
                 counts,
+                likely,
                 total,
                 rows,
                 trails,
@@ -221,6 +265,7 @@ fn present(chrome: Chrome, view: &View, found: Found) -> QueuePage {
     let status = view.status();
     let Found {
         counts,
+        likely,
         total,
         rows,
         trails,
@@ -232,23 +277,47 @@ fn present(chrome: Chrome, view: &View, found: Found) -> QueuePage {
             .find(|(name, _)| *name == s)
             .map_or(0, |(_, n)| *n)
     };
-    let tabs = Status::ALL
+    let mut tabs: Vec<Tab> = Status::ALL
         .into_iter()
         .map(|s| Tab {
             label: label(s),
             count: count_of(s),
             href: view.link(s, 1),
-            current: s == status,
+            current: s == status && !view.likely_spam(),
         })
         .collect();
+    let likely_view = View {
+        likely: Some("1".into()),
+        ..view.clone()
+    };
+    tabs.insert(
+        1,
+        Tab {
+            label: "Likely spam",
+            count: likely,
+            href: likely_view.link(Status::Pending, 1),
+            current: view.likely_spam(),
+        },
+    );
+    let sorted = View {
+        sort: (!view.by_score()).then(|| "score".to_owned()),
+        ..view.clone()
+    };
     let items = rows.into_iter().map(|row| item(row, &trails)).collect();
     let pages = ((total + PER_PAGE - 1) / PER_PAGE).max(1);
     let current_page = view.page();
     QueuePage {
         chrome,
         status: status.as_str(),
-        status_label: label(status),
+        status_label: if view.likely_spam() {
+            "Likely spam"
+        } else {
+            label(status)
+        },
         tabs,
+        by_score: view.by_score(),
+        likely: view.likely_spam(),
+        sort_href: sorted.link(status, 1),
         posts: posts
             .into_iter()
             .map(|(id, key, title)| (id, if title.is_empty() { key } else { title }))
@@ -313,6 +382,9 @@ fn item(row: admin_list::Row, trails: &[audit::Entry]) -> Item {
             .filter(|l| !l.trim().is_empty())
             .map(str::to_owned)
             .collect(),
+        score: row.spam_score.map(|s| format!("{s:.3}")),
+        likely_spam: row.spam_score.is_some_and(|s| s >= LIKELY_SPAM),
+        clues: row.spam_reasons.replace('\n', "; "),
         trail,
         actions: actions_for(current)
             .iter()
@@ -332,6 +404,8 @@ fn back_to(form: &Form) -> View {
             "post" => view.post = value.parse().ok(),
             "q" => view.q = Some(value.into_owned()),
             "page" => view.page = value.parse().ok(),
+            "sort" => view.sort = Some(value.into_owned()),
+            "likely" => view.likely = Some(value.into_owned()),
             _ => {}
         }
     }
@@ -399,7 +473,7 @@ async fn act(state: web::Data<AppState>, CsrfForm { moderator, form }: CsrfForm)
         scope: moderator.scope.clone(),
         reason: "admin page",
     };
-    let applied = moderation::moderate(&state.core.db, many).await?;
+    let applied = moderation::moderate(&state.core, many).await?;
     let location = format!(
         "{}&done={}&n={}",
         view.link(view.status(), view.page()),

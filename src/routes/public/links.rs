@@ -2,8 +2,6 @@
 //! A GET only shows what would happen (mail scanners prefetch links); the POST
 //! acts, and acting twice is harmless.
 
-use std::sync::Arc;
-
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::Utc;
@@ -198,8 +196,7 @@ async fn moderate(
         Ok(link) => link,
         Err(why) => return refused(why),
     };
-    let live = Arc::clone(&state.core.sites);
-    let applied = moderation::follow_link(&state.core.db, live, link).await;
+    let applied = moderation::follow_link(&state.core, link).await;
     match applied {
         Ok((_, Some(done))) => {
             let now = done.to.map_or("deleted", Status::as_str);
