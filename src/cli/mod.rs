@@ -8,6 +8,7 @@ mod moderators;
 mod personal;
 mod settings;
 mod sites;
+mod spam;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -61,6 +62,14 @@ enum Command {
         /// audit log names them (as an owner, naming no one, when left out).
         #[arg(long = "as", global = true, value_name = "EMAIL")]
         acting_as: Option<String>,
+    },
+    /// Teach, reset or inspect the spam filter that learns from moderation.
+    Spam {
+        #[command(subcommand)]
+        command: spam::SpamCommand,
+        /// Only this site's filter (every site's when left out).
+        #[arg(long, global = true, value_name = "NAME")]
+        site: Option<String>,
     },
     /// Show or change the moderation rules for every instance.
     #[command(subcommand)]
@@ -201,6 +210,16 @@ fn run_command(cli: Cli) -> Result<(), String> {
         }
         Command::Settings(command) => {
             settings::run(&open(&settings)?, &sites_of(&settings), command)
+        }
+        Command::Spam { command, site } => {
+            let database = open(&settings)?;
+            let site = site
+                .map(|name| {
+                    let found = settings::site_named(&database, &sites_of(&settings), &name)?;
+                    Ok::<_, String>((found.id, name))
+                })
+                .transpose()?;
+            spam::run(&database, &settings, site, command)
         }
     }
 }

@@ -120,6 +120,8 @@ impl Composer<'_> {
                         url: &comment.url,
                         ip: comment.ip.as_deref().unwrap_or("(not kept)"),
                         reasons: comment.reasons.lines().collect(),
+                        score: comment.spam_score.map(|s| format!("{s:.3}")),
+                        clues: comment.spam_reasons.lines().collect(),
                         body: &comment.body,
                         approve: act(Action::Approve),
                         spam: act(Action::Spam),

@@ -19,6 +19,9 @@ pub struct Moderate<'a> {
     pub url: &'a str,
     pub ip: &'a str,
     pub reasons: Vec<&'a str>,
+    /// The spam filter's score to three places, and its strongest clues.
+    pub score: Option<String>,
+    pub clues: Vec<&'a str>,
     pub body: &'a str,
     pub approve: String,
     pub spam: String,
