@@ -5,10 +5,13 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use actix_web_prom::{PrometheusMetrics, PrometheusMetricsBuilder};
-use prometheus::{IntCounterVec, IntGauge, IntGaugeVec, Opts, TextEncoder};
+use prometheus::{
+    Histogram, HistogramOpts, IntCounterVec, IntGauge, IntGaugeVec, Opts, TextEncoder,
+};
 
 use crate::domain::status::Status;
 use crate::sites::{Directory, Site};
+use crate::submission::Accepted;
 
 /// Sites past this many (by id) share the label `other`, so that a label's
 /// values stay bounded however many sites an owner adds.
@@ -36,6 +39,8 @@ pub struct Metrics {
     requests: PrometheusMetrics,
     comments: IntGaugeVec,
     submissions: IntCounterVec,
+    rule_verdicts: IntCounterVec,
+    spam_scores: Histogram,
     outbox_waiting: IntGauge,
     outbox_dead: IntGauge,
     /// When the comments were last counted by status.
@@ -70,6 +75,22 @@ impl Metrics {
             &["site", "status"],
         )
         .map_err(|e| e.to_string())?;
+        let rule_verdicts = IntCounterVec::new(
+            Opts::new(
+                "replydesk_rule_verdicts_total",
+                "What each moderation rule, and the spam filter, said of accepted submissions",
+            ),
+            &["rule", "verdict"],
+        )
+        .map_err(|e| e.to_string())?;
+        let spam_scores = Histogram::with_opts(
+            HistogramOpts::new(
+                "replydesk_spam_score",
+                "The spam filter's scores of accepted submissions",
+            )
+            .buckets(vec![0.01, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99, 1.0]),
+        )
+        .map_err(|e| e.to_string())?;
         let outbox_waiting =
             IntGauge::new("replydesk_outbox_waiting", "E-mails waiting to be sent")
                 .map_err(|e| e.to_string())?;
@@ -81,6 +102,8 @@ impl Metrics {
         for gauge in [
             Box::new(comments.clone()) as Box<dyn prometheus::core::Collector>,
             Box::new(submissions.clone()),
+            Box::new(rule_verdicts.clone()),
+            Box::new(spam_scores.clone()),
             Box::new(outbox_waiting.clone()),
             Box::new(outbox_dead.clone()),
         ] {
@@ -93,6 +116,8 @@ impl Metrics {
             requests,
             comments,
             submissions,
+            rule_verdicts,
+            spam_scores,
             outbox_waiting,
             outbox_dead,
             counted_at: Arc::new(Mutex::new(None)),
@@ -119,11 +144,21 @@ impl Metrics {
         self.requests.clone()
     }
 
-    /// Counts a comment a reader sent that was accepted.
-    pub fn submitted(&self, directory: &Directory, site: &Site, status: Status) {
+    /// Counts a comment a reader sent that was accepted, what each rule
+    /// said of it and its spam score.
+    pub fn submitted(&self, directory: &Directory, accepted: &Accepted) {
         self.submissions
-            .with_label_values(&[site_label(directory, site).as_str(), status.as_str()])
+            .with_label_values(&[
+                site_label(directory, &accepted.site).as_str(),
+                accepted.status.as_str(),
+            ])
             .inc();
+        for said in &accepted.verdicts {
+            self.rule_verdicts
+                .with_label_values(&[said.rule, said.verdict])
+                .inc();
+        }
+        self.spam_scores.observe(accepted.score);
     }
 
     /// The Prometheus text page, with the outbox depth just read and the

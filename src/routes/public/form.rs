@@ -253,9 +253,7 @@ async fn handle(req: &HttpRequest, state: &AppState, mut fields: FormFields) -> 
     };
     match submission::submit(&state.core, draft, from).await {
         Ok(accepted) => {
-            state
-                .metrics
-                .submitted(&directory, &accepted.site, accepted.status);
+            state.metrics.submitted(&directory, &accepted);
             let target = [
                 fields.redirect_to.as_deref(),
                 Some(accepted.post_url.as_str()),

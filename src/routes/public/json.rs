@@ -163,7 +163,7 @@ async fn post_json(
     let accepted = submission::submit(&state.core, draft, from).await?;
     state
         .metrics
-        .submitted(&state.core.sites.cached(), &accepted.site, accepted.status);
+        .submitted(&state.core.sites.cached(), &accepted);
     let status = accepted.status.as_told_to_author();
     let comment = match status {
         Status::Approved => public(&state, &accepted.comment),
