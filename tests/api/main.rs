@@ -26,6 +26,7 @@ mod sites;
 mod sites_admin;
 mod sites_cli;
 mod smtp;
+mod spam;
 mod submit_form;
 mod submit_json;
 mod thread_pages;
