@@ -8,6 +8,7 @@ use super::AnyConnection;
 use super::comments::Comment;
 use super::schema::{comments, posts};
 use crate::domain::status::Status;
+use crate::spam::LIKELY_SPAM;
 
 diesel::define_sql_function!(
     /// SQL's `lower()`, on both backends.
@@ -25,12 +26,20 @@ pub struct Filter {
     pub post_id: Option<i64>,
     /// Matched case-insensitively anywhere in the text, author, email or IP.
     pub search: Option<String>,
+    /// Only comments the spam filter scored as likely spam.
+    pub likely_spam: bool,
+    /// The highest spam score first, rather than the newest.
+    pub by_score: bool,
 }
 
 /// A comment with the post it belongs to.
 #[derive(Debug, Clone)]
 pub struct Row {
     pub comment: Comment,
+    /// `None` for a comment the spam filter did not read.
+    pub spam_score: Option<f64>,
+    /// The filter's strongest clues in words, one per line.
+    pub spam_reasons: String,
     pub post_key: String,
     pub post_title: String,
     pub post_url: String,
@@ -51,6 +60,9 @@ fn filtered(filter: &Filter) -> comments::BoxedQuery<'static, Backend> {
     }
     if let Some(post_id) = filter.post_id {
         query = query.filter(comments::post_id.eq(post_id));
+    }
+    if filter.likely_spam {
+        query = query.filter(comments::spam_score.ge(LIKELY_SPAM));
     }
     if let Some(search) = filter.search.as_deref().map(str::trim)
         && !search.is_empty()
@@ -89,27 +101,37 @@ pub fn count(conn: &mut AnyConnection, filter: &Filter) -> QueryResult<i64> {
     filtered(filter).count().get_result(conn)
 }
 
-/// One page, newest first.
+/// One page, newest first (or the highest spam score first).
 pub fn page(
     conn: &mut AnyConnection,
     filter: &Filter,
     offset: i64,
     limit: i64,
 ) -> QueryResult<Vec<Row>> {
-    let found: Vec<Comment> = filtered(filter)
-        .order((comments::created_at.desc(), comments::id.desc()))
+    let mut query = filtered(filter);
+    if filter.by_score {
+        // Comments the filter did not read last, on both backends (which
+        // disagree on where NULL sorts).
+        query = query.order((comments::spam_score.is_null(), comments::spam_score.desc()));
+    }
+    let found: Vec<(Comment, Option<f64>, String)> = query
+        .then_order_by((comments::created_at.desc(), comments::id.desc()))
         .offset(offset)
         .limit(limit)
-        .select(Comment::as_select())
+        .select((
+            Comment::as_select(),
+            comments::spam_score,
+            comments::spam_reasons,
+        ))
         .load(conn)?;
-    let post_ids: Vec<i64> = found.iter().map(|c| c.post_id).collect();
+    let post_ids: Vec<i64> = found.iter().map(|(c, ..)| c.post_id).collect();
     let titles: Vec<(i64, String, String, String)> = posts::table
         .filter(posts::id.eq_any(post_ids))
         .select((posts::id, posts::post_key, posts::title, posts::url))
         .load(conn)?;
     Ok(found
         .into_iter()
-        .map(|comment| {
+        .map(|(comment, spam_score, spam_reasons)| {
             let (post_key, post_title, post_url) = titles
                 .iter()
                 .find(|(id, ..)| *id == comment.post_id)
@@ -117,6 +139,8 @@ pub fn page(
                 .unwrap_or_default();
             Row {
                 comment,
+                spam_score,
+                spam_reasons,
                 post_key,
                 post_title,
                 post_url,
