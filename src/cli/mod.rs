@@ -6,6 +6,7 @@ mod export;
 mod import;
 mod moderators;
 mod personal;
+mod rules;
 mod settings;
 mod sites;
 mod spam;
@@ -62,6 +63,14 @@ enum Command {
         /// audit log names them (as an owner, naming no one, when left out).
         #[arg(long = "as", global = true, value_name = "EMAIL")]
         acting_as: Option<String>,
+    },
+    /// Try today's rules on the comments already stored, changing nothing.
+    Rules {
+        #[command(subcommand)]
+        command: rules::RulesCommand,
+        /// Only this site's comments (every site's when left out).
+        #[arg(long, global = true, value_name = "NAME")]
+        site: Option<String>,
     },
     /// Teach, reset or inspect the spam filter that learns from moderation.
     Spam {
@@ -213,13 +222,13 @@ fn run_command(cli: Cli) -> Result<(), String> {
         }
         Command::Spam { command, site } => {
             let database = open(&settings)?;
-            let site = site
-                .map(|name| {
-                    let found = settings::site_named(&database, &sites_of(&settings), &name)?;
-                    Ok::<_, String>((found.id, name))
-                })
-                .transpose()?;
+            let site = named_site(&database, &settings, site)?;
             spam::run(&database, &settings, site, command)
+        }
+        Command::Rules { command, site } => {
+            let database = open(&settings)?;
+            let site = named_site(&database, &settings, site)?;
+            rules::run(&database, &settings, &sites_of(&settings), site, command)
         }
     }
 }
@@ -277,6 +286,15 @@ fn naming_fields(error: &AppError) -> String {
             .join("; "),
         None => error.to_string(),
     }
+}
+
+/// The id and name of the site `--site` names, if it names one.
+fn named_site(
+    database: &Database,
+    settings: &Settings,
+    name: Option<String>,
+) -> Result<Option<(i64, String)>, String> {
+    Ok(site_id_named(database, settings, name.clone())?.zip(name))
 }
 
 /// The id of the site `--site` names, if it names one.

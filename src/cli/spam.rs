@@ -69,14 +69,18 @@ pub fn run(
 }
 
 fn reader(database: &Database, settings: &Settings) -> Result<Reader, String> {
-    let secret = match &settings.secret_key {
+    Ok(Reader::new(&secret(database, settings)?))
+}
+
+/// The instance secret the server keys the filter's personal clues with.
+pub fn secret(database: &Database, settings: &Settings) -> Result<Vec<u8>, String> {
+    Ok(match &settings.secret_key {
         Some(key) => key.expose().as_bytes().to_vec(),
         None => database
             .write_here(|conn| Ok(stored_settings::secret_key(conn)?))
             .map_err(|e: AppError| in_words(&e))?
             .into_bytes(),
-    };
-    Ok(Reader::new(&secret))
+    })
 }
 
 fn status(database: &Database, site: Option<i64>) -> Result<(), String> {

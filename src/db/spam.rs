@@ -5,6 +5,8 @@ use diesel::prelude::*;
 use diesel::upsert::excluded;
 
 use super::AnyConnection;
+use super::comments::Comment;
+use super::posts::Post;
 use super::schema::{comments, posts, spam_filters, spam_tokens};
 use crate::domain::status::Status;
 
@@ -294,4 +296,49 @@ fn reset_columns() -> (
         spam_filters::generation.eq(spam_filters::generation + 1),
         spam_filters::epoch.eq(spam_filters::epoch + 1),
     )
+}
+
+/// The next page of comments stored since `since` after id `after`, with
+/// their posts, on `site` or every site: what `replydesk rules test` replays.
+pub fn stored_since(
+    conn: &mut AnyConnection,
+    since: chrono::NaiveDateTime,
+    after: i64,
+    site: Option<i64>,
+) -> QueryResult<Vec<(Comment, Post)>> {
+    const PAGE: i64 = 500;
+    native!(conn, c => {
+        let mut query = comments::table
+            .inner_join(posts::table)
+            .filter(comments::created_at.ge(since))
+            .filter(comments::id.gt(after))
+            .filter(comments::kind.eq("comment"))
+            .filter(comments::moderator_id.is_null())
+            .select((Comment::as_select(), Post::as_select()))
+            .order(comments::id)
+            .limit(PAGE)
+            .into_boxed();
+        if let Some(site) = site {
+            query = query.filter(posts::site_id.eq(site));
+        }
+        query.load(c)
+    })
+}
+
+/// Whether the same name and e-mail had a published comment before comment
+/// `before`: the trust-returning rule's question, asked again for a replay.
+pub fn approved_before(
+    conn: &mut AnyConnection,
+    author: &str,
+    email: &str,
+    before: i64,
+) -> QueryResult<bool> {
+    native!(conn, c => diesel::select(diesel::dsl::exists(
+        comments::table
+            .filter(comments::email.eq(email))
+            .filter(comments::author.eq(author))
+            .filter(comments::status.eq(Status::Approved))
+            .filter(comments::id.lt(before)),
+    ))
+    .get_result(c))
 }

@@ -7,6 +7,7 @@
 pub mod clues;
 pub mod combine;
 mod placing;
+pub mod replay;
 mod training;
 
 use std::collections::HashMap;
