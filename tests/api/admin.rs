@@ -408,7 +408,7 @@ on_both_backends! {
 
         let page = desk.text("/admin").await;
         let tabs = texts(&page, ".tabs a");
-        assert_eq!(tabs, ["Pending 23", "Approved 0", "Spam 1", "Trash 0"]);
+        assert_eq!(tabs, ["Pending 23", "Likely spam 0", "Approved 0", "Spam 1", "Trash 0"]);
         assert!(texts(&page, "title")[0].starts_with("(23) Pending comments"), "{:?}", texts(&page, "title"));
         assert_eq!(texts(&page, ".comment").len(), 20);
         assert!(page.contains("page 1 of 2"));

@@ -303,4 +303,37 @@ on_both_backends! {
         assert!(page.contains(r#"replydesk_spam_score_bucket{le="0.5"} 1"#), "{page}");
         assert!(page.contains("replydesk_spam_score_count 1"), "{page}");
     }
+
+    async fn rules_test_shows_what_a_tighter_rule_would_change_and_changes_nothing(backend: Backend) {
+        // Stored, so the command line's replay sees the rule the server used.
+        let (app, _desk) = ready(backend, &[]).await;
+        app.cli_ok(&["settings", "set", "hold_all", "false"]);
+        let plain = app.comment("dry", None, "Nothing to see here.").await;
+        let linked = app.comment("dry", None, "Read https://a.example for more.").await;
+        let betting = app.comment("dry", None, "Great casino tips inside.").await;
+
+        let today = app.cli_ok(&["rules", "test"]);
+        assert!(today.contains("on 3 comments sent since"), "{today}");
+        assert!(today.contains("Every one would land where the rules put it"), "{today}");
+
+        let tighter = app.cli_ok(&["rules", "test", "--since", "2d", "--set", "max_links=1", "--set", "disallowed_keys=casino"]);
+        assert!(tighter.contains("with max_links = 1, disallowed_keys = casino"), "{tighter}");
+        assert!(tighter.contains("approved -> pending: 1 comment"), "{tighter}");
+        assert!(tighter.contains("approved -> spam: 1 comment"), "{tighter}");
+        assert!(tighter.contains(&format!("#{linked} by Ada Lovelace")), "{tighter}");
+        assert!(tighter.contains("it contains the disallowed key \"casino\""), "{tighter}");
+        assert!(!tighter.contains(&format!("#{plain} ")), "{tighter}");
+        for id in [plain, linked, betting] {
+            assert_eq!(status_of(&app, id), "approved", "a dry run changes nothing");
+        }
+        assert!(app.cli_ok(&["settings", "show"]).contains("max_links = 2"));
+
+        let refused = app.cli(&["rules", "test", "--set", "max_links=lots"]);
+        assert!(!refused.status.success());
+        assert!(crate::helpers::output_text(&refused).contains("expected a whole number of links"));
+        let refused = app.cli(&["rules", "test", "--since", "forever"]);
+        assert!(crate::helpers::output_text(&refused).contains("expected a span such as 30d"));
+        let nowhere = app.cli(&["rules", "test", "--site", "nowhere"]);
+        assert!(crate::helpers::output_text(&nowhere).contains("no site named"));
+    }
 }
