@@ -38,6 +38,9 @@ const SETTINGS: &[(&str, &str)] = &[
     ("EMPTY_SPAM_DAYS", "30"),
     ("METRICS_TOKEN", ""),
     ("DEMO", "false"),
+    ("AKISMET_KEY", ""),
+    ("AKISMET_URL", "https://rest.akismet.com"),
+    ("AKISMET_RETRY_SECONDS", "60"),
 ];
 
 const ENV_PREFIX: &str = "REPLYDESK_";
@@ -90,6 +93,20 @@ pub struct Settings {
     pub metrics_token: Option<Secret<String>>,
     /// Serve the demo blog under `/demo/` and allow it to post (`serve --demo`).
     pub demo: bool,
+    /// Held comments are checked with Akismet, and moderators' decisions
+    /// reported to it, only when a key is set: it sends commenters' data to
+    /// a third party.
+    pub akismet: Option<AkismetSettings>,
+}
+
+/// Where Akismet is asked, and with which key.
+#[derive(Clone, Debug)]
+pub struct AkismetSettings {
+    pub key: Secret<String>,
+    /// `https://rest.akismet.com`, or a stand-in for tests.
+    pub url: Url,
+    /// The first wait after a failed check; each further failure doubles it.
+    pub retry_seconds: u32,
 }
 
 /// When SQLite's writer answers a submission (docs/performance.md, "SQLite
@@ -265,6 +282,7 @@ impl Settings {
             empty_spam_days: value("EMPTY_SPAM_DAYS").parse_with("a whole number of days")?,
             metrics_token: value("METRICS_TOKEN").metrics_token()?,
             demo: value("DEMO").parse_with("true or false")?,
+            akismet: akismet(&value)?,
         })
     }
 }
@@ -280,6 +298,29 @@ fn rules(source: &impl Fn(&str) -> Option<(String, String)>) -> Result<RuleSetti
         }
     }
     Ok(rules)
+}
+
+/// Akismet's settings, `None` without a key. The URL and the retry are
+/// checked even then, so a typo is found before the key is added.
+fn akismet(value: &impl Fn(&str) -> Raw) -> Result<Option<AkismetSettings>, ConfigError> {
+    let raw_url = value("AKISMET_URL");
+    let url = raw_url.optional_http_url()?.ok_or_else(|| {
+        raw_url.fail("expected an http:// or https:// URL, such as https://rest.akismet.com")
+    })?;
+    let retry_seconds = value("AKISMET_RETRY_SECONDS").positive("seconds")?;
+    let key = value("AKISMET_KEY");
+    let text = key.trimmed();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    if !text.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return Err(key.fail("expected an Akismet API key: letters and digits only"));
+    }
+    Ok(Some(AkismetSettings {
+        key: Secret::new(text.to_owned()),
+        url,
+        retry_seconds,
+    }))
 }
 
 /// One setting's text together with the name to blame when it is wrong.
