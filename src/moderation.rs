@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 
+use crate::akismet;
 use crate::db::comments;
 use crate::db::{self, AnyConnection, Database, audit, moderators, posts, thread_page};
 use crate::domain::moderation::{Action, Move, plan};
@@ -38,6 +39,13 @@ impl<'a> Acting<'a> {
             actor,
             scope: &Scope::Owner,
         }
+    }
+
+    /// A filter acting on its own (Akismet), on every site. Not a
+    /// moderator's decision: nothing that learns from moderators' decisions
+    /// should learn from it. The same as `instance` for now.
+    pub fn automatic(actor: &'a str) -> Self {
+        Self::instance(actor)
     }
 }
 
@@ -112,6 +120,7 @@ pub fn apply(
     if from == Status::Approved || to == Some(Status::Approved) || reshaped {
         posts::bump_version(conn, comment.post_id)?;
     }
+    akismet::after_decision(conn, sites, id, action, (from, to))?;
     if to == Some(Status::Approved) {
         let notify_author = sites
             .by_id(post.site_id)

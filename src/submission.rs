@@ -10,7 +10,8 @@ use url::Url;
 use crate::db::comments::{self, NewComment};
 use crate::db::history::{self, Arriving, Probe};
 use crate::db::posts::{self, NewPost, Post};
-use crate::db::{self, AnyConnection, arrival};
+use crate::db::{self, AnyConnection, akismet_queue, arrival};
+use crate::domain::akismet::Job;
 use crate::domain::draft::CommentDraft;
 use crate::domain::form_token;
 use crate::domain::rules::{self, Facts, Refusal, RuleSettings};
@@ -57,6 +58,7 @@ pub async fn submit(
         .and_then(|token| form_token::rendered_at(core.secret.expose(), token, chrono::Utc::now()))
         .map(|at| at.naive_utc());
     let live = Arc::clone(&core.sites);
+    let akismet = live.akismet();
     let ip = sender.ip.map(|ip| ip.to_string());
     let senders = vec![ip.clone().unwrap_or_default(), draft.email.clone()];
     let accepted = core
@@ -74,6 +76,7 @@ pub async fn submit(
                 now,
                 form_rendered_at: rendered_at,
                 opened_post: opened,
+                akismet,
             };
             store(conn, &arrival, &rules, found).or_else(|e| {
                 // A refusal (a flood from this sender, a bad parent) after this
@@ -218,6 +221,8 @@ struct Arrival<'a> {
     form_rendered_at: Option<chrono::NaiveDateTime>,
     /// This submission opened the post.
     opened_post: bool,
+    /// A held comment is to be checked with Akismet.
+    akismet: bool,
 }
 
 fn store(
@@ -233,6 +238,7 @@ fn store(
         now,
         form_rendered_at,
         opened_post,
+        akismet,
     } = *arrival;
     let depth = reply_depth(conn, draft.parent_id, &post, settings)?;
     let facts = Facts {
@@ -293,6 +299,11 @@ fn store(
         post.site_id,
         verdict.status == Status::Pending,
     )?;
+    // Asked later, off the request path, so a slow Akismet never slows a
+    // submission; queued here, so a crash between the two loses no check.
+    if akismet && verdict.status == Status::Pending {
+        akismet_queue::enqueue(conn, id, Job::Check)?;
+    }
     if verdict.status == Status::Approved {
         posts::bump_version(conn, post.id)?;
         notifications::comment_published(conn, id, settings.notify_approved)?;
