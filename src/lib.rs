@@ -1,5 +1,6 @@
 //! Replydesk: a self-hosted backend for article comments.
 
+pub mod akismet;
 pub mod burst;
 pub mod cli;
 pub mod configuration;

@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 
+use crate::akismet;
 use crate::db::comments;
 use crate::db::{self, AnyConnection, Database, audit, moderators, posts, thread_page};
 use crate::domain::moderation::{Action, Move, plan};
@@ -30,6 +31,9 @@ pub struct Applied {
 pub struct Acting<'a> {
     pub actor: &'a str,
     pub scope: &'a Scope,
+    /// A person's decision (a moderator's, or the operator's), which the
+    /// spam filter learns from; not a filter acting on its own.
+    pub decides: bool,
 }
 
 impl<'a> Acting<'a> {
@@ -38,6 +42,17 @@ impl<'a> Acting<'a> {
         Acting {
             actor,
             scope: &Scope::Owner,
+            decides: true,
+        }
+    }
+
+    /// A filter acting on its own (Akismet), on every site. Not a
+    /// moderator's decision: nothing that learns from moderators' decisions
+    /// should learn from it.
+    pub fn automatic(actor: &'a str) -> Self {
+        Acting {
+            decides: false,
+            ..Self::instance(actor)
         }
     }
 }
@@ -111,10 +126,13 @@ pub fn apply(
         },
     )?;
     // Every decision teaches the spam filter, and one taken back unteaches it.
-    crate::spam::after_decision(conn, id, action, to)?;
+    if acting.decides {
+        crate::spam::after_decision(conn, id, action, to)?;
+    }
     if from == Status::Approved || to == Some(Status::Approved) || reshaped {
         posts::bump_version(conn, comment.post_id)?;
     }
+    akismet::after_decision(conn, sites, id, action, (from, to))?;
     if to == Some(Status::Approved) {
         let notify_author = sites
             .by_id(post.site_id)
@@ -180,6 +198,7 @@ impl Many {
         let acting = Acting {
             actor: &self.actor,
             scope: &self.scope,
+            decides: true,
         };
         self.ids
             .iter()
@@ -263,6 +282,7 @@ pub async fn follow_link(
             let acting = Acting {
                 actor: &actor,
                 scope: &scope,
+                decides: true,
             };
             let applied = apply(conn, link.comment_id, link.action, acting, "", &directory)?;
             Ok((state, Some(applied)))

@@ -106,6 +106,7 @@ pub fn reply(
             Acting {
                 actor: &actor,
                 scope: replier.scope,
+                decides: true,
             },
             "approved to reply",
             sites,

@@ -54,10 +54,12 @@ pub struct Directory {
     /// Site indexes by lower-cased host, so an origin is routed without
     /// walking every site's list.
     by_host: HashMap<String, Vec<usize>>,
+    /// Whether Akismet is on (see [`Sites::with_akismet`]).
+    akismet: bool,
 }
 
 impl Directory {
-    fn new(version: i64, sites: Vec<Arc<Site>>) -> Self {
+    fn new(version: i64, sites: Vec<Arc<Site>>, akismet: bool) -> Self {
         let mut by_host: HashMap<String, Vec<usize>> = HashMap::new();
         for (index, site) in sites.iter().enumerate() {
             for origin in site.origins.origins() {
@@ -71,7 +73,15 @@ impl Directory {
             version,
             sites,
             by_host,
+            akismet,
         }
+    }
+
+    /// Whether held comments are checked with Akismet and moderators'
+    /// decisions reported to it: the one moderation service learns it
+    /// here, with the rules it already takes.
+    pub fn akismet(&self) -> bool {
+        self.akismet
     }
 
     pub fn all(&self) -> &[Arc<Site>] {
@@ -146,6 +156,9 @@ pub struct Sites {
     /// `--demo`): the default site's until someone sets its own.
     base_origins: OriginPolicy,
     cache: RwLock<Arc<Directory>>,
+    /// Whether `REPLYDESK_AKISMET_KEY` is set; each server (and each test
+    /// server in one process) has its own.
+    akismet: bool,
 }
 
 impl Sites {
@@ -161,10 +174,27 @@ impl Sites {
             rules: Arc::new(base_rules.clone()),
         };
         Self {
-            cache: RwLock::new(Arc::new(Directory::new(-1, vec![Arc::new(default)]))),
+            cache: RwLock::new(Arc::new(Directory::new(-1, vec![Arc::new(default)], false))),
             base_rules,
             base_origins,
+            akismet: false,
         }
+    }
+
+    /// The same, with Akismet on when `on`: its directories say so to the
+    /// submissions and the moderation service.
+    #[must_use]
+    pub fn with_akismet(mut self, on: bool) -> Self {
+        self.akismet = on;
+        let cached = self.cached();
+        let directory = Directory::new(cached.version, cached.sites.clone(), on);
+        self.cache = RwLock::new(Arc::new(directory));
+        self
+    }
+
+    /// Whether Akismet is on, read without a directory.
+    pub fn akismet(&self) -> bool {
+        self.akismet
     }
 
     /// The sites as of now: one indexed read of the version, and a reload
@@ -233,7 +263,7 @@ impl Sites {
                 rules: Arc::new(rules),
             }));
         }
-        Ok(Directory::new(version, sites))
+        Ok(Directory::new(version, sites, self.akismet))
     }
 
     /// Changes one rule of one site, for every instance; the value is checked

@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use url::Url;
 
+use crate::akismet;
 use crate::burst::BurstLimiter;
 use crate::configuration::{Secret, Settings};
 use crate::db::{self, Database};
@@ -32,6 +33,8 @@ pub struct Application {
     server: Server,
     state: web::Data<AppState>,
     mail_worker: Stopper,
+    /// Only when Akismet is on.
+    akismet_worker: Option<akismet::worker::Stopper>,
 }
 
 /// Why the server could not start, for the one line `main` prints.
@@ -53,6 +56,8 @@ pub enum StartError {
     Sites(String),
     #[error("cannot read the spam filters: {0}")]
     Spam(String),
+    #[error("{0}")]
+    Akismet(String),
 }
 
 impl Application {
@@ -98,10 +103,10 @@ impl Application {
             // The demo blog is served from this very server: its pages must be allowed to post.
             settings.allowed_origins = settings.allowed_origins.clone().with(own);
         }
-        let sites = Arc::new(Sites::new(
-            settings.rules.clone(),
-            settings.allowed_origins.clone(),
-        ));
+        let sites = Arc::new(
+            Sites::new(settings.rules.clone(), settings.allowed_origins.clone())
+                .with_akismet(settings.akismet.is_some()),
+        );
         let directory = {
             let sites = Arc::clone(&sites);
             db.read(move |conn| sites.current(conn))
@@ -141,6 +146,21 @@ impl Application {
             sites: Arc::clone(&state.core.sites),
         }
         .spawn();
+        let akismet_worker = match &state.settings.akismet {
+            Some(akismet) => Some(
+                akismet::worker::Worker {
+                    // Its writes queue no mail: they need not wake the mail worker.
+                    db: state.core.db.for_mail_worker(),
+                    client: akismet::client::Client::new(akismet).map_err(StartError::Akismet)?,
+                    sites: Arc::clone(&state.core.sites),
+                    public_url: state.public_url.clone(),
+                    retry_seconds: akismet.retry_seconds,
+                    verdicts: state.metrics.akismet_verdicts(),
+                }
+                .spawn(),
+            ),
+            None => None,
+        };
         spawn_forgetting(Arc::clone(&state.burst));
         crate::retention::spawn(
             state.core.db.clone(),
@@ -161,6 +181,7 @@ impl Application {
             server,
             state,
             mail_worker,
+            akismet_worker,
         })
     }
 
@@ -185,6 +206,9 @@ impl Application {
     /// the mail worker send the messages in hand.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let served = self.server.await;
+        if let Some(akismet) = self.akismet_worker {
+            akismet.stop().await;
+        }
         self.mail_worker.stop().await;
         served
     }

@@ -10,7 +10,8 @@ use url::Url;
 use crate::db::comments::{self, NewComment, Scored};
 use crate::db::history::{self, Arriving, Probe};
 use crate::db::posts::{self, NewPost, Post};
-use crate::db::{self, AnyConnection, arrival};
+use crate::db::{self, AnyConnection, akismet_queue, arrival};
+use crate::domain::akismet::Job;
 use crate::domain::draft::CommentDraft;
 use crate::domain::form_token;
 use crate::domain::rules::{self, Facts, Refusal, RuleSettings, Verdict};
@@ -76,6 +77,7 @@ pub async fn submit(
     );
     let thresholds = core.spam.thresholds;
     let live = Arc::clone(&core.sites);
+    let akismet = live.akismet();
     let ip = sender.ip.map(|ip| ip.to_string());
     let senders = vec![ip.clone().unwrap_or_default(), draft.email.clone()];
     let accepted = core
@@ -95,6 +97,7 @@ pub async fn submit(
                 opened_post: opened,
                 judged: &judged,
                 thresholds,
+                akismet,
             };
             store(conn, &arrival, &rules, found).or_else(|e| {
                 // A refusal (a flood from this sender, a bad parent) after this
@@ -241,6 +244,8 @@ struct Arrival<'a> {
     opened_post: bool,
     judged: &'a Judgement,
     thresholds: Thresholds,
+    /// A held comment is to be checked with Akismet.
+    akismet: bool,
 }
 
 fn store(
@@ -258,6 +263,7 @@ fn store(
         opened_post,
         judged,
         thresholds,
+        akismet,
     } = *arrival;
     let depth = reply_depth(conn, draft.parent_id, &post, settings)?;
     let facts = Facts {
@@ -331,6 +337,11 @@ fn store(
         post.site_id,
         verdict.status == Status::Pending,
     )?;
+    // Asked later, off the request path, so a slow Akismet never slows a
+    // submission; queued here, so a crash between the two loses no check.
+    if akismet && verdict.status == Status::Pending {
+        akismet_queue::enqueue(conn, id, Job::Check)?;
+    }
     if verdict.status == Status::Approved {
         posts::bump_version(conn, post.id)?;
         notifications::comment_published(conn, id, settings.notify_approved)?;

@@ -258,10 +258,12 @@ fn serve(settings: Settings) -> Result<(), String> {
 
 /// The sites as this command's configuration sees them.
 fn sites_of(settings: &Settings) -> std::sync::Arc<crate::sites::Sites> {
-    std::sync::Arc::new(crate::sites::Sites::new(
-        settings.rules.clone(),
-        settings.allowed_origins.clone(),
-    ))
+    // With Akismet on, a spam decision taken here is reported to it, by
+    // the server's worker, as one taken on the admin page is.
+    std::sync::Arc::new(
+        crate::sites::Sites::new(settings.rules.clone(), settings.allowed_origins.clone())
+            .with_akismet(settings.akismet.is_some()),
+    )
 }
 
 /// A service's error in the operator's words: a refused field's own

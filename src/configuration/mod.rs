@@ -41,6 +41,9 @@ const SETTINGS: &[(&str, &str)] = &[
     ("DEMO", "false"),
     ("SPAM_THRESHOLD", "0.99"),
     ("HAM_THRESHOLD", "off"),
+    ("AKISMET_KEY", ""),
+    ("AKISMET_URL", "https://rest.akismet.com"),
+    ("AKISMET_RETRY_SECONDS", "60"),
 ];
 
 const ENV_PREFIX: &str = "REPLYDESK_";
@@ -95,6 +98,20 @@ pub struct Settings {
     pub demo: bool,
     /// What a trained spam filter's score may do to a submission.
     pub spam: Thresholds,
+    /// Held comments are checked with Akismet, and moderators' decisions
+    /// reported to it, only when a key is set: it sends commenters' data to
+    /// a third party.
+    pub akismet: Option<AkismetSettings>,
+}
+
+/// Where Akismet is asked, and with which key.
+#[derive(Clone, Debug)]
+pub struct AkismetSettings {
+    pub key: Secret<String>,
+    /// `https://rest.akismet.com`, or a stand-in for tests.
+    pub url: Url,
+    /// The first wait after a failed check; each further failure doubles it.
+    pub retry_seconds: u32,
 }
 
 /// When SQLite's writer answers a submission (docs/performance.md, "SQLite
@@ -271,6 +288,7 @@ impl Settings {
             metrics_token: value("METRICS_TOKEN").metrics_token()?,
             demo: value("DEMO").parse_with("true or false")?,
             spam: thresholds(&value("SPAM_THRESHOLD"), &value("HAM_THRESHOLD"))?,
+            akismet: akismet(&value)?,
         })
     }
 }
@@ -321,6 +339,29 @@ fn thresholds(spam: &Raw, ham: &Raw) -> Result<Thresholds, ConfigError> {
         spam: spam_at,
         ham: ham_at,
     })
+}
+
+/// Akismet's settings, `None` without a key. The URL and the retry are
+/// checked even then, so a typo is found before the key is added.
+fn akismet(value: &impl Fn(&str) -> Raw) -> Result<Option<AkismetSettings>, ConfigError> {
+    let raw_url = value("AKISMET_URL");
+    let url = raw_url.optional_http_url()?.ok_or_else(|| {
+        raw_url.fail("expected an http:// or https:// URL, such as https://rest.akismet.com")
+    })?;
+    let retry_seconds = value("AKISMET_RETRY_SECONDS").positive("seconds")?;
+    let key = value("AKISMET_KEY");
+    let text = key.trimmed();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    if !text.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return Err(key.fail("expected an Akismet API key: letters and digits only"));
+    }
+    Ok(Some(AkismetSettings {
+        key: Secret::new(text.to_owned()),
+        url,
+        retry_seconds,
+    }))
 }
 
 /// One setting's text together with the name to blame when it is wrong.

@@ -85,3 +85,26 @@ fn a_toml_file_supplies_settings_and_rejects_unknown_keys() {
     let err = read_toml(&bad).expect_err("unknown key");
     assert_eq!(err.setting, "hold_al");
 }
+
+#[test]
+fn akismet_is_off_without_a_key_and_its_settings_name_themselves() {
+    let off = Settings::from_pairs(&[]).expect("defaults");
+    assert!(off.akismet.is_none(), "no key, no Akismet");
+
+    let on = Settings::from_pairs(&[("AKISMET_KEY", " 123456789abc ")]).expect("a key");
+    let akismet = on.akismet.expect("on with a key");
+    assert_eq!(akismet.key.expose(), "123456789abc");
+    assert_eq!(akismet.url.as_str(), "https://rest.akismet.com/");
+    assert_eq!(akismet.retry_seconds, 60);
+    assert!(
+        !format!("{akismet:?}").contains("123456789abc"),
+        "the key stays out of logs"
+    );
+
+    let err = Settings::from_pairs(&[("AKISMET_KEY", "not a key!")]).expect_err("refused");
+    assert_eq!(err.setting, "REPLYDESK_AKISMET_KEY");
+    let err = Settings::from_pairs(&[("AKISMET_URL", "ftp://akismet")]).expect_err("refused");
+    assert_eq!(err.setting, "REPLYDESK_AKISMET_URL");
+    let err = Settings::from_pairs(&[("AKISMET_RETRY_SECONDS", "0")]).expect_err("refused");
+    assert_eq!(err.setting, "REPLYDESK_AKISMET_RETRY_SECONDS");
+}

@@ -39,6 +39,7 @@ macro_rules! insert_bound {
 }
 
 pub mod admin_list;
+pub mod akismet_queue;
 pub mod arrival;
 pub mod audit;
 mod checkpoint;

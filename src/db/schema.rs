@@ -79,6 +79,7 @@ diesel::table! {
         spam_reasons -> Text,
         spam_clues -> Text,
         spam_trained -> Nullable<Text>,
+        akismet_verdict -> Nullable<Text>,
     }
 }
 
@@ -106,6 +107,20 @@ diesel::table! {
         kind -> Text,
         comment_id -> Nullable<BigInt>,
         claimed_by -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    akismet_queue (id) {
+        id -> BigInt,
+        comment_id -> BigInt,
+        kind -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        claimed_by -> Nullable<Text>,
+        last_error -> Nullable<Text>,
+        dead -> Bool,
+        created_at -> Timestamp,
     }
 }
 
@@ -159,6 +174,7 @@ diesel::table! {
 }
 
 diesel::joinable!(comments -> posts (post_id));
+diesel::joinable!(akismet_queue -> comments (comment_id));
 diesel::joinable!(sessions -> moderators (moderator_id));
 diesel::joinable!(posts -> sites (site_id));
 diesel::joinable!(site_settings -> sites (site_id));
@@ -171,6 +187,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     comments,
     sessions,
     mail_outbox,
+    akismet_queue,
     audit_log,
     settings,
     login_throttle,

@@ -16,6 +16,7 @@ use diesel::expression::AsExpression;
 use diesel::serialize::{self, Output, ToSql};
 use diesel::sql_types::Text;
 
+use crate::domain::akismet::{Job, Verdict};
 use crate::domain::mail_kind::MailKind;
 use crate::domain::status::Status;
 
@@ -51,6 +52,8 @@ macro_rules! stored_as_text {
 
 stored_as_text!(Status, StatusDerives);
 stored_as_text!(MailKind, MailKindDerives);
+stored_as_text!(Job, JobDerives);
+stored_as_text!(Verdict, VerdictDerives);
 
 /// An outbox row's kind as read back: rows queued before the kinds existed
 /// have an empty one, which the worker skips instead of failing the batch.

@@ -43,6 +43,10 @@ pub struct Metrics {
     spam_scores: Histogram,
     outbox_waiting: IntGauge,
     outbox_dead: IntGauge,
+    /// Akismet's answers, counted by the Akismet worker.
+    akismet_verdicts: IntCounterVec,
+    akismet_waiting: IntGauge,
+    akismet_dead: IntGauge,
     /// When the comments were last counted by status.
     counted_at: Arc<Mutex<Option<Instant>>>,
 }
@@ -99,6 +103,24 @@ impl Metrics {
             "E-mails given up on after every retry",
         )
         .map_err(|e| e.to_string())?;
+        let akismet_verdicts = IntCounterVec::new(
+            Opts::new(
+                "replydesk_akismet_verdicts_total",
+                "Akismet's answers to comment checks, by verdict (spam or ham)",
+            ),
+            &["verdict"],
+        )
+        .map_err(|e| e.to_string())?;
+        let akismet_waiting = IntGauge::new(
+            "replydesk_akismet_waiting",
+            "Akismet checks and reports waiting to be sent",
+        )
+        .map_err(|e| e.to_string())?;
+        let akismet_dead = IntGauge::new(
+            "replydesk_akismet_dead",
+            "Akismet checks and reports given up on after every retry",
+        )
+        .map_err(|e| e.to_string())?;
         for gauge in [
             Box::new(comments.clone()) as Box<dyn prometheus::core::Collector>,
             Box::new(submissions.clone()),
@@ -106,6 +128,9 @@ impl Metrics {
             Box::new(spam_scores.clone()),
             Box::new(outbox_waiting.clone()),
             Box::new(outbox_dead.clone()),
+            Box::new(akismet_verdicts.clone()),
+            Box::new(akismet_waiting.clone()),
+            Box::new(akismet_dead.clone()),
         ] {
             requests
                 .registry
@@ -120,6 +145,9 @@ impl Metrics {
             spam_scores,
             outbox_waiting,
             outbox_dead,
+            akismet_verdicts,
+            akismet_waiting,
+            akismet_dead,
             counted_at: Arc::new(Mutex::new(None)),
         })
     }
@@ -142,6 +170,17 @@ impl Metrics {
 
     pub fn middleware(&self) -> PrometheusMetrics {
         self.requests.clone()
+    }
+
+    /// The counter the Akismet worker adds its verdicts to.
+    pub fn akismet_verdicts(&self) -> IntCounterVec {
+        self.akismet_verdicts.clone()
+    }
+
+    /// The Akismet queue's depth just read: waiting, and given up on.
+    pub fn akismet_queue(&self, (waiting, dead): (i64, i64)) {
+        self.akismet_waiting.set(waiting);
+        self.akismet_dead.set(dead);
     }
 
     /// Counts a comment a reader sent that was accepted, what each rule

@@ -110,7 +110,8 @@ async fn metrics(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRes
         }
     }
     let recount = state.metrics.comments_stale();
-    let (by_status, outbox) = state
+    let akismet = state.core.sites.akismet();
+    let (by_status, outbox, akismet_queue) = state
         .core
         .db
         .read(move |conn| {
@@ -119,9 +120,17 @@ async fn metrics(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRes
             } else {
                 None
             };
-            Ok((by_status, stats::outbox_depth(conn)?))
+            let akismet_queue = if akismet {
+                Some(crate::db::akismet_queue::depth(conn)?)
+            } else {
+                None
+            };
+            Ok((by_status, stats::outbox_depth(conn)?, akismet_queue))
         })
         .await?;
+    if let Some(depth) = akismet_queue {
+        state.metrics.akismet_queue(depth);
+    }
     let text = state
         .metrics
         .render(&state.core.sites.cached(), by_status.as_deref(), outbox)

@@ -78,6 +78,7 @@ async fn save_edit(
             let acting = Acting {
                 actor: &actor,
                 scope: &scope,
+                decides: true,
             };
             moderator_writing::edit(conn, id, &typed, acting)
         })
