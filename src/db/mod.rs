@@ -57,6 +57,7 @@ pub mod posts;
 pub mod schema;
 pub mod sessions;
 pub mod sites;
+pub mod spent_challenges;
 pub mod stats;
 mod steps;
 pub mod stored_settings;
