@@ -7,6 +7,7 @@ use std::sync::Arc;
 use crate::configuration::Secret;
 use crate::db::Database;
 use crate::error::AppError;
+use crate::pow::PowSettings;
 use crate::sites::{Directory, Site, Sites};
 
 #[derive(Clone)]
@@ -17,6 +18,8 @@ pub struct Instance {
     pub sites: Arc<Sites>,
     /// Keys avatar HMACs and every signed token (forms, links, logins).
     pub secret: Secret<Vec<u8>>,
+    /// Whether submissions are asked for proof of work, and how much.
+    pub pow: PowSettings,
 }
 
 impl Instance {

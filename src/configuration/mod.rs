@@ -13,6 +13,7 @@ use lettre::message::Mailbox;
 use url::Url;
 
 use crate::domain::origin::{AllowedOrigin, OriginPolicy};
+use crate::domain::proof::PowMode;
 use crate::domain::rules::RuleSettings;
 
 /// The deployment settings: name (environment, without the prefix) and default.
@@ -38,9 +39,16 @@ const SETTINGS: &[(&str, &str)] = &[
     ("EMPTY_SPAM_DAYS", "30"),
     ("METRICS_TOKEN", ""),
     ("DEMO", "false"),
+    ("POW", "score"),
+    ("POW_COST", "50000"),
 ];
 
 const ENV_PREFIX: &str = "REPLYDESK_";
+
+/// The highest `REPLYDESK_POW_COST` taken: ALTCHA's own default `maxnumber`,
+/// which its Rust library also checks solutions against, and already some
+/// seconds of work on a phone.
+pub const MAX_POW_COST: u64 = 1_000_000;
 
 fn is_setting(key: &str) -> bool {
     SETTINGS.iter().any(|(known, _)| *known == key)
@@ -90,6 +98,12 @@ pub struct Settings {
     pub metrics_token: Option<Secret<String>>,
     /// Serve the demo blog under `/demo/` and allow it to post (`serve --demo`).
     pub demo: bool,
+    /// Whether `/api/altcha` issues proof-of-work challenges and what a
+    /// submission without a solution earns.
+    pub pow: PowMode,
+    /// ALTCHA's `maxnumber`: a browser tries half as many hashes on average,
+    /// all of them at worst.
+    pub pow_cost: u64,
 }
 
 /// When SQLite's writer answers a submission (docs/performance.md, "SQLite
@@ -265,6 +279,8 @@ impl Settings {
             empty_spam_days: value("EMPTY_SPAM_DAYS").parse_with("a whole number of days")?,
             metrics_token: value("METRICS_TOKEN").metrics_token()?,
             demo: value("DEMO").parse_with("true or false")?,
+            pow: value("POW").parse_with("off, score or require")?,
+            pow_cost: value("POW_COST").pow_cost()?,
         })
     }
 }
@@ -384,6 +400,18 @@ impl Raw {
             return Err(self.fail("must be at least 32 characters long"));
         }
         Ok(Some(Secret::new(text.to_owned())))
+    }
+
+    /// Past a few million hashes a phone takes minutes, and a reader gives up
+    /// before the robot does.
+    fn pow_cost(&self) -> Result<u64, ConfigError> {
+        match self.parse_with::<u64>("a whole number of hashes, such as 50000")? {
+            n if n < 1_000 => Err(self.fail("must be at least 1000, or it proves nothing")),
+            n if n > MAX_POW_COST => Err(self.fail(format!(
+                "must be at most {MAX_POW_COST}, or a phone takes minutes to solve it"
+            ))),
+            n => Ok(n),
+        }
     }
 
     fn metrics_token(&self) -> Result<Option<Secret<String>>, ConfigError> {

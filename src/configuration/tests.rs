@@ -85,3 +85,17 @@ fn a_toml_file_supplies_settings_and_rejects_unknown_keys() {
     let err = read_toml(&bad).expect_err("unknown key");
     assert_eq!(err.setting, "hold_al");
 }
+
+#[test]
+fn proof_of_work_scores_by_default_and_refuses_other_words() {
+    let defaults = Settings::from_pairs(&[]).expect("defaults parse");
+    assert_eq!(defaults.pow, PowMode::Score);
+    assert_eq!(defaults.pow_cost, 50_000);
+    let err = Settings::from_pairs(&[("POW", "strict")]).expect_err("refused");
+    assert_eq!(err.setting, "REPLYDESK_POW");
+    assert!(err.to_string().contains("off, score or require"), "{err}");
+    for cost in ["10", "99999999", "lots"] {
+        let err = Settings::from_pairs(&[("POW_COST", cost)]).expect_err("refused");
+        assert_eq!(err.setting, "REPLYDESK_POW_COST", "{cost}");
+    }
+}
