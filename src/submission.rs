@@ -13,12 +13,14 @@ use crate::db::posts::{self, NewPost, Post};
 use crate::db::{self, AnyConnection, arrival};
 use crate::domain::draft::CommentDraft;
 use crate::domain::form_token;
+use crate::domain::proof::{PowMode, Proof};
 use crate::domain::rules::{self, Facts, Refusal, RuleSettings};
 use crate::domain::status::Status;
 use crate::domain::words::count;
 use crate::error::AppError;
 use crate::instance::Instance;
 use crate::notifications;
+use crate::pow;
 use crate::sites::{self, Directory, Site, Sites};
 
 /// Who sent the reply, as far as the request tells.
@@ -28,6 +30,19 @@ pub struct Sender {
     pub user_agent: String,
     /// The page the request came from (`Origin`, else `Referer`), if the browser said.
     pub page: Option<String>,
+    pub channel: Channel,
+}
+
+/// How a reply arrived, which decides what a missing proof of work costs it
+/// under `REPLYDESK_POW=require`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Channel {
+    /// A plain HTML form (ours or WordPress's): it may come from a reader
+    /// without JavaScript, who cannot solve a challenge, so it is held.
+    Form,
+    /// JSON from a script, such as `/embed.js`: it can solve one, so it is
+    /// refused without a solution.
+    Script,
 }
 
 /// A stored reply, with what the answer to the client needs.
@@ -50,6 +65,10 @@ pub async fn submit(
     sender: Sender,
 ) -> Result<Accepted, AppError> {
     let site = route(core, &draft, &sender).await?;
+    let proof = pow::prove(core, draft.altcha.as_deref()).await?;
+    if core.pow.mode == PowMode::Require && sender.channel == Channel::Script {
+        required(&proof)?;
+    }
     let page_allowed = sender.page.is_some() || draft.post_url.is_some();
     let rendered_at = draft
         .form_token
@@ -57,6 +76,7 @@ pub async fn submit(
         .and_then(|token| form_token::rendered_at(core.secret.expose(), token, chrono::Utc::now()))
         .map(|at| at.naive_utc());
     let live = Arc::clone(&core.sites);
+    let pow_mode = core.pow.mode;
     let ip = sender.ip.map(|ip| ip.to_string());
     let senders = vec![ip.clone().unwrap_or_default(), draft.email.clone()];
     let accepted = core
@@ -74,6 +94,8 @@ pub async fn submit(
                 now,
                 form_rendered_at: rendered_at,
                 opened_post: opened,
+                proof: &proof,
+                pow: pow_mode,
             };
             store(conn, &arrival, &rules, found).or_else(|e| {
                 // A refusal (a flood from this sender, a bad parent) after this
@@ -218,6 +240,8 @@ struct Arrival<'a> {
     form_rendered_at: Option<chrono::NaiveDateTime>,
     /// This submission opened the post.
     opened_post: bool,
+    proof: &'a Proof,
+    pow: PowMode,
 }
 
 fn store(
@@ -233,6 +257,8 @@ fn store(
         now,
         form_rendered_at,
         opened_post,
+        proof,
+        pow,
     } = *arrival;
     let depth = reply_depth(conn, draft.parent_id, &post, settings)?;
     let facts = Facts {
@@ -246,6 +272,8 @@ fn store(
         ip: sender.ip,
         user_agent: sender.user_agent.clone(),
         form_rendered_at,
+        proof: proof.clone(),
+        pow,
     };
     let verdict = rules::judge(draft, &facts, settings).map_err(refusal_error)?;
     let public = |id| comments::PublicRow {
@@ -372,6 +400,20 @@ fn reply_depth(
         ));
     }
     Ok(depth)
+}
+
+/// Refuses a script's submission whose proof of work is missing or bad, in
+/// words that say which, on the `altcha` field.
+fn required(proof: &Proof) -> Result<(), AppError> {
+    match proof {
+        Proof::Solved => Ok(()),
+        Proof::Missing => Err(AppError::field(
+            "altcha",
+            "A proof of work is required: fetch a challenge from /api/altcha, solve it, and send \
+             the solution as the altcha field.",
+        )),
+        Proof::Invalid(flaw) => Err(AppError::field("altcha", flaw.to_string())),
+    }
 }
 
 fn refusal_error(refusal: Refusal) -> AppError {

@@ -17,7 +17,7 @@ use utoipa::OpenApi;
 
 use crate::configuration::Settings;
 use crate::routes::client::client_ip;
-use crate::submission::Sender;
+use crate::submission::{Channel, Sender};
 
 /// Request bodies are capped at the largest comment plus room for the other
 /// fields and for percent- or JSON-escaping.
@@ -60,7 +60,7 @@ async fn only_post() -> actix_web::HttpResponse {
 
 /// Who is posting: the client's address (believing `X-Forwarded-For` only from
 /// a trusted proxy), its user agent, and the page it says it came from.
-fn sender(req: &HttpRequest, settings: &Settings) -> Sender {
+fn sender(req: &HttpRequest, settings: &Settings, channel: Channel) -> Sender {
     let text = |name: header::HeaderName| {
         req.headers()
             .get(name)
@@ -75,5 +75,6 @@ fn sender(req: &HttpRequest, settings: &Settings) -> Sender {
             .map(|ua| ua.chars().take(500).collect())
             .unwrap_or_default(),
         page: text(header::ORIGIN).or_else(|| text(header::REFERER)),
+        channel,
     }
 }
