@@ -1,5 +1,6 @@
 //! The public contract: reply submissions, the comment tree, counts, avatars.
 
+mod altcha;
 pub mod cache;
 mod embed;
 mod form;
@@ -24,6 +25,7 @@ use crate::submission::{Channel, Sender};
 pub const BODY_LIMIT: usize = 256 * 1024;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
+    altcha::configure(cfg);
     embed::configure(cfg);
     form::configure(cfg);
     form_token::configure(cfg);
@@ -39,6 +41,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     form::post_wordpress_form,
     json::post_json,
     form_token::issue,
+    altcha::issue,
     embed::embed_js,
     embed::embed_css,
     read::list,
