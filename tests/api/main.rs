@@ -5,6 +5,7 @@
 mod abuse;
 mod admin;
 mod admin_browser;
+mod altcha;
 mod browser;
 mod bursts;
 mod command_line;
