@@ -216,6 +216,9 @@ on_both_backends! {
         assert!(body["error"].as_str().unwrap().contains("REPLYDESK_POW=off"), "{body}");
         let response = app.post_json(&with_altcha("Ignored.", "bm90IGpzb24=")).await;
         assert_eq!(response.status(), 201);
+        let long = "\0".repeat(8 * 1024);
+        let response = app.post_json(&with_altcha("Ignored, however odd.", &long)).await;
+        assert_eq!(response.status(), 201);
         assert_eq!(app.query_number("SELECT COUNT(*) AS n FROM spent_challenges"), 0);
     }
 

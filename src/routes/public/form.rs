@@ -9,6 +9,7 @@ use utoipa::ToSchema;
 use super::{BODY_LIMIT, only_post, page, sender};
 use crate::domain::draft::{CommentDraft, Submission};
 use crate::domain::origin::OriginPolicy;
+use crate::domain::proof::PowMode;
 use crate::domain::status::Status;
 use crate::error::AppError;
 use crate::routes::client::burst;
@@ -250,6 +251,10 @@ async fn handle(req: &HttpRequest, state: &AppState, mut fields: FormFields) -> 
             retry_after_seconds,
         };
         return page::form_error(&refused, comment, back.as_deref());
+    }
+    if state.core.pow.mode == PowMode::Off {
+        // Proof of work is off: the field is ignored, not even bounded.
+        fields.submission.altcha = None;
     }
     let require_hint = hint_for(&directory, &from);
     let draft = match CommentDraft::parse_for_storage(&fields.submission, require_hint) {

@@ -9,6 +9,7 @@ use utoipa::ToSchema;
 use super::view::{PublicComment, held, public};
 use super::{BODY_LIMIT, only_post, sender};
 use crate::domain::draft::{CommentDraft, FieldErrors, Submission};
+use crate::domain::proof::PowMode;
 use crate::domain::status::Status;
 use crate::error::AppError;
 use crate::routes::client::burst;
@@ -163,7 +164,11 @@ async fn post_json(
     burst(&req, &state).map_err(|retry_after_seconds| AppError::TooFast {
         retry_after_seconds,
     })?;
-    let input = read_fields(body.into_inner())?;
+    let mut input = read_fields(body.into_inner())?;
+    if state.core.pow.mode == PowMode::Off {
+        // Proof of work is off: the field is ignored, not even bounded.
+        input.altcha = None;
+    }
     let from = sender(&req, &state.settings, Channel::Script);
     let require_hint = super::form::hint_for(&state.core.sites.cached(), &from);
     let draft = CommentDraft::parse_for_storage(&input, require_hint).map_err(AppError::Invalid)?;
