@@ -77,34 +77,32 @@
 
   /* ---------- proof of work (ALTCHA) ---------- */
 
-  /* Runs in a Web Worker, so typing never stutters: finds the number n in
-   * 0..maxnumber whose SHA-256 of salt + n is the challenge, in batches that
-   * WebCrypto hashes side by side. Posts {number, took}, or null. */
-  function solver() {
-    self.onmessage = function (event) {
-      var c = event.data, encoder = new TextEncoder(), started = Date.now();
-      function hex(buffer) {
-        return Array.prototype.map.call(new Uint8Array(buffer), function (b) {
-          return (b < 16 ? "0" : "") + b.toString(16);
-        }).join("");
+  /* Finds the number n in 0..maxnumber whose SHA-256 of salt + n is the
+   * challenge, in batches that WebCrypto hashes side by side; gives `done`
+   * {number, took}, or null. Run in a Web Worker, so typing never stutters. */
+  function solve(c, done) {
+    var encoder = new TextEncoder(), started = Date.now();
+    function hex(buffer) {
+      return Array.prototype.map.call(new Uint8Array(buffer), function (b) {
+        return (b < 16 ? "0" : "") + b.toString(16);
+      }).join("");
+    }
+    function from(n) {
+      if (n > c.maxnumber) return done(null);
+      var end = Math.min(n + 500, c.maxnumber + 1), tries = [];
+      for (var i = n; i < end; i++) {
+        tries.push(crypto.subtle.digest("SHA-256", encoder.encode(c.salt + i)));
       }
-      function from(n) {
-        if (n > c.maxnumber) return postMessage(null);
-        var end = Math.min(n + 500, c.maxnumber + 1), tries = [];
-        for (var i = n; i < end; i++) {
-          tries.push(crypto.subtle.digest("SHA-256", encoder.encode(c.salt + i)));
-        }
-        Promise.all(tries).then(function (hashes) {
-          for (var j = 0; j < hashes.length; j++) {
-            if (hex(hashes[j]) === c.challenge) {
-              return postMessage({ number: n + j, took: Date.now() - started });
-            }
+      Promise.all(tries).then(function (hashes) {
+        for (var j = 0; j < hashes.length; j++) {
+          if (hex(hashes[j]) === c.challenge) {
+            return done({ number: n + j, took: Date.now() - started });
           }
-          from(end);
-        }, function () { postMessage(null); });
-      }
-      from(0);
-    };
+        }
+        from(end);
+      }, function () { done(null); });
+    }
+    from(0);
   }
 
   var solverUrl = null;
@@ -115,13 +113,22 @@
   function solveChallenge() {
     return getJson("/api/altcha").then(function (c) {
       return new Promise(function (resolve) {
-        if (!solverUrl) {
-          solverUrl = URL.createObjectURL(new Blob(["(" + solver + ")()"], { type: "text/javascript" }));
+        // A page whose Content-Security-Policy refuses `worker-src blob:`
+        // gets the same work on its own thread, between its other tasks.
+        function here() { solve(c, resolve); }
+        try {
+          if (!solverUrl) {
+            solverUrl = URL.createObjectURL(new Blob([solve +
+              "\nself.onmessage = function (e) { solve(e.data, function (r) { postMessage(r); }); };"],
+              { type: "text/javascript" }));
+          }
+          var worker = new Worker(solverUrl);
+          worker.onmessage = function (event) { worker.terminate(); resolve(event.data); };
+          worker.onerror = function (event) { event.preventDefault(); worker.terminate(); here(); };
+          worker.postMessage(c);
+        } catch (refused) {
+          here();
         }
-        var worker = new Worker(solverUrl);
-        worker.onmessage = function (event) { worker.terminate(); resolve(event.data); };
-        worker.onerror = function () { worker.terminate(); resolve(null); };
-        worker.postMessage(c);
       }).then(function (found) {
         if (!found) return null;
         var expires = /[?&]expires=(\d+)&/.exec(c.salt);
@@ -243,7 +250,7 @@
    * server says proof of work is off, never again. */
   Widget.prototype.startProof = function () {
     var self = this;
-    if (this.proof || this.powOff || typeof Worker === "undefined" || !window.crypto || !crypto.subtle) {
+    if (this.proof || this.powOff || !window.crypto || !crypto.subtle) {
       return this.proof;
     }
     this.proof = solveChallenge().catch(function (error) {
