@@ -75,6 +75,74 @@
     }
   }
 
+  /* ---------- proof of work (ALTCHA) ---------- */
+
+  /* Finds the number n in 0..maxnumber whose SHA-256 of salt + n is the
+   * challenge, in batches that WebCrypto hashes side by side; gives `done`
+   * {number, took}, or null. Run in a Web Worker, so typing never stutters. */
+  function solve(c, done) {
+    var encoder = new TextEncoder(), started = Date.now();
+    function hex(buffer) {
+      return Array.prototype.map.call(new Uint8Array(buffer), function (b) {
+        return (b < 16 ? "0" : "") + b.toString(16);
+      }).join("");
+    }
+    function from(n) {
+      if (n > c.maxnumber) return done(null);
+      var end = Math.min(n + 500, c.maxnumber + 1), tries = [];
+      for (var i = n; i < end; i++) {
+        tries.push(crypto.subtle.digest("SHA-256", encoder.encode(c.salt + i)));
+      }
+      Promise.all(tries).then(function (hashes) {
+        for (var j = 0; j < hashes.length; j++) {
+          if (hex(hashes[j]) === c.challenge) {
+            return done({ number: n + j, took: Date.now() - started });
+          }
+        }
+        from(end);
+      }, function () { done(null); });
+    }
+    from(0);
+  }
+
+  var solverUrl = null;
+
+  /* A challenge from the server, solved: the `altcha` field as ALTCHA's own
+   * widget sends it (base64 of its JSON payload) and when it expires; null
+   * when proof of work is off or cannot be done here. */
+  function solveChallenge() {
+    return getJson("/api/altcha").then(function (c) {
+      return new Promise(function (resolve) {
+        // A page whose Content-Security-Policy refuses `worker-src blob:`
+        // gets the same work on its own thread, between its other tasks.
+        function here() { solve(c, resolve); }
+        try {
+          if (!solverUrl) {
+            solverUrl = URL.createObjectURL(new Blob([solve +
+              "\nself.onmessage = function (e) { solve(e.data, function (r) { postMessage(r); }); };"],
+              { type: "text/javascript" }));
+          }
+          var worker = new Worker(solverUrl);
+          worker.onmessage = function (event) { worker.terminate(); resolve(event.data); };
+          worker.onerror = function (event) { event.preventDefault(); worker.terminate(); here(); };
+          worker.postMessage(c);
+        } catch (refused) {
+          here();
+        }
+      }).then(function (found) {
+        if (!found) return null;
+        var expires = /[?&]expires=(\d+)&/.exec(c.salt);
+        return {
+          expires: expires ? Number(expires[1]) * 1000 : Infinity,
+          altcha: btoa(JSON.stringify({
+            algorithm: c.algorithm, challenge: c.challenge, number: found.number,
+            salt: c.salt, signature: c.signature, took: found.took
+          }))
+        };
+      });
+    });
+  }
+
   /* ---------- the thread ---------- */
 
   function pageUrl() {
@@ -90,6 +158,7 @@
     this.title = root.getAttribute("data-title") || document.title;
     this.url = root.getAttribute("data-url") || pageUrl();
     this.token = null;
+    this.proof = null;
     this.total = 0;
     this.build();
     this.load();
@@ -171,7 +240,41 @@
       event.preventDefault();
       self.send();
     });
+    // The proof of work is solved while the reader writes.
+    form.addEventListener("focusin", function () { self.startProof(); });
+    form.addEventListener("input", function () { self.startProof(); });
     return form;
+  };
+
+  /* Starts solving a challenge unless one is under way or solved; once the
+   * server says proof of work is off, never again. */
+  Widget.prototype.startProof = function () {
+    var self = this;
+    if (this.proof || this.powOff || !window.crypto || !crypto.subtle) {
+      return this.proof;
+    }
+    this.proof = solveChallenge().catch(function (error) {
+      if (String(error && error.message) === "HTTP 404") self.powOff = true;
+      return null;
+    });
+    return this.proof;
+  };
+
+  /* The `altcha` field for a submission now, or null: waits for the solving
+   * under way (at most 20 seconds), and solves a fresh challenge when the
+   * one in hand expires within a minute. */
+  Widget.prototype.proofField = function () {
+    var self = this;
+    var pending = this.startProof();
+    if (!pending) return Promise.resolve(null);
+    var waited = new Promise(function (resolve) { setTimeout(function () { resolve(null); }, 20000); });
+    return Promise.race([pending, waited]).then(function (solved) {
+      if (solved && solved.expires - Date.now() < 60000) {
+        self.proof = null;
+        return Promise.race([self.startProof() || null, waited]);
+      }
+      return solved;
+    }).then(function (solved) { return solved ? solved.altcha : null; });
   };
 
   Widget.prototype.fetchToken = function () {
@@ -328,10 +431,15 @@
     this.notice.hidden = true;
     this.submit.disabled = true;
     this.form.setAttribute("aria-busy", "true");
-    fetch(base + "/api/comments", {
-      method: "POST", credentials: "omit",
-      headers: { "Content-Type": "application/json", Accept: "application/json" },
-      body: JSON.stringify(body)
+    this.proofField().then(function (altcha) {
+      // A solution is good for one submission, whatever its answer.
+      self.proof = null;
+      if (altcha) body.altcha = altcha;
+      return fetch(base + "/api/comments", {
+        method: "POST", credentials: "omit",
+        headers: { "Content-Type": "application/json", Accept: "application/json" },
+        body: JSON.stringify(body)
+      });
     }).then(function (response) {
       return response.json().catch(function () { return {}; }).then(function (answer) {
         if (response.status === 201) return self.accepted(answer);

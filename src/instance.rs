@@ -7,6 +7,7 @@ use std::sync::Arc;
 use crate::configuration::Secret;
 use crate::db::Database;
 use crate::error::AppError;
+use crate::pow::PowSettings;
 use crate::sites::{Directory, Site, Sites};
 use crate::spam::Filter;
 
@@ -20,6 +21,8 @@ pub struct Instance {
     pub secret: Secret<Vec<u8>>,
     /// Every site's spam filter, as this instance last read it.
     pub spam: Arc<Filter>,
+    /// Whether submissions are asked for proof of work, and how much.
+    pub pow: PowSettings,
 }
 
 impl Instance {

@@ -18,6 +18,7 @@ pub mod moderator_writing;
 pub mod notifications;
 pub mod password;
 pub mod personal;
+pub mod pow;
 pub mod retention;
 pub mod routes;
 pub mod sites;

@@ -1,7 +1,7 @@
 //! The periodic sweep: IP addresses are forgotten after the retention period,
 //! spam and trash are emptied (as WordPress's `EMPTY_TRASH_DAYS`), pending
 //! comments nobody moderated are purged when the rules say so, and the login
-//! throttle forgets what it no longer needs.
+//! throttle and the spent proof-of-work challenges forget what they no longer need.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -9,7 +9,7 @@ use std::time::Duration;
 use chrono::TimeDelta;
 
 use crate::db::comments::{self, Comment};
-use crate::db::{self, AnyConnection, Database, throttle};
+use crate::db::{self, AnyConnection, Database, spent_challenges, throttle};
 use crate::domain::moderation::Action;
 use crate::error::AppError;
 use crate::moderation::{self, Acting};
@@ -24,12 +24,18 @@ pub struct Swept {
     pub pending_purged: usize,
     pub discarded_emptied: usize,
     pub throttle_forgotten: usize,
+    pub challenges_forgotten: usize,
 }
 
 /// How long a login-throttle record is kept after its last failure, its lock
 /// over: the throttle forgets failures after fifteen minutes anyway, and an
 /// address's record holds the address.
 const THROTTLE_KEPT: TimeDelta = TimeDelta::hours(1);
+
+/// How long a spent challenge is kept past its expiry: a submission that
+/// passed its check a moment before the expiry may still be about to spend
+/// it, and must find it spent if it was.
+const SPENT_KEPT: TimeDelta = TimeDelta::hours(1);
 
 /// How long each kind of thing is kept; 0 days keeps spam and trash for ever.
 #[derive(Debug, Clone, Copy)]
@@ -88,6 +94,9 @@ pub async fn sweep(db: &Database, keeping: Keeping, live: Arc<Sites>) -> Result<
     swept.throttle_forgotten = db
         .write(move |conn| Ok(throttle::sweep(conn, now - THROTTLE_KEPT, now)?))
         .await?;
+    swept.challenges_forgotten = db
+        .write(move |conn| Ok(spent_challenges::forget_expired(conn, now - SPENT_KEPT)?))
+        .await?;
     Ok(swept)
 }
 
@@ -139,6 +148,7 @@ pub fn spawn(db: Database, keeping: Keeping, live: Arc<Sites>) {
                         pending_purged = swept.pending_purged,
                         discarded_emptied = swept.discarded_emptied,
                         throttle_forgotten = swept.throttle_forgotten,
+                        challenges_forgotten = swept.challenges_forgotten,
                         "retention sweep"
                     )
                 }

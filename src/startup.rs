@@ -20,6 +20,7 @@ use crate::instance::Instance;
 use crate::mail::Mailer;
 use crate::mail::worker::{Stopper, Worker};
 use crate::password::Hashing;
+use crate::pow::PowSettings;
 use crate::routes;
 use crate::routes::metrics::Metrics;
 use crate::routes::public::cache::PageCache;
@@ -127,6 +128,10 @@ impl Application {
                 sites,
                 secret: Secret::new(secret),
                 spam,
+                pow: PowSettings {
+                    mode: settings.pow,
+                    cost: settings.pow_cost,
+                },
             },
             public_url,
             pages: PageCache::default(),

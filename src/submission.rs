@@ -15,13 +15,16 @@ use crate::domain::akismet::Job;
 use crate::domain::draft::CommentDraft;
 use crate::domain::form_token;
 use crate::domain::rules::{self, Facts, Refusal, RuleSettings, Verdict};
+use crate::domain::proof::{PowMode, Proof};
 use crate::domain::status::Status;
 use crate::domain::words::count;
 use crate::error::AppError;
 use crate::instance::Instance;
 use crate::notifications;
+use crate::pow;
 use crate::sites::{self, Directory, Site, Sites};
-use crate::spam::{self, Judgement, Thresholds, clues::Evidence};
+use crate::spam::clues::{Evidence, ProofSeen};
+use crate::spam::{self, Judgement, Thresholds};
 
 /// Who sent the reply, as far as the request tells.
 #[derive(Debug, Clone)]
@@ -30,6 +33,19 @@ pub struct Sender {
     pub user_agent: String,
     /// The page the request came from (`Origin`, else `Referer`), if the browser said.
     pub page: Option<String>,
+    pub channel: Channel,
+}
+
+/// How a reply arrived, which decides what a missing proof of work costs it
+/// under `REPLYDESK_POW=require`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Channel {
+    /// A plain HTML form (ours or WordPress's): it may come from a reader
+    /// without JavaScript, who cannot solve a challenge, so it is held.
+    Form,
+    /// JSON from a script, such as `/embed.js`: it can solve one, so it is
+    /// refused without a solution.
+    Script,
 }
 
 /// A stored reply, with what the answer to the client needs.
@@ -56,6 +72,10 @@ pub async fn submit(
     sender: Sender,
 ) -> Result<Accepted, AppError> {
     let site = route(core, &draft, &sender).await?;
+    let proof = pow::prove(core, draft.altcha.as_deref()).await?;
+    if core.pow.mode == PowMode::Require && sender.channel == Channel::Script {
+        required(&proof)?;
+    }
     let page_allowed = sender.page.is_some() || draft.post_url.is_some();
     let rendered_at = draft
         .form_token
@@ -72,12 +92,17 @@ pub async fn submit(
             url: &draft.url,
             body: &draft.body,
             took_seconds: rendered_at.map(|at| (db::now() - at).num_seconds()),
-            proof: None,
+            proof: (core.pow.mode != PowMode::Off).then(|| match &proof {
+                Proof::Solved => ProofSeen::Solved,
+                Proof::Missing => ProofSeen::Missing,
+                Proof::Invalid(_) => ProofSeen::Invalid,
+            }),
         },
     );
     let thresholds = core.spam.thresholds;
     let live = Arc::clone(&core.sites);
     let akismet = live.akismet();
+    let pow_mode = core.pow.mode;
     let ip = sender.ip.map(|ip| ip.to_string());
     let senders = vec![ip.clone().unwrap_or_default(), draft.email.clone()];
     let accepted = core
@@ -98,6 +123,8 @@ pub async fn submit(
                 judged: &judged,
                 thresholds,
                 akismet,
+                proof: &proof,
+                pow: pow_mode,
             };
             store(conn, &arrival, &rules, found).or_else(|e| {
                 // A refusal (a flood from this sender, a bad parent) after this
@@ -246,6 +273,8 @@ struct Arrival<'a> {
     thresholds: Thresholds,
     /// A held comment is to be checked with Akismet.
     akismet: bool,
+    proof: &'a Proof,
+    pow: PowMode,
 }
 
 fn store(
@@ -264,6 +293,8 @@ fn store(
         judged,
         thresholds,
         akismet,
+        proof,
+        pow,
     } = *arrival;
     let depth = reply_depth(conn, draft.parent_id, &post, settings)?;
     let facts = Facts {
@@ -277,6 +308,8 @@ fn store(
         ip: sender.ip,
         user_agent: sender.user_agent.clone(),
         form_rendered_at,
+        proof: proof.clone(),
+        pow,
     };
     let verdict = spam::place(
         rules::judge(draft, &facts, settings).map_err(refusal_error)?,
@@ -423,6 +456,20 @@ fn reply_depth(
         ));
     }
     Ok(depth)
+}
+
+/// Refuses a script's submission whose proof of work is missing or bad, in
+/// words that say which, on the `altcha` field.
+fn required(proof: &Proof) -> Result<(), AppError> {
+    match proof {
+        Proof::Solved => Ok(()),
+        Proof::Missing => Err(AppError::field(
+            "altcha",
+            "A proof of work is required: fetch a challenge from /api/altcha, solve it, and send \
+             the solution as the altcha field.",
+        )),
+        Proof::Invalid(flaw) => Err(AppError::field("altcha", flaw.to_string())),
+    }
 }
 
 fn refusal_error(refusal: Refusal) -> AppError {

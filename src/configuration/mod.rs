@@ -13,6 +13,7 @@ use lettre::message::Mailbox;
 use url::Url;
 
 use crate::domain::origin::{AllowedOrigin, OriginPolicy};
+use crate::domain::proof::PowMode;
 use crate::domain::rules::RuleSettings;
 use crate::spam::Thresholds;
 
@@ -44,9 +45,16 @@ const SETTINGS: &[(&str, &str)] = &[
     ("AKISMET_KEY", ""),
     ("AKISMET_URL", "https://rest.akismet.com"),
     ("AKISMET_RETRY_SECONDS", "60"),
+    ("POW", "score"),
+    ("POW_COST", "50000"),
 ];
 
 const ENV_PREFIX: &str = "REPLYDESK_";
+
+/// The highest `REPLYDESK_POW_COST` taken: ALTCHA's own default `maxnumber`,
+/// which its Rust library also checks solutions against, and already some
+/// seconds of work on a phone.
+pub const MAX_POW_COST: u64 = 1_000_000;
 
 fn is_setting(key: &str) -> bool {
     SETTINGS.iter().any(|(known, _)| *known == key)
@@ -102,6 +110,12 @@ pub struct Settings {
     /// reported to it, only when a key is set: it sends commenters' data to
     /// a third party.
     pub akismet: Option<AkismetSettings>,
+    /// Whether `/api/altcha` issues proof-of-work challenges and what a
+    /// submission without a solution earns.
+    pub pow: PowMode,
+    /// ALTCHA's `maxnumber`: a browser tries half as many hashes on average,
+    /// all of them at worst.
+    pub pow_cost: u64,
 }
 
 /// Where Akismet is asked, and with which key.
@@ -289,6 +303,8 @@ impl Settings {
             demo: value("DEMO").parse_with("true or false")?,
             spam: thresholds(&value("SPAM_THRESHOLD"), &value("HAM_THRESHOLD"))?,
             akismet: akismet(&value)?,
+            pow: value("POW").parse_with("off, score or require")?,
+            pow_cost: value("POW_COST").pow_cost()?,
         })
     }
 }
@@ -466,6 +482,18 @@ impl Raw {
             return Err(self.fail("must be at least 32 characters long"));
         }
         Ok(Some(Secret::new(text.to_owned())))
+    }
+
+    /// Past a few million hashes a phone takes minutes, and a reader gives up
+    /// before the robot does.
+    fn pow_cost(&self) -> Result<u64, ConfigError> {
+        match self.parse_with::<u64>("a whole number of hashes, such as 50000")? {
+            n if n < 1_000 => Err(self.fail("must be at least 1000, or it proves nothing")),
+            n if n > MAX_POW_COST => Err(self.fail(format!(
+                "must be at most {MAX_POW_COST}, or a phone takes minutes to solve it"
+            ))),
+            n => Ok(n),
+        }
     }
 
     fn metrics_token(&self) -> Result<Option<Secret<String>>, ConfigError> {

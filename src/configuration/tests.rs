@@ -108,3 +108,37 @@ fn akismet_is_off_without_a_key_and_its_settings_name_themselves() {
     let err = Settings::from_pairs(&[("AKISMET_RETRY_SECONDS", "0")]).expect_err("refused");
     assert_eq!(err.setting, "REPLYDESK_AKISMET_RETRY_SECONDS");
 }
+
+#[test]
+fn proof_of_work_scores_by_default_and_refuses_other_words() {
+    let defaults = Settings::from_pairs(&[]).expect("defaults parse");
+    assert_eq!(defaults.pow, PowMode::Score);
+    assert_eq!(defaults.pow_cost, 50_000);
+    let err = Settings::from_pairs(&[("POW", "strict")]).expect_err("refused");
+    assert_eq!(err.setting, "REPLYDESK_POW");
+    assert!(err.to_string().contains("off, score or require"), "{err}");
+    for cost in ["10", "99999999", "lots"] {
+        let err = Settings::from_pairs(&[("POW_COST", cost)]).expect_err("refused");
+        assert_eq!(err.setting, "REPLYDESK_POW_COST", "{cost}");
+    }
+}
+
+#[test]
+fn the_spam_thresholds_must_sit_on_their_side_of_unsure() {
+    let defaults = Settings::from_pairs(&[]).expect("defaults parse");
+    assert_eq!(defaults.spam.spam, 0.99);
+    assert_eq!(defaults.spam.ham, None);
+    let set = Settings::from_pairs(&[("SPAM_THRESHOLD", "0.95"), ("HAM_THRESHOLD", "0.01")])
+        .expect("both set");
+    assert_eq!((set.spam.spam, set.spam.ham), (0.95, Some(0.01)));
+    for (name, value) in [
+        ("SPAM_THRESHOLD", "0.3"),
+        ("SPAM_THRESHOLD", "1.5"),
+        ("SPAM_THRESHOLD", "high"),
+        ("HAM_THRESHOLD", "0.7"),
+        ("HAM_THRESHOLD", "-1"),
+    ] {
+        let err = Settings::from_pairs(&[(name, value)]).expect_err("refused");
+        assert_eq!(err.setting, format!("REPLYDESK_{name}"), "{value}");
+    }
+}

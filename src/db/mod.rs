@@ -59,6 +59,7 @@ pub mod schema;
 pub mod sessions;
 pub mod sites;
 pub mod spam;
+pub mod spent_challenges;
 pub mod stats;
 mod steps;
 pub mod stored_settings;

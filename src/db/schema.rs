@@ -173,6 +173,13 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    spent_challenges (challenge) {
+        challenge -> Text,
+        expires_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(comments -> posts (post_id));
 diesel::joinable!(akismet_queue -> comments (comment_id));
 diesel::joinable!(sessions -> moderators (moderator_id));
@@ -191,6 +198,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_log,
     settings,
     login_throttle,
+    spent_challenges,
     sites,
     site_settings,
     moderator_sites,

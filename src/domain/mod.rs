@@ -9,6 +9,7 @@ pub mod form_token;
 pub mod mail_kind;
 pub mod moderation;
 pub mod origin;
+pub mod proof;
 pub mod render;
 pub mod rules;
 pub mod scope;

@@ -32,9 +32,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 /// The demo pages run the widget from this server and keep their own inline
-/// styles; nothing else loads, and no other site may frame them.
+/// styles; nothing else loads, and no other site may frame them. The widget
+/// solves its proof of work in a worker it makes from a `blob:` URL, the one
+/// way a script from another origin can start one on a blog's page.
 const DEMO_POLICY: &str = "default-src 'self'; style-src 'self' 'unsafe-inline'; \
-     img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+     img-src 'self' data:; worker-src blob:; form-action 'self'; frame-ancestors 'none'; \
+     base-uri 'none'";
 
 fn page(body: String) -> HttpResponse {
     HttpResponse::Ok()

@@ -12,6 +12,7 @@ use super::{Filter, place};
 use crate::db::AnyConnection;
 use crate::db::{audit, spam as store};
 use crate::domain::draft::CommentDraft;
+use crate::domain::proof::{PowMode, Proof};
 use crate::domain::rules::{self, Facts};
 use crate::error::AppError;
 use crate::sites::Directory;
@@ -94,6 +95,7 @@ pub fn replay(
                 subscribe: false,
                 honeypot_filled: false,
                 form_token: None,
+                altcha: None,
             };
             let facts = Facts {
                 now: comment.created_at,
@@ -107,6 +109,8 @@ pub fn replay(
                 ip: comment.ip.as_deref().and_then(|ip| ip.parse().ok()),
                 user_agent: comment.user_agent.clone(),
                 form_rendered_at: None,
+                proof: Proof::Missing,
+                pow: PowMode::Off,
             };
             let judged = filter.judge(
                 post.site_id,

@@ -6,6 +6,7 @@ mod abuse;
 mod admin;
 mod admin_browser;
 mod akismet;
+mod altcha;
 mod browser;
 mod bursts;
 mod command_line;

@@ -10,6 +10,7 @@ use url::Url;
 use validator::{Validate, ValidationError};
 
 use super::email::EmailAddress;
+use super::proof;
 
 /// WordPress's column limits, the floor for every field.
 pub const MAX_AUTHOR_CHARS: u64 = 245;
@@ -35,6 +36,8 @@ pub struct Submission {
     pub honeypot: Option<String>,
     /// The signed render-time token `/embed.js` adds, for the time-trap.
     pub form_token: Option<String>,
+    /// ALTCHA's proof of work: base64 of the JSON payload its widget posts.
+    pub altcha: Option<String>,
 }
 
 /// A reply that passed every field rule.
@@ -56,6 +59,9 @@ pub struct CommentDraft {
     /// The render-time token as sent, still unverified: checking its signature
     /// needs the instance secret, which the domain does not hold.
     pub form_token: Option<String>,
+    /// The proof of work as sent, bounded and of base64's alphabet but still
+    /// unchecked: that needs the instance's key and its spent challenges.
+    pub altcha: Option<String>,
 }
 
 /// What is wrong with which field, in words a commenter can act on.
@@ -298,6 +304,14 @@ impl CommentDraft {
                 }
             }
         }
+        let altcha = match non_empty(&input.altcha).map(proof::check_field) {
+            None => None,
+            Some(Ok(text)) => Some(text.to_owned()),
+            Some(Err(problem)) => {
+                errors.insert("altcha".into(), problem.into());
+                None
+            }
+        };
         if !errors.is_empty() {
             return Err(errors);
         }
@@ -318,6 +332,7 @@ impl CommentDraft {
             body: body.replace("\r\n", "\n"),
             honeypot_filled: non_empty(&input.honeypot).is_some(),
             form_token: non_empty(&input.form_token).map(str::to_owned),
+            altcha,
         })
     }
 

@@ -5,6 +5,7 @@ use std::net::IpAddr;
 use chrono::{NaiveDateTime, TimeDelta};
 
 use crate::domain::draft::CommentDraft;
+use crate::domain::proof::{Flaw, PowMode, Proof};
 use crate::domain::status::Status;
 use crate::domain::word_lists::{Haystack, KeyList};
 use crate::domain::words::count_of;
@@ -165,6 +166,12 @@ pub struct Facts {
     /// When the form was shown, from a render-time token that checked out;
     /// `None` without one, and then the time-trap is not judged.
     pub form_rendered_at: Option<NaiveDateTime>,
+    /// What the submission's ALTCHA proof of work came to (already spent
+    /// when `Solved`): a clue for any rule or filter that weighs it.
+    pub proof: Proof,
+    /// The instance's `REPLYDESK_POW`: under `require` a submission that
+    /// reached the rules without a solution (a plain form) is held.
+    pub pow: PowMode,
 }
 
 /// A submission the rules refuse outright, with nothing stored.
@@ -242,6 +249,7 @@ const RULES: &[(&str, Rule)] = &[
     ("flood", flood),
     ("links", too_many_links),
     ("moderation_keys", moderation_keys),
+    ("proof_of_work", without_proof_of_work),
     ("hold_all", hold_all),
 ];
 
@@ -414,6 +422,30 @@ fn too_many_links(s: &Subject<'_>) -> Step {
         ))
     } else {
         Step::Pass
+    }
+}
+
+/// Under `require`, a script's submission without a solution never gets
+/// here (it is refused with a 422); a plain HTML form cannot solve one, so it
+/// is kept for a moderator rather than lost, and says why.
+fn without_proof_of_work(s: &Subject<'_>) -> Step {
+    if s.facts.pow != PowMode::Require {
+        return Step::Pass;
+    }
+    match &s.facts.proof {
+        Proof::Solved => Step::Pass,
+        Proof::Missing => {
+            Step::Hold("it came without a valid proof of work (none was sent)".into())
+        }
+        Proof::Invalid(flaw) => Step::Hold(format!(
+            "it came without a valid proof of work ({})",
+            match flaw {
+                Flaw::Unreadable => "it could not be read",
+                Flaw::Expired => "it had expired",
+                Flaw::AlreadyUsed => "it was already used",
+                Flaw::DoesNotCheckOut => "it did not check out",
+            }
+        )),
     }
 }
 

@@ -25,6 +25,8 @@ fn facts() -> Facts {
         ip: "192.0.2.10".parse().ok(),
         user_agent: "Mozilla/5.0".into(),
         form_rendered_at: None,
+        proof: Proof::Missing,
+        pow: PowMode::Score,
     }
 }
 
@@ -236,4 +238,46 @@ fn settings_read_back_what_was_set_and_refuse_nonsense() {
     assert!(settings.set("flood_seconds", "-1").is_err());
     assert!(settings.set("disallowed_action", "delete").is_err());
     assert!(settings.set("colour", "blue").is_err());
+}
+
+#[test]
+fn under_require_a_comment_without_a_solution_is_held_and_says_why() {
+    let settings = RuleSettings {
+        hold_all: false,
+        ..RuleSettings::default()
+    };
+    let required = Facts {
+        pow: PowMode::Require,
+        ..facts()
+    };
+    let verdict = judge(&draft("hi"), &required, &settings).expect("held");
+    assert_eq!(verdict.status, Status::Pending);
+    assert!(
+        verdict.reasons[0].contains("without a valid proof of work"),
+        "{:?}",
+        verdict.reasons
+    );
+    let spent = Facts {
+        proof: Proof::Invalid(Flaw::AlreadyUsed),
+        ..required.clone()
+    };
+    let verdict = judge(&draft("hi"), &spent, &settings).expect("held");
+    assert!(
+        verdict.reasons[0].contains("already used"),
+        "{:?}",
+        verdict.reasons
+    );
+    let solved = Facts {
+        proof: Proof::Solved,
+        ..required
+    };
+    assert_eq!(
+        judge(&draft("hi"), &solved, &settings).expect("ok").status,
+        Status::Approved
+    );
+    // Under score the verdict is a clue, not a hold.
+    assert_eq!(
+        judge(&draft("hi"), &facts(), &settings).expect("ok").status,
+        Status::Approved
+    );
 }

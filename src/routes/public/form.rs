@@ -9,12 +9,13 @@ use utoipa::ToSchema;
 use super::{BODY_LIMIT, only_post, page, sender};
 use crate::domain::draft::{CommentDraft, Submission};
 use crate::domain::origin::OriginPolicy;
+use crate::domain::proof::PowMode;
 use crate::domain::status::Status;
 use crate::error::AppError;
 use crate::routes::client::burst;
 use crate::routes::state::AppState;
 use crate::sites::{DEFAULT_NAME, Directory};
-use crate::submission::{self, Accepted, Sender};
+use crate::submission::{self, Accepted, Channel, Sender};
 
 /// The query flag a blog page can look for to say "awaiting moderation".
 pub const HELD_FLAG: (&str, &str) = ("replydesk", "awaiting-moderation");
@@ -82,6 +83,10 @@ pub struct CommentForm {
     hp: Option<String>,
     /// The render-time token from `GET /api/form-token`, if a script added one.
     form_token: Option<String>,
+    /// ALTCHA's proof of work, base64 of its JSON payload, if a script added
+    /// one. Under `REPLYDESK_POW=require` a form without a valid one is held.
+    #[schema(max_length = 1000, pattern = "^[A-Za-z0-9+/=_-]*$")]
+    altcha: Option<String>,
 }
 
 /// WordPress's comment form fields, as documented; `read_fields` reads them.
@@ -118,6 +123,8 @@ pub struct WordPressForm {
     subscribe: Option<String>,
     hp: Option<String>,
     form_token: Option<String>,
+    #[schema(max_length = 1000, pattern = "^[A-Za-z0-9+/=_-]*$")]
+    altcha: Option<String>,
 }
 
 /// The no-JavaScript form post.
@@ -195,6 +202,7 @@ fn read_fields(pairs: Vec<(String, String)>, rename: impl Fn(&str) -> &str) -> F
             "comment" => &mut s.comment,
             "hp" => &mut s.honeypot,
             "form_token" => &mut s.form_token,
+            "altcha" => &mut s.altcha,
             "redirect_to" => &mut redirect_to,
             "subscribe" => {
                 s.subscribe = matches!(value.trim(), "1" | "on" | "yes" | "true");
@@ -212,7 +220,7 @@ fn read_fields(pairs: Vec<(String, String)>, rename: impl Fn(&str) -> &str) -> F
 
 async fn handle(req: &HttpRequest, state: &AppState, mut fields: FormFields) -> HttpResponse {
     let directory = state.core.sites.cached();
-    let from = sender(req, &state.settings);
+    let from = sender(req, &state.settings, Channel::Form);
     let referer = req
         .headers()
         .get(header::REFERER)
@@ -243,6 +251,10 @@ async fn handle(req: &HttpRequest, state: &AppState, mut fields: FormFields) -> 
             retry_after_seconds,
         };
         return page::form_error(&refused, comment, back.as_deref());
+    }
+    if state.core.pow.mode == PowMode::Off {
+        // Proof of work is off: the field is ignored, not even bounded.
+        fields.submission.altcha = None;
     }
     let require_hint = hint_for(&directory, &from);
     let draft = match CommentDraft::parse_for_storage(&fields.submission, require_hint) {

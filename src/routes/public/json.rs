@@ -9,12 +9,13 @@ use utoipa::ToSchema;
 use super::view::{PublicComment, held, public};
 use super::{BODY_LIMIT, only_post, sender};
 use crate::domain::draft::{CommentDraft, FieldErrors, Submission};
+use crate::domain::proof::PowMode;
 use crate::domain::status::Status;
 use crate::error::AppError;
 use crate::routes::client::burst;
 use crate::routes::errors::ErrorBody;
 use crate::routes::state::AppState;
-use crate::submission;
+use crate::submission::{self, Channel};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     let config = web::JsonConfig::default()
@@ -78,6 +79,13 @@ pub struct CommentRequest {
     /// Sent back sooner than `min_submit_seconds`, the comment is spam (answered
     /// as if held); a token that is not this server's counts as none.
     form_token: Option<String>,
+    /// ALTCHA's proof of work: base64 of the JSON payload
+    /// `{algorithm, challenge, number, salt, signature, took}` solving a challenge
+    /// from `GET /api/altcha`, as ALTCHA's widget posts it. Each solution is good
+    /// for one comment. Under `REPLYDESK_POW=require` a comment without a valid
+    /// one is refused with `422` naming `altcha`.
+    #[schema(max_length = 1000, pattern = "^[A-Za-z0-9+/=_-]*$")]
+    altcha: Option<String>,
 }
 
 /// Text, or a number read as its text (post and comment IDs often arrive as numbers).
@@ -156,8 +164,12 @@ async fn post_json(
     burst(&req, &state).map_err(|retry_after_seconds| AppError::TooFast {
         retry_after_seconds,
     })?;
-    let input = read_fields(body.into_inner())?;
-    let from = sender(&req, &state.settings);
+    let mut input = read_fields(body.into_inner())?;
+    if state.core.pow.mode == PowMode::Off {
+        // Proof of work is off: the field is ignored, not even bounded.
+        input.altcha = None;
+    }
+    let from = sender(&req, &state.settings, Channel::Script);
     let require_hint = super::form::hint_for(&state.core.sites.cached(), &from);
     let draft = CommentDraft::parse_for_storage(&input, require_hint).map_err(AppError::Invalid)?;
     let accepted = submission::submit(&state.core, draft, from).await?;
@@ -204,6 +216,7 @@ fn read_fields(body: Value) -> Result<Submission, AppError> {
         comment: text("comment"),
         honeypot: text("hp"),
         form_token: text("form_token"),
+        altcha: text("altcha"),
         subscribe: false,
     };
     let subscribe = match map.get("subscribe") {

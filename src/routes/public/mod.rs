@@ -1,5 +1,6 @@
 //! The public contract: reply submissions, the comment tree, counts, avatars.
 
+mod altcha;
 pub mod cache;
 mod embed;
 mod form;
@@ -17,13 +18,14 @@ use utoipa::OpenApi;
 
 use crate::configuration::Settings;
 use crate::routes::client::client_ip;
-use crate::submission::Sender;
+use crate::submission::{Channel, Sender};
 
 /// Request bodies are capped at the largest comment plus room for the other
 /// fields and for percent- or JSON-escaping.
 pub const BODY_LIMIT: usize = 256 * 1024;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
+    altcha::configure(cfg);
     embed::configure(cfg);
     form::configure(cfg);
     form_token::configure(cfg);
@@ -39,6 +41,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     form::post_wordpress_form,
     json::post_json,
     form_token::issue,
+    altcha::issue,
     embed::embed_js,
     embed::embed_css,
     read::list,
@@ -60,7 +63,7 @@ async fn only_post() -> actix_web::HttpResponse {
 
 /// Who is posting: the client's address (believing `X-Forwarded-For` only from
 /// a trusted proxy), its user agent, and the page it says it came from.
-fn sender(req: &HttpRequest, settings: &Settings) -> Sender {
+fn sender(req: &HttpRequest, settings: &Settings, channel: Channel) -> Sender {
     let text = |name: header::HeaderName| {
         req.headers()
             .get(name)
@@ -75,5 +78,6 @@ fn sender(req: &HttpRequest, settings: &Settings) -> Sender {
             .map(|ua| ua.chars().take(500).collect())
             .unwrap_or_default(),
         page: text(header::ORIGIN).or_else(|| text(header::REFERER)),
+        channel,
     }
 }

@@ -65,6 +65,7 @@ fn label(field: &str) -> &'static str {
         "post" => "Post",
         "post_title" => "Post title",
         "post_url" => "Post URL",
+        "altcha" => "Proof of work (altcha)",
         _ => "Form",
     }
 }

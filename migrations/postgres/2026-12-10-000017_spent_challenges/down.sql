@@ -1,0 +1,2 @@
+DROP INDEX spent_challenges_expiry;
+DROP TABLE spent_challenges;
