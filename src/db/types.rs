@@ -17,6 +17,7 @@ use diesel::serialize::{self, Output, ToSql};
 use diesel::sql_types::Text;
 
 use crate::domain::mail_kind::MailKind;
+use crate::domain::moderation_mail::ModerationMail;
 use crate::domain::status::Status;
 
 /// Stores `$ty` as the text of its `as_str`, read back through its `FromStr`.
@@ -51,6 +52,7 @@ macro_rules! stored_as_text {
 
 stored_as_text!(Status, StatusDerives);
 stored_as_text!(MailKind, MailKindDerives);
+stored_as_text!(ModerationMail, ModerationMailDerives);
 
 /// An outbox row's kind as read back: rows queued before the kinds existed
 /// have an empty one, which the worker skips instead of failing the batch.

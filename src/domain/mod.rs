@@ -7,6 +7,7 @@ pub mod email;
 pub mod form_token;
 pub mod mail_kind;
 pub mod moderation;
+pub mod moderation_mail;
 pub mod origin;
 pub mod render;
 pub mod rules;
