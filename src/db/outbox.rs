@@ -9,6 +9,7 @@ use super::schema::{mail_outbox, moderator_sites, moderators};
 use super::types::StoredMailKind;
 use super::{AnyConnection, now};
 use crate::domain::mail_kind::MailKind;
+use crate::domain::moderation_mail::ModerationMail;
 
 /// A row the worker has claimed.
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -56,9 +57,9 @@ pub fn enqueue(
 }
 
 /// Queues the same e-mail to every moderator of a site (its own and the
-/// owners), in one statement however many there are: every held submission
-/// runs it. An `INSERT .. SELECT`, which diesel also caches by type (see
-/// `insert_bound!`).
+/// owners) who has not turned moderation mail off, in one statement however
+/// many there are: every held submission runs it. An `INSERT .. SELECT`,
+/// which diesel also caches by type (see `insert_bound!`).
 pub fn enqueue_for_moderators(
     conn: &mut AnyConnection,
     kind: MailKind,
@@ -73,6 +74,7 @@ pub fn enqueue_for_moderators(
     );
     let rows = moderators::table
         .filter(moderators::owner.or(of_site))
+        .filter(moderators::moderation_mail.ne(ModerationMail::Off))
         .order(moderators::id.asc())
         .select((
             kind.into_sql::<Text>(),
