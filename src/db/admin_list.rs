@@ -25,6 +25,8 @@ pub struct Filter {
     pub post_id: Option<i64>,
     /// Matched case-insensitively anywhere in the text, author, email or IP.
     pub search: Option<String>,
+    /// Only these comments: those a moderation digest listed.
+    pub ids: Option<Vec<i64>>,
 }
 
 /// A comment with the post it belongs to.
@@ -51,6 +53,9 @@ fn filtered(filter: &Filter) -> comments::BoxedQuery<'static, Backend> {
     }
     if let Some(post_id) = filter.post_id {
         query = query.filter(comments::post_id.eq(post_id));
+    }
+    if let Some(ids) = &filter.ids {
+        query = query.filter(comments::id.eq_any(ids.clone()));
     }
     if let Some(search) = filter.search.as_deref().map(str::trim)
         && !search.is_empty()

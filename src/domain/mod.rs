@@ -9,6 +9,7 @@ pub mod mail_kind;
 pub mod moderation;
 pub mod moderation_mail;
 pub mod origin;
+pub mod queue_link;
 pub mod render;
 pub mod rules;
 pub mod scope;

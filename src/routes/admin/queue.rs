@@ -12,6 +12,7 @@ use super::times::when;
 use super::{Answer, Chrome, CsrfForm, Form, Moderator, html, page, see_other};
 use crate::db::{admin_list, audit, stats};
 use crate::domain::moderation::Action;
+use crate::domain::queue_link;
 use crate::domain::status::Status;
 use crate::error::AppError;
 use crate::moderation;
@@ -44,6 +45,10 @@ pub struct View {
     page: Option<i64>,
     done: Option<String>,
     n: Option<usize>,
+    /// The comments a moderation digest listed, as `queue_link` writes
+    /// them, and their signature; kept across tabs, pages and actions.
+    ids: Option<String>,
+    sig: Option<String>,
 }
 
 impl View {
@@ -74,6 +79,10 @@ impl View {
         }
         if page > 1 {
             query.append_pair("page", &page.to_string());
+        }
+        if let (Some(ids), Some(sig)) = (&self.ids, &self.sig) {
+            query.append_pair("ids", ids);
+            query.append_pair("sig", sig);
         }
         format!("/admin?{}", query.finish())
     }
@@ -128,6 +137,10 @@ struct QueuePage {
     back: String,
     bulk: Vec<(&'static str, &'static str)>,
     notice: Option<String>,
+    /// Whether the page shows only a digest's comments, and the link that
+    /// shows them all.
+    digest: bool,
+    everything: String,
 }
 
 fn label(status: Status) -> &'static str {
@@ -166,17 +179,41 @@ struct Found {
 
 impl View {
     /// The view's filter, refused if its search holds a NUL (nothing stored can).
-    fn filter(&self, sites: Option<Vec<i64>>) -> Result<admin_list::Filter, AppError> {
+    /// A digest's link that was changed (or cut short) is refused rather
+    /// than shown as some other list.
+    fn filter(
+        &self,
+        sites: Option<Vec<i64>>,
+        secret: &[u8],
+    ) -> Result<admin_list::Filter, AppError> {
         if self.search().contains('\0') {
             return Err(AppError::Malformed(
                 "The search contains a NUL character, which no comment can hold.".into(),
             ));
         }
+        let ids = match (&self.ids, &self.sig) {
+            (None, None) => None,
+            (Some(ids), Some(sig)) => Some(queue_link::check(secret, ids, sig).map_err(|_| {
+                AppError::Malformed(
+                    "This link to the queue is not valid: it may have been cut short or changed. \
+                     Open the queue from the menu instead."
+                        .into(),
+                )
+            })?),
+            _ => {
+                return Err(AppError::Malformed(
+                    "This link to the queue is incomplete: it needs both its list and its signature. \
+                     Open the queue from the menu instead."
+                        .into(),
+                ));
+            }
+        };
         Ok(admin_list::Filter {
             status: self.status(),
             sites,
             post_id: self.post,
             search: Some(self.search().to_owned()).filter(|s| !s.is_empty()),
+            ids,
         })
     }
 }
@@ -211,7 +248,8 @@ async fn queue_page(
     view: web::Query<View>,
 ) -> Answer {
     let view = view.into_inner();
-    let found = find(&state, view.filter(moderator.site_ids())?, view.page()).await?;
+    let filter = view.filter(moderator.site_ids(), state.core.secret.expose())?;
+    let found = find(&state, filter, view.page()).await?;
     let chrome = moderator.chrome(&state, "queue").await?;
     page(&present(chrome, &view, found))
 }
@@ -270,6 +308,13 @@ fn present(chrome: Chrome, view: &View, found: Found) -> QueuePage {
             .map(|a| (a.as_str(), a.label()))
             .collect(),
         notice: notice(view),
+        digest: view.ids.is_some(),
+        everything: View {
+            ids: None,
+            sig: None,
+            ..view.clone()
+        }
+        .link(status, 1),
     }
 }
 
@@ -332,6 +377,8 @@ fn back_to(form: &Form) -> View {
             "post" => view.post = value.parse().ok(),
             "q" => view.q = Some(value.into_owned()),
             "page" => view.page = value.parse().ok(),
+            "ids" => view.ids = Some(value.into_owned()),
+            "sig" => view.sig = Some(value.into_owned()),
             _ => {}
         }
     }
