@@ -128,6 +128,7 @@ impl Application {
             retry_seconds: state.settings.mail_retry_seconds,
             wake: state.core.db.written(),
             sites: Arc::clone(&state.core.sites),
+            digest_window: chrono::TimeDelta::minutes(i64::from(state.settings.digest_minutes)),
         }
         .spawn();
         spawn_forgetting(Arc::clone(&state.burst));

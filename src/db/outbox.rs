@@ -22,6 +22,9 @@ pub struct Claimed {
     pub comment_id: Option<i64>,
     pub recipient: String,
     pub attempts: i32,
+    /// When it was queued: a digest tells a comment held while the last
+    /// window ran from one held after a quiet spell by it.
+    pub created_at: NaiveDateTime,
 }
 
 #[derive(Debug, Insertable)]
@@ -59,7 +62,9 @@ pub fn enqueue(
 /// Queues the same e-mail to every moderator of a site (its own and the
 /// owners) who has not turned moderation mail off, in one statement however
 /// many there are: every held submission runs it. An `INSERT .. SELECT`,
-/// which diesel also caches by type (see `insert_bound!`).
+/// which diesel also caches by type (see `insert_bound!`). Those who chose a
+/// digest get a row each too, in this same transaction, so nothing held is
+/// lost; the worker gathers them (see `db::digest`).
 pub fn enqueue_for_moderators(
     conn: &mut AnyConnection,
     kind: MailKind,

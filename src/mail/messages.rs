@@ -25,6 +25,36 @@ pub struct Moderate<'a> {
     pub trash: String,
 }
 
+/// One e-mail for the comments held while a moderator's digest window ran.
+pub struct Digest<'a> {
+    /// Whether the instance serves more than one site, when each entry names its own.
+    pub many_sites: bool,
+    /// The site every entry is on, for the subject, when they share one.
+    pub site: Option<&'a str>,
+    pub entries: Vec<DigestEntry<'a>>,
+    /// The admin queue showing exactly these comments (signed; login needed).
+    pub queue: String,
+}
+
+/// One held comment in a digest: what a moderator needs to judge it at a
+/// glance, and the same one-click links as its own e-mail would carry. The
+/// reasons it was held are a list of their own lines, so a score the spam
+/// filter gives can join them as one more line.
+pub struct DigestEntry<'a> {
+    pub site: &'a str,
+    pub post_title: &'a str,
+    pub post_url: &'a str,
+    pub author: &'a str,
+    pub email: &'a str,
+    pub ip: &'a str,
+    pub reasons: Vec<&'a str>,
+    /// The start of the text; the admin page has the rest.
+    pub excerpt: String,
+    pub approve: String,
+    pub spam: String,
+    pub trash: String,
+}
+
 /// A reply to a subscriber's comment; never carries the replier's address.
 pub struct Reply<'a> {
     pub post_title: &'a str,
@@ -51,6 +81,18 @@ struct ModerateText<'a> {
 #[template(path = "email/moderate.html")]
 struct ModerateHtml<'a> {
     m: &'a Moderate<'a>,
+}
+
+#[derive(Template)]
+#[template(path = "email/digest.txt")]
+struct DigestText<'a> {
+    m: &'a Digest<'a>,
+}
+
+#[derive(Template)]
+#[template(path = "email/digest.html")]
+struct DigestHtml<'a> {
+    m: &'a Digest<'a>,
 }
 
 #[derive(Template)]
@@ -133,6 +175,33 @@ pub fn moderate(from: &Mailbox, to: &str, m: &Moderate<'_>) -> Result<Message, S
         &ModerateHtml { m },
         &[],
     )
+}
+
+pub fn digest(from: &Mailbox, to: &str, m: &Digest<'_>) -> Result<Message, String> {
+    let count = m.entries.len();
+    let subject = match m.site {
+        Some(site) if m.many_sites => format!("[{site}] Please moderate: {count} held comments"),
+        _ => format!("Please moderate: {count} held comments"),
+    };
+    message(
+        from,
+        to,
+        &subject,
+        &DigestText { m },
+        &DigestHtml { m },
+        &[],
+    )
+}
+
+/// The first `chars` characters of a comment's text, on one line, with an
+/// ellipsis when there is more.
+pub fn excerpt(body: &str, chars: usize) -> String {
+    let flat: String = body.split_whitespace().collect::<Vec<_>>().join(" ");
+    if flat.chars().count() <= chars {
+        return flat;
+    }
+    let cut: String = flat.chars().take(chars).collect();
+    format!("{}…", cut.trim_end())
 }
 
 pub fn reply(from: &Mailbox, to: &str, m: &Reply<'_>) -> Result<Message, String> {
