@@ -8,6 +8,7 @@ mod admin_browser;
 mod browser;
 mod bursts;
 mod command_line;
+mod digest;
 mod extras;
 mod helpers;
 mod import;
