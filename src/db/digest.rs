@@ -11,7 +11,7 @@
 //! lease, so a crash mid-send hands them to the next worker, as for a single
 //! e-mail.
 
-use chrono::{NaiveDateTime, TimeDelta};
+use chrono::{NaiveDateTime, SubsecRound, TimeDelta};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text, Timestamp};
 
@@ -39,8 +39,19 @@ pub enum Turn {
     /// off to the window's end.
     Wait,
     /// Send these, taken by this worker: one row as the e-mail it is, more
-    /// as one digest.
-    Send(Vec<Claimed>),
+    /// as one digest. `taken` is the turn they took, to give back should
+    /// sending fail (`None` when the recipient is no moderator any more).
+    Send {
+        rows: Vec<Claimed>,
+        taken: Option<Taken>,
+    },
+}
+
+/// A recipient's turn as taken: when, and when their window ran from before.
+#[derive(Debug, Clone, Copy)]
+pub struct Taken {
+    at: NaiveDateTime,
+    before: Option<NaiveDateTime>,
 }
 
 /// What deciding a recipient's turn needs.
@@ -68,7 +79,10 @@ pub struct Asking<'a> {
 pub fn take_turn(conn: &mut AnyConnection, asking: &Asking<'_>) -> QueryResult<Turn> {
     let Some(last) = last_mailed(conn, asking.recipient)? else {
         // No such moderator any more: the worker writes nothing for these.
-        return Ok(Turn::Send(load(conn, asking.hand)?));
+        return Ok(Turn::Send {
+            rows: load(conn, asking.hand)?,
+            taken: None,
+        });
     };
     if let Some(last) = last
         && last + asking.window > asking.now
@@ -76,8 +90,13 @@ pub fn take_turn(conn: &mut AnyConnection, asking: &Asking<'_>) -> QueryResult<T
         put_off(conn, asking, last + asking.window)?;
         return Ok(Turn::Wait);
     }
+    // Stored as both databases keep it, so `give_back` finds it again.
+    let taken = Taken {
+        at: asking.now.trunc_subsecs(6),
+        before: last,
+    };
     diesel::update(moderators::table.filter(moderators::email.eq(asking.recipient)))
-        .set(moderators::moderation_mailed_at.eq(Some(asking.now)))
+        .set(moderators::moderation_mailed_at.eq(Some(taken.at)))
         .execute(conn)?;
     let room = (asking.most - i64::try_from(asking.hand.len()).unwrap_or(asking.most)).max(0);
     let mut ids = claim_waiting(conn, asking, room)?;
@@ -92,7 +111,26 @@ pub fn take_turn(conn: &mut AnyConnection, asking: &Asking<'_>) -> QueryResult<T
         release_until(conn, &rest, asking.worker, asking.now + asking.window)?;
         rows.truncate(1);
     }
-    Ok(Turn::Send(rows))
+    Ok(Turn::Send {
+        rows,
+        taken: Some(taken),
+    })
+}
+
+/// Hands back a turn whose e-mail could not be sent, unless a later turn
+/// was taken meanwhile: the window runs from e-mails sent, so the retry
+/// (at the outbox's usual back-off) is not put off to the window's end, and
+/// a recipient whose mail server was down does not lose the e-mail that
+/// should have come at once.
+pub fn give_back(conn: &mut AnyConnection, recipient: &str, taken: &Taken) -> QueryResult<()> {
+    diesel::update(
+        moderators::table
+            .filter(moderators::email.eq(recipient))
+            .filter(moderators::moderation_mailed_at.eq(taken.at)),
+    )
+    .set(moderators::moderation_mailed_at.eq(taken.before))
+    .execute(conn)
+    .map(drop)
 }
 
 /// When a moderator was last sent moderation mail: `None` if there is no
@@ -277,7 +315,7 @@ mod tests {
 
     fn sent(turn: Turn) -> Vec<i64> {
         match turn {
-            Turn::Send(rows) => rows.into_iter().map(|row| row.id).collect(),
+            Turn::Send { rows, .. } => rows.into_iter().map(|row| row.id).collect(),
             Turn::Wait => Vec::new(),
         }
     }

@@ -300,29 +300,38 @@ impl Worker {
                 Ok(digest::take_turn(conn, &asking)?)
             })
             .await;
-        let mut rows = match turn {
+        let (mut rows, taken) = match turn {
             // Left claimed, the rows come back when their lease ends.
             Err(e) => {
                 tracing::warn!(error = %scrubbed(&e.to_string()), "cannot decide a moderation digest; will retry");
                 return;
             }
             Ok(Turn::Wait) => return,
-            Ok(Turn::Send(rows)) => rows,
+            Ok(Turn::Send { rows, taken }) => (rows, taken),
         };
-        match rows.len() {
-            0 => {}
-            1 => {
-                if let Some(row) = rows.pop() {
-                    self.handle(row).await;
-                }
-            }
+        let failed = match rows.len() {
+            0 => false,
+            1 => match rows.pop() {
+                Some(row) => self.handle(row).await,
+                None => false,
+            },
             _ => self.send_digest(&recipient, rows).await,
+        };
+        if let (true, Some(taken)) = (failed, taken) {
+            let given_back = self
+                .db
+                .write(move |conn| Ok(digest::give_back(conn, &recipient, &taken)?))
+                .await;
+            if let Err(e) = given_back {
+                tracing::warn!(error = %scrubbed(&e.to_string()), "cannot hand back a digest's turn; its retry waits for the window");
+            }
         }
     }
 
     /// Sends one digest for `rows` and records the outcome on every one of
     /// them: they were taken together, so they are sent or retried together.
-    async fn send_digest(&self, recipient: &str, rows: Vec<Claimed>) {
+    /// Says whether sending failed.
+    async fn send_digest(&self, recipient: &str, rows: Vec<Claimed>) -> bool {
         let ids: Vec<i64> = rows.iter().map(|row| row.id).collect();
         let attempts = rows.iter().map(|row| row.attempts).max().unwrap_or(0) + 1;
         let outcome = match self.composer().digest_for(recipient, &rows).await {
@@ -332,6 +341,7 @@ impl Worker {
         };
         let to = masked(recipient);
         let count = ids.len();
+        let failed = outcome.is_err();
         let recorded = match outcome {
             Ok(Outcome::Sent(delivered)) => {
                 match delivered {
@@ -367,15 +377,19 @@ impl Worker {
         if let Err(e) = recorded {
             tracing::warn!(%to, error = %scrubbed(&e.to_string()), "cannot record a digest's outcome");
         }
+        failed
     }
 
-    async fn handle(&self, row: Claimed) {
+    /// Sends one row's e-mail and records how it went; says whether sending failed.
+    async fn handle(&self, row: Claimed) -> bool {
         let outcome = match self.composer().message_for(&row).await {
             Ok(Some(message)) => self.mailer.send(message).await.map(Outcome::Sent),
             Ok(None) => Ok(Outcome::Skipped("nothing to say any more")),
             Err(e) => Err(e),
         };
+        let failed = outcome.is_err();
         self.record(&row, outcome).await;
+        failed
     }
 
     /// Records how sending one row went.
