@@ -230,3 +230,37 @@ on_both_backends! {
         assert!(!field(&page, "csrf").is_empty());
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_instances_send_a_digest_moderator_one_digest_between_them() {
+    let Some(backend) = crate::helpers::Backend::postgres() else {
+        return;
+    };
+    let smtp = SmtpServer::start().await;
+    let first = spawn_app(backend, &[("SMTP_URL", &smtp.url())]).await;
+    let second = first.another_instance(&[("SMTP_URL", &smtp.url())]).await;
+    first.add_moderator(DIGEST);
+    first.comment("pair", None, "Before the wave.").await;
+    smtp.wait_for_mail_to(DIGEST).await;
+    for i in 0..60 {
+        let app = if i % 2 == 0 { &first } else { &second };
+        let mut body = reply("pair", &format!("Wave comment {i}."));
+        body["email"] = json!(format!("reader{i}@example.net"));
+        assert_eq!(app.post_json(&body).await.status(), 201);
+    }
+    end_the_window(&first, false);
+    eventually("every e-mail to be sent", async || {
+        first.number_is(UNSENT, 0)
+    })
+    .await;
+    let mails = to(&smtp.messages(), DIGEST);
+    assert_eq!(
+        mails.len(),
+        2,
+        "the first, then one digest from one of the two"
+    );
+    assert_eq!(
+        mails[1].header("Subject").as_deref(),
+        Some("Please moderate: 60 held comments")
+    );
+}
