@@ -346,6 +346,52 @@ mod tests {
     }
 
     #[test]
+    fn a_digest_lists_each_comment_with_its_reasons_and_links() {
+        let entry = |n: u32| DigestEntry {
+            site: "Blog",
+            post_title: "Hello",
+            post_url: "https://blog.example/p",
+            author: "Ada",
+            email: "ada@example.com",
+            ip: "192.0.2.1",
+            reasons: vec!["2 links", "every comment is held"],
+            excerpt: format!("Text number {n}"),
+            approve: format!("https://c.example/moderate/approve{n}"),
+            spam: format!("https://c.example/moderate/spam{n}"),
+            trash: format!("https://c.example/moderate/trash{n}"),
+        };
+        let m = Digest {
+            many_sites: true,
+            site: Some("Blog"),
+            entries: vec![entry(1), entry(2)],
+            queue: "https://c.example/admin?ids=1-2&sig=ab".to_owned(),
+        };
+        let text = formatted(&digest(&from(), "mod@example.com", &m).unwrap());
+        let unfolded = text.replace("=\r\n", "").replace("=3D", "=");
+        assert_eq!(
+            header(&text, "Subject"),
+            Some("[Blog] Please moderate: 2 held comments")
+        );
+        for shown in [
+            "Text number 1",
+            "Text number 2",
+            "Held because: 2 links; every comment is held",
+            "https://c.example/moderate/spam2",
+            "https://c.example/admin?ids=1-2&sig=ab",
+            "https://c.example/admin?ids=1-2&#38;sig=ab",
+        ] {
+            assert!(unfolded.contains(shown), "{shown} missing from {unfolded}");
+        }
+    }
+
+    #[test]
+    fn an_excerpt_is_one_line_cut_with_an_ellipsis() {
+        assert_eq!(excerpt("Hello\n\n  world ", 20), "Hello world");
+        assert_eq!(excerpt("one two three", 7), "one two…");
+        assert_eq!(excerpt("ünïcödé", 3), "ünï…");
+    }
+
+    #[test]
     fn a_recipient_that_is_not_an_address_is_an_error_not_a_panic() {
         let m = Approved {
             post_title: "t",
