@@ -149,6 +149,7 @@ impl Application {
             retry_seconds: state.settings.mail_retry_seconds,
             wake: state.core.db.written(),
             sites: Arc::clone(&state.core.sites),
+            digest_window: chrono::TimeDelta::minutes(i64::from(state.settings.digest_minutes)),
         }
         .spawn();
         let akismet_worker = match &state.settings.akismet {

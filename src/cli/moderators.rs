@@ -8,6 +8,7 @@ use clap::{ArgGroup, Subcommand};
 use super::in_words;
 use crate::db::{self, Database, moderators};
 use crate::domain::email::EmailAddress;
+use crate::domain::moderation_mail::{ModerationMail, UnknownModerationMail};
 use crate::domain::scope::Scope;
 use crate::error::AppError;
 use crate::sites::Sites;
@@ -23,10 +24,18 @@ pub enum ModeratorCommand {
         #[arg(long = "site", value_name = "NAME")]
         sites: Vec<String>,
     },
-    /// Change which sites a moderator works on.
-    #[command(group(ArgGroup::new("scope").required(true).args(["sites", "owner"])))]
+    /// Change which sites a moderator works on (`--site`, `--owner`), or how
+    /// moderation mail reaches them (`mail each|digest|off`).
+    #[command(group(ArgGroup::new("change").required(true).args(["sites", "owner", "setting"])))]
     Set {
         email: String,
+        /// `mail`: how held comments are mailed to them.
+        #[arg(value_name = "SETTING", conflicts_with_all = ["sites", "owner"])]
+        setting: Option<String>,
+        /// For `mail`: `each` (one e-mail per held comment), `digest` (the
+        /// first at once, then one per REPLYDESK_DIGEST_MINUTES) or `off`.
+        #[arg(value_name = "VALUE", requires = "setting")]
+        value: Option<String>,
         /// Only this site's comments from now on (repeat for several).
         #[arg(long = "site", value_name = "NAME")]
         sites: Vec<String>,
@@ -74,10 +83,15 @@ pub fn run(
                 return Ok(());
             }
             let when = |at: chrono::NaiveDateTime| at.format("%Y-%m-%d %H:%M UTC").to_string();
-            println!("email\tadded\tlast login\tsites");
+            println!("email\tadded\tlast login\tmail\tsites");
             for (m, sites) in listed {
                 let last = m.last_login_at.map_or_else(|| "never".to_owned(), when);
-                println!("{}\t{}\t{last}\t{sites}", m.email, when(m.created_at));
+                println!(
+                    "{}\t{}\t{last}\t{}\t{sites}",
+                    m.email,
+                    when(m.created_at),
+                    m.moderation_mail
+                );
             }
         }
         ModeratorCommand::Add { email, sites } => {
@@ -106,8 +120,29 @@ pub fn run(
         }
         ModeratorCommand::Set {
             email,
+            setting: Some(setting),
+            value,
+            ..
+        } => {
+            let email = moderator_email(&email)?;
+            let mode = moderation_mail(&setting, value.as_deref())?;
+            let address = email.clone();
+            if !write(database, move |conn| {
+                Ok(moderators::set_moderation_mail(conn, &address, mode)?)
+            })? {
+                return Err(format!("there is no moderator {email}"));
+            }
+            println!(
+                "Moderation mail for {email} is now {mode}: {}.",
+                mode.describe()
+            );
+        }
+        ModeratorCommand::Set {
+            email,
             sites,
             owner,
+            setting: None,
+            ..
         } => {
             let email = moderator_email(&email)?;
             let names = if owner { Vec::new() } else { sites };
@@ -205,6 +240,24 @@ fn scoped_names(names: Vec<String>) -> String {
     } else {
         names.join(", ")
     }
+}
+
+/// The mode `moderator set EMAIL mail MODE` asks for, refusing any other
+/// setting or mode in words that list the choices.
+fn moderation_mail(setting: &str, value: Option<&str>) -> Result<ModerationMail, String> {
+    if setting != "mail" {
+        let shown: String = setting.chars().take(20).collect();
+        return Err(format!(
+            "{shown:?} is not a moderator setting; the one there is: mail (each, digest or off), \
+             or use --site / --owner to change their sites"
+        ));
+    }
+    let Some(value) = value else {
+        return Err("`moderator set EMAIL mail` needs a mode: each, digest or off".to_owned());
+    };
+    value
+        .parse()
+        .map_err(|e: UnknownModerationMail| e.to_string())
 }
 
 pub(super) fn moderator_email(text: &str) -> Result<String, String> {

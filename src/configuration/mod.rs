@@ -34,6 +34,7 @@ const SETTINGS: &[(&str, &str)] = &[
     ("IP_RETENTION_DAYS", "30"),
     ("MAIL_MAX_ATTEMPTS", "8"),
     ("MAIL_RETRY_SECONDS", "30"),
+    ("DIGEST_MINUTES", "10"),
     ("SESSION_HOURS", "12"),
     ("LOGIN_LOCK_AFTER", "10"),
     ("BURST_LIMIT", "20"),
@@ -90,6 +91,9 @@ pub struct Settings {
     pub mail_max_attempts: u32,
     /// The first wait after a failed send; each further failure doubles it.
     pub mail_retry_seconds: u32,
+    /// How long held comments gather for a moderator who chose a digest,
+    /// after one moderation e-mail, before the next (one digest of them all).
+    pub digest_minutes: u32,
     /// How long an admin-page login lasts before the moderator signs in again.
     pub session_hours: u32,
     /// Wrong passwords for one account (three times as many for one IP)
@@ -295,6 +299,7 @@ impl Settings {
             ip_retention_days: value("IP_RETENTION_DAYS").parse_with("a whole number of days")?,
             mail_max_attempts: value("MAIL_MAX_ATTEMPTS").positive("attempts")?,
             mail_retry_seconds: value("MAIL_RETRY_SECONDS").positive("seconds")?,
+            digest_minutes: value("DIGEST_MINUTES").positive("minutes")?,
             session_hours: value("SESSION_HOURS").positive("hours")?,
             login_lock_after: value("LOGIN_LOCK_AFTER").positive("failed logins")?,
             burst_limit: value("BURST_LIMIT").parse_with("a whole number of requests a minute")?,

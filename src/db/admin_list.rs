@@ -30,6 +30,8 @@ pub struct Filter {
     pub likely_spam: bool,
     /// The highest spam score first, rather than the newest.
     pub by_score: bool,
+    /// Only these comments: those a moderation digest listed.
+    pub ids: Option<Vec<i64>>,
 }
 
 /// A comment with the post it belongs to.
@@ -63,6 +65,9 @@ fn filtered(filter: &Filter) -> comments::BoxedQuery<'static, Backend> {
     }
     if filter.likely_spam {
         query = query.filter(comments::spam_score.ge(LIKELY_SPAM));
+    }
+    if let Some(ids) = &filter.ids {
+        query = query.filter(comments::id.eq_any(ids.clone()));
     }
     if let Some(search) = filter.search.as_deref().map(str::trim)
         && !search.is_empty()

@@ -1,6 +1,6 @@
 //! A new comment's rows, written together: the comment, the audit entry that
 //! records the rules' verdict, and, when the comment is held, one e-mail per
-//! moderator. On PostgreSQL they are one statement (a data-modifying `WITH`),
+//! moderator who has not turned moderation mail off. On PostgreSQL they are one statement (a data-modifying `WITH`),
 //! two round trips fewer per submission (docs/performance.md, "PostgreSQL submission round trips"); SQLite cannot
 //! run one and takes the three inserts in turn, inside its own process.
 
@@ -145,8 +145,10 @@ impl QueryFragment<Pg> for Arrival<'_> {
         );
         out.push_sql(" FROM c, moderators WHERE ");
         out.push_bind_param::<Bool, _>(&self.held)?;
+        // A literal, as `ModerationMail::Off` stores it: the SQL stays the same
+        // text, so the statement stays prepared once per connection.
         out.push_sql(
-            " AND (moderators.owner OR EXISTS (SELECT 1 FROM moderator_sites s \
+            " AND moderators.moderation_mail <> 'off' AND (moderators.owner OR EXISTS (SELECT 1 FROM moderator_sites s \
              WHERE s.moderator_id = moderators.id AND s.site_id = ",
         );
         out.push_bind_param::<BigInt, _>(&self.site)?;

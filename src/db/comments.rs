@@ -165,6 +165,17 @@ pub fn find(conn: &mut AnyConnection, id: i64) -> QueryResult<Option<Comment>> {
     .optional()
 }
 
+/// The comments among `ids` that are still held, oldest first: what a
+/// moderation digest lists.
+pub fn held_among(conn: &mut AnyConnection, ids: &[i64]) -> QueryResult<Vec<Comment>> {
+    comments::table
+        .filter(comments::id.eq_any(ids))
+        .filter(comments::status.eq(Status::Pending))
+        .order(comments::id.asc())
+        .select(Comment::as_select())
+        .load(conn)
+}
+
 /// Moves a comment to a new status if it is still in `from`; returns whether it
 /// was, so two moderators acting at once cannot both move it.
 pub fn move_status(

@@ -45,6 +45,7 @@ pub mod audit;
 mod checkpoint;
 pub mod comments;
 mod connection;
+pub mod digest;
 mod errors;
 pub mod history;
 pub mod imported;

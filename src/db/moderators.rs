@@ -4,6 +4,7 @@ use diesel::prelude::*;
 
 use super::AnyConnection;
 use super::schema::{moderator_sites, moderators, sites};
+use crate::domain::moderation_mail::ModerationMail;
 use crate::domain::scope::Scope;
 
 #[derive(Debug, Insertable)]
@@ -212,6 +213,7 @@ pub struct Listed {
     pub created_at: chrono::NaiveDateTime,
     pub last_login_at: Option<chrono::NaiveDateTime>,
     pub owner: bool,
+    pub moderation_mail: ModerationMail,
 }
 
 pub fn all(conn: &mut AnyConnection) -> QueryResult<Vec<Listed>> {
@@ -219,6 +221,32 @@ pub fn all(conn: &mut AnyConnection) -> QueryResult<Vec<Listed>> {
         .order(moderators::id.asc())
         .select(Listed::as_select())
         .load(conn)
+}
+
+/// Sets how moderation mail reaches a moderator; says whether there is one
+/// with this address. E-mails already queued for them follow the new mode
+/// when the worker comes to them: none once it is `off`.
+pub fn set_moderation_mail(
+    conn: &mut AnyConnection,
+    email: &str,
+    mode: ModerationMail,
+) -> QueryResult<bool> {
+    let changed = diesel::update(moderators::table.filter(moderators::email.eq(email)))
+        .set(moderators::moderation_mail.eq(mode))
+        .execute(conn)?;
+    Ok(changed > 0)
+}
+
+/// How moderation mail reaches one moderator, for their own settings page.
+pub fn moderation_mail_of(
+    conn: &mut AnyConnection,
+    id: i64,
+) -> QueryResult<Option<ModerationMail>> {
+    moderators::table
+        .find(id)
+        .select(moderators::moderation_mail)
+        .get_result(conn)
+        .optional()
 }
 
 pub fn email_of(conn: &mut AnyConnection, id: i64) -> QueryResult<Option<String>> {

@@ -9,6 +9,7 @@ use super::schema::{mail_outbox, moderator_sites, moderators};
 use super::types::StoredMailKind;
 use super::{AnyConnection, now};
 use crate::domain::mail_kind::MailKind;
+use crate::domain::moderation_mail::ModerationMail;
 
 /// A row the worker has claimed.
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -21,6 +22,9 @@ pub struct Claimed {
     pub comment_id: Option<i64>,
     pub recipient: String,
     pub attempts: i32,
+    /// When it was queued: a digest tells a comment held while the last
+    /// window ran from one held after a quiet spell by it.
+    pub created_at: NaiveDateTime,
 }
 
 #[derive(Debug, Insertable)]
@@ -56,9 +60,11 @@ pub fn enqueue(
 }
 
 /// Queues the same e-mail to every moderator of a site (its own and the
-/// owners), in one statement however many there are: every held submission
-/// runs it. An `INSERT .. SELECT`, which diesel also caches by type (see
-/// `insert_bound!`).
+/// owners) who has not turned moderation mail off, in one statement however
+/// many there are: every held submission runs it. An `INSERT .. SELECT`,
+/// which diesel also caches by type (see `insert_bound!`). Those who chose a
+/// digest get a row each too, in this same transaction, so nothing held is
+/// lost; the worker gathers them (see `db::digest`).
 pub fn enqueue_for_moderators(
     conn: &mut AnyConnection,
     kind: MailKind,
@@ -73,6 +79,7 @@ pub fn enqueue_for_moderators(
     );
     let rows = moderators::table
         .filter(moderators::owner.or(of_site))
+        .filter(moderators::moderation_mail.ne(ModerationMail::Off))
         .order(moderators::id.asc())
         .select((
             kind.into_sql::<Text>(),

@@ -24,6 +24,8 @@ diesel::table! {
         created_at -> Timestamp,
         last_login_at -> Nullable<Timestamp>,
         owner -> Bool,
+        moderation_mail -> Text,
+        moderation_mailed_at -> Nullable<Timestamp>,
     }
 }
 

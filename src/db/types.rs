@@ -18,6 +18,7 @@ use diesel::sql_types::Text;
 
 use crate::domain::akismet::{Job, Verdict};
 use crate::domain::mail_kind::MailKind;
+use crate::domain::moderation_mail::ModerationMail;
 use crate::domain::status::Status;
 
 /// Stores `$ty` as the text of its `as_str`, read back through its `FromStr`.
@@ -54,6 +55,7 @@ stored_as_text!(Status, StatusDerives);
 stored_as_text!(MailKind, MailKindDerives);
 stored_as_text!(Job, JobDerives);
 stored_as_text!(Verdict, VerdictDerives);
+stored_as_text!(ModerationMail, ModerationMailDerives);
 
 /// An outbox row's kind as read back: rows queued before the kinds existed
 /// have an empty one, which the worker skips instead of failing the batch.

@@ -2,7 +2,7 @@
 //! its comment: a comment moderated since it was queued gets no moderator
 //! mail, and every link carries the comment's state as it is now.
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use lettre::Message;
 use lettre::message::Mailbox;
 use url::Url;
@@ -14,6 +14,7 @@ use crate::db::posts::{self, Post};
 use crate::db::{AnyConnection, Database, comments, moderators};
 use crate::domain::mail_kind::MailKind;
 use crate::domain::moderation::Action;
+use crate::domain::queue_link;
 use crate::domain::status::Status;
 use crate::domain::token::{self, Grant, Seen};
 use crate::error::AppError;
@@ -31,6 +32,169 @@ pub struct Composer<'a> {
 impl Composer<'_> {
     fn link(&self, path: &str) -> String {
         format!("{}/{path}", self.public_url.as_str().trim_end_matches('/'))
+    }
+
+    /// The one-click links of a held comment for one moderator, bound to the
+    /// comment as the e-mail shows it.
+    fn links(&self, comment: &Comment, moderator_id: i64, now: DateTime<Utc>) -> Links {
+        let comment_id = comment.id;
+        let seen = Seen::of(Status::Pending, comment.updated_at);
+        let act = |action| {
+            let grant = Grant::Moderate {
+                comment_id,
+                action,
+                moderator_id,
+                seen,
+            };
+            self.link(&format!(
+                "moderate/{}",
+                token::issue(self.secret, grant, now)
+            ))
+        };
+        Links {
+            approve: act(Action::Approve),
+            spam: act(Action::Spam),
+            trash: act(Action::Trash),
+        }
+    }
+
+    /// "Please moderate" for one held comment.
+    fn moderate_message(
+        &self,
+        recipient: &str,
+        about: &About<'_>,
+        moderator_id: i64,
+        now: DateTime<Utc>,
+    ) -> Result<Message, String> {
+        let About {
+            comment,
+            post,
+            site,
+            many_sites,
+        } = *about;
+        let links = self.links(comment, moderator_id, now);
+        messages::moderate(
+            self.from,
+            recipient,
+            &messages::Moderate {
+                site,
+                many_sites,
+                post_title: title_of(post),
+                post_url: &post.url,
+                author: &comment.author,
+                email: &comment.email,
+                url: &comment.url,
+                ip: comment.ip.as_deref().unwrap_or(NOT_KEPT),
+                reasons: comment.reasons.lines().collect(),
+                score: comment.spam_score.map(|s| format!("{s:.3}")),
+                clues: comment.spam_reasons.lines().collect(),
+                body: &comment.body,
+                approve: links.approve,
+                spam: links.spam,
+                trash: links.trash,
+            },
+        )
+    }
+
+    /// One e-mail for a digest recipient's rows: a digest of the comments
+    /// still held on sites they still moderate, the usual e-mail when only
+    /// one is left, or `None` when none is (each was moderated meanwhile).
+    pub async fn digest_for(
+        &self,
+        recipient: &str,
+        rows: &[Claimed],
+    ) -> Result<Option<Message>, String> {
+        let ids: Vec<i64> = rows.iter().filter_map(|row| row.comment_id).collect();
+        let email = recipient.to_owned();
+        let found = self
+            .db
+            .read(move |conn| load_held(conn, &email, &ids))
+            .await
+            .map_err(|e| e.to_string())?;
+        let Some((moderator_id, held)) = found else {
+            return Ok(None);
+        };
+        let directory = self.sites.cached();
+        let label = |site_id: i64| {
+            directory
+                .by_id(site_id)
+                .map(|site| site.label().to_owned())
+                .unwrap_or_default()
+        };
+        let labelled: Vec<(Comment, Post, String)> = held
+            .into_iter()
+            .map(|(comment, post)| {
+                let site = label(post.site_id);
+                (comment, post, site)
+            })
+            .collect();
+        let many_sites = directory.all().len() > 1;
+        let now = Utc::now();
+        if let [(comment, post, site)] = labelled.as_slice() {
+            let about = About {
+                comment,
+                post,
+                site,
+                many_sites,
+            };
+            return self
+                .moderate_message(recipient, &about, moderator_id, now)
+                .map(Some);
+        }
+        if labelled.is_empty() {
+            return Ok(None);
+        }
+        let entries = labelled
+            .iter()
+            .map(|(comment, post, site)| {
+                let links = self.links(comment, moderator_id, now);
+                messages::DigestEntry {
+                    site,
+                    post_title: title_of(post),
+                    post_url: &post.url,
+                    author: &comment.author,
+                    email: &comment.email,
+                    ip: comment.ip.as_deref().unwrap_or(NOT_KEPT),
+                    reasons: comment
+                        .reasons
+                        .lines()
+                        .filter(|line| !line.trim().is_empty())
+                        .collect(),
+                    score: comment.spam_score.map(|s| format!("{s:.3}")),
+                    clues: comment.spam_reasons.lines().collect(),
+                    excerpt: messages::excerpt(&comment.body, EXCERPT),
+                    approve: links.approve,
+                    spam: links.spam,
+                    trash: links.trash,
+                }
+            })
+            .collect();
+        let first_site = labelled.first().map(|(_, _, site)| site.as_str());
+        let one_site = labelled
+            .iter()
+            .all(|(_, _, site)| Some(site.as_str()) == first_site);
+        let listed: Vec<i64> = labelled.iter().map(|(comment, ..)| comment.id).collect();
+        let ids = queue_link::encode(&listed);
+        let sig = queue_link::sign(self.secret, &ids);
+        let queue = format!(
+            "{}?{}",
+            self.link("admin"),
+            url::form_urlencoded::Serializer::new(String::new())
+                .append_pair("ids", &ids)
+                .append_pair("sig", &sig)
+                .finish()
+        );
+        messages::digest(
+            self.from,
+            recipient,
+            &messages::Digest {
+                many_sites,
+                site: first_site.filter(|_| one_site),
+                entries,
+                queue,
+            },
+        )
+        .map(Some)
     }
 
     /// The message for a row, or `None` when the comment moved on and the
@@ -64,11 +228,7 @@ impl Composer<'_> {
         else {
             return Ok(None);
         };
-        let title = if post.title.is_empty() {
-            post.post_key.as_str()
-        } else {
-            post.title.as_str()
-        };
+        let title = title_of(&post);
         let now = Utc::now();
         let page = |id: i64| {
             if post.url.is_empty() {
@@ -94,40 +254,13 @@ impl Composer<'_> {
                 let Some(moderator_id) = moderator_id else {
                     return Ok(None);
                 };
-                let seen = Seen::of(Status::Pending, comment.updated_at);
-                let act = |action| {
-                    let grant = Grant::Moderate {
-                        comment_id,
-                        action,
-                        moderator_id,
-                        seen,
-                    };
-                    self.link(&format!(
-                        "moderate/{}",
-                        token::issue(self.secret, grant, now)
-                    ))
+                let about = About {
+                    comment: &comment,
+                    post: &post,
+                    site: &site,
+                    many_sites,
                 };
-                messages::moderate(
-                    from,
-                    &row.recipient,
-                    &messages::Moderate {
-                        site: &site,
-                        many_sites,
-                        post_title: title,
-                        post_url: &post.url,
-                        author: &comment.author,
-                        email: &comment.email,
-                        url: &comment.url,
-                        ip: comment.ip.as_deref().unwrap_or("(not kept)"),
-                        reasons: comment.reasons.lines().collect(),
-                        score: comment.spam_score.map(|s| format!("{s:.3}")),
-                        clues: comment.spam_reasons.lines().collect(),
-                        body: &comment.body,
-                        approve: act(Action::Approve),
-                        spam: act(Action::Spam),
-                        trash: act(Action::Trash),
-                    },
-                )
+                self.moderate_message(&row.recipient, &about, moderator_id, now)
             }
             (Some(MailKind::Reply), Status::Approved) => match parent {
                 Some(parent) if parent.subscribed && parent.email == row.recipient => {
@@ -202,6 +335,70 @@ fn load(
         parent,
         moderator_id,
     }))
+}
+
+/// A held comment with what its e-mail names around it.
+#[derive(Clone, Copy)]
+struct About<'a> {
+    comment: &'a Comment,
+    post: &'a Post,
+    site: &'a str,
+    many_sites: bool,
+}
+
+struct Links {
+    approve: String,
+    spam: String,
+    trash: String,
+}
+
+/// What moderation mail shows for an IP address erased since.
+const NOT_KEPT: &str = "(not kept)";
+
+/// How much of each comment's text a digest shows: enough to judge most
+/// spam by, while a digest of hundreds stays an e-mail servers accept.
+const EXCERPT: usize = 280;
+
+/// A post's title, or its key when it has none.
+fn title_of(post: &Post) -> &str {
+    if post.title.is_empty() {
+        post.post_key.as_str()
+    } else {
+        post.title.as_str()
+    }
+}
+
+/// A digest recipient's moderator id, and the comments to list with their posts.
+type HeldFor = (i64, Vec<(Comment, Post)>);
+
+/// The comments among `ids` still held, on sites the moderator with this
+/// address still works on, each with its post; `None` when they are no
+/// moderator any more.
+fn load_held(
+    conn: &mut AnyConnection,
+    email: &str,
+    ids: &[i64],
+) -> Result<Option<HeldFor>, AppError> {
+    let Some(moderator_id) = moderators::id_of(conn, email)? else {
+        return Ok(None);
+    };
+    let scope = moderators::scope_of(conn, moderator_id)?;
+    let mut held = Vec::new();
+    let mut posts_seen: Vec<Post> = Vec::new();
+    for comment in comments::held_among(conn, ids)? {
+        let post = match posts_seen.iter().find(|post| post.id == comment.post_id) {
+            Some(post) => post.clone(),
+            None => {
+                let post = posts::find(conn, comment.post_id)?;
+                posts_seen.push(post.clone());
+                post
+            }
+        };
+        if scope.covers(post.site_id) {
+            held.push((comment, post));
+        }
+    }
+    Ok(Some((moderator_id, held)))
 }
 
 fn urlencode(text: &str) -> String {

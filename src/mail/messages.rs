@@ -28,6 +28,37 @@ pub struct Moderate<'a> {
     pub trash: String,
 }
 
+/// One e-mail for the comments held while a moderator's digest window ran.
+pub struct Digest<'a> {
+    /// Whether the instance serves more than one site, when each entry names its own.
+    pub many_sites: bool,
+    /// The site every entry is on, for the subject, when they share one.
+    pub site: Option<&'a str>,
+    pub entries: Vec<DigestEntry<'a>>,
+    /// The admin queue showing exactly these comments (signed; login needed).
+    pub queue: String,
+}
+
+/// One held comment in a digest: what a moderator needs to judge it at a
+/// glance, and the same one-click links as its own e-mail would carry.
+pub struct DigestEntry<'a> {
+    pub site: &'a str,
+    pub post_title: &'a str,
+    pub post_url: &'a str,
+    pub author: &'a str,
+    pub email: &'a str,
+    pub ip: &'a str,
+    pub reasons: Vec<&'a str>,
+    /// The spam filter's score to three places, and its strongest clues.
+    pub score: Option<String>,
+    pub clues: Vec<&'a str>,
+    /// The start of the text; the admin page has the rest.
+    pub excerpt: String,
+    pub approve: String,
+    pub spam: String,
+    pub trash: String,
+}
+
 /// A reply to a subscriber's comment; never carries the replier's address.
 pub struct Reply<'a> {
     pub post_title: &'a str,
@@ -54,6 +85,18 @@ struct ModerateText<'a> {
 #[template(path = "email/moderate.html")]
 struct ModerateHtml<'a> {
     m: &'a Moderate<'a>,
+}
+
+#[derive(Template)]
+#[template(path = "email/digest.txt")]
+struct DigestText<'a> {
+    m: &'a Digest<'a>,
+}
+
+#[derive(Template)]
+#[template(path = "email/digest.html")]
+struct DigestHtml<'a> {
+    m: &'a Digest<'a>,
 }
 
 #[derive(Template)]
@@ -136,6 +179,33 @@ pub fn moderate(from: &Mailbox, to: &str, m: &Moderate<'_>) -> Result<Message, S
         &ModerateHtml { m },
         &[],
     )
+}
+
+pub fn digest(from: &Mailbox, to: &str, m: &Digest<'_>) -> Result<Message, String> {
+    let count = m.entries.len();
+    let subject = match m.site {
+        Some(site) if m.many_sites => format!("[{site}] Please moderate: {count} held comments"),
+        _ => format!("Please moderate: {count} held comments"),
+    };
+    message(
+        from,
+        to,
+        &subject,
+        &DigestText { m },
+        &DigestHtml { m },
+        &[],
+    )
+}
+
+/// The first `chars` characters of a comment's text, on one line, with an
+/// ellipsis when there is more.
+pub fn excerpt(body: &str, chars: usize) -> String {
+    let flat: String = body.split_whitespace().collect::<Vec<_>>().join(" ");
+    if flat.chars().count() <= chars {
+        return flat;
+    }
+    let cut: String = flat.chars().take(chars).collect();
+    format!("{}…", cut.trim_end())
 }
 
 pub fn reply(from: &Mailbox, to: &str, m: &Reply<'_>) -> Result<Message, String> {
@@ -277,6 +347,55 @@ mod tests {
                 .any(|l| l.starts_with("Bcc") || l.starts_with("X-Evil")),
             "{head}"
         );
+    }
+
+    #[test]
+    fn a_digest_lists_each_comment_with_its_reasons_and_links() {
+        let entry = |n: u32| DigestEntry {
+            site: "Blog",
+            post_title: "Hello",
+            post_url: "https://blog.example/p",
+            author: "Ada",
+            email: "ada@example.com",
+            ip: "192.0.2.1",
+            reasons: vec!["2 links", "every comment is held"],
+            score: Some("0.973".into()),
+            clues: vec!["links to pills.example", "words: casino, odds"],
+            excerpt: format!("Text number {n}"),
+            approve: format!("https://c.example/moderate/approve{n}"),
+            spam: format!("https://c.example/moderate/spam{n}"),
+            trash: format!("https://c.example/moderate/trash{n}"),
+        };
+        let m = Digest {
+            many_sites: true,
+            site: Some("Blog"),
+            entries: vec![entry(1), entry(2)],
+            queue: "https://c.example/admin?ids=1-2&sig=ab".to_owned(),
+        };
+        let text = formatted(&digest(&from(), "mod@example.com", &m).unwrap());
+        let unfolded = text.replace("=\r\n", "").replace("=3D", "=");
+        assert_eq!(
+            header(&text, "Subject"),
+            Some("[Blog] Please moderate: 2 held comments")
+        );
+        for shown in [
+            "Text number 1",
+            "Text number 2",
+            "Held because: 2 links; every comment is held",
+            "Spam score: 0.973 (links to pills.example; words: casino, odds)",
+            "https://c.example/moderate/spam2",
+            "https://c.example/admin?ids=1-2&sig=ab",
+            "https://c.example/admin?ids=1-2&#38;sig=ab",
+        ] {
+            assert!(unfolded.contains(shown), "{shown} missing from {unfolded}");
+        }
+    }
+
+    #[test]
+    fn an_excerpt_is_one_line_cut_with_an_ellipsis() {
+        assert_eq!(excerpt("Hello\n\n  world ", 20), "Hello world");
+        assert_eq!(excerpt("one two three", 7), "one two…");
+        assert_eq!(excerpt("ünïcödé", 3), "ünï…");
     }
 
     #[test]

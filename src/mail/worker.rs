@@ -16,9 +16,11 @@ use url::Url;
 
 use super::compose::Composer;
 use super::{Delivered, Mailer, masked, scrubbed};
+use crate::db::digest::{self, Asking, Turn};
 use crate::db::outbox::{self, Claimed};
 use crate::db::{self, Database};
 use crate::domain::mail_kind::MailKind;
+use crate::domain::moderation_mail::ModerationMail;
 
 /// How often the worker looks for rows other instances queued.
 const POLL: Duration = Duration::from_secs(1);
@@ -41,6 +43,13 @@ const PACE: Duration = Duration::from_millis(320);
 const SENDING_AT_ONCE: usize = 8;
 /// The longest wait between two attempts.
 const MAX_BACKOFF: TimeDelta = TimeDelta::hours(6);
+/// The most held comments one digest lists, so that a wave of thousands
+/// still makes e-mails a mail server takes (about 2 KB each, in text and
+/// HTML); the rest wait for the next window's digest.
+const DIGEST_MOST: i64 = 500;
+/// Why a moderation e-mail queued before its recipient turned moderation
+/// mail off was not sent.
+const MAIL_OFF: &str = "moderation mail is off for this moderator";
 
 /// What the worker needs, all owned so it can run on its own task.
 pub struct Worker {
@@ -54,6 +63,9 @@ pub struct Worker {
     pub wake: Arc<Notify>,
     /// What moderation mail calls a comment's site, read from memory.
     pub sites: Arc<crate::sites::Sites>,
+    /// How long a digest recipient's held comments gather after an e-mail
+    /// before the next one (`REPLYDESK_DIGEST_MINUTES`).
+    pub digest_window: TimeDelta,
 }
 
 /// Stops the worker once the messages in hand are sent; claimed rows it has not reached go back.
@@ -73,6 +85,26 @@ impl Stopper {
 enum Outcome {
     Sent(Delivered),
     Skipped(&'static str),
+}
+
+/// What the worker does with claimed rows: most are sent one by one, but a
+/// digest recipient's rows are decided together.
+enum Unit {
+    One(Claimed),
+    /// A moderation e-mail to someone who turned moderation mail off after
+    /// it was queued.
+    Off(Claimed),
+    /// A digest recipient's rows in this claim.
+    Digest(String, Vec<Claimed>),
+}
+
+impl Unit {
+    fn ids(&self) -> Vec<i64> {
+        match self {
+            Unit::One(row) | Unit::Off(row) => vec![row.id],
+            Unit::Digest(_, rows) => rows.iter().map(|row| row.id).collect(),
+        }
+    }
 }
 
 impl Worker {
@@ -115,21 +147,43 @@ impl Worker {
                 }
                 continue;
             }
+            let units = self.sort_out(rows).await;
             // Several messages at a time: a pooled SMTP transport keeps a few
             // connections open, and their outcomes share the writer's commits.
             let unreached = std::sync::Mutex::new(Vec::new());
-            futures_util::stream::iter(rows)
-                .for_each_concurrent(SENDING_AT_ONCE, |row| {
+            futures_util::stream::iter(units)
+                .for_each_concurrent(SENDING_AT_ONCE, |unit| {
                     let (worker, me, stopped, unreached) = (&self, &me, &stopped, &unreached);
                     async move {
                         if *stopped.borrow() {
                             if let Ok(mut ids) = unreached.lock() {
-                                ids.push(row.id);
+                                ids.extend(unit.ids());
                             }
-                        } else if claimed_at.elapsed() < FRESH
-                            || worker.still_mine(row.id, me).await
-                        {
-                            worker.handle(row).await;
+                            return;
+                        }
+                        let fresh = claimed_at.elapsed() < FRESH;
+                        match unit {
+                            Unit::One(row) => {
+                                if fresh || worker.still_mine(row.id, me).await {
+                                    worker.handle(row).await;
+                                }
+                            }
+                            Unit::Off(row) => {
+                                if fresh || worker.still_mine(row.id, me).await {
+                                    worker.record(&row, Ok(Outcome::Skipped(MAIL_OFF))).await;
+                                }
+                            }
+                            Unit::Digest(recipient, rows) => {
+                                let mut mine = Vec::with_capacity(rows.len());
+                                for row in rows {
+                                    if fresh || worker.still_mine(row.id, me).await {
+                                        mine.push(row);
+                                    }
+                                }
+                                if !mine.is_empty() {
+                                    worker.take_turn(recipient, mine, me).await;
+                                }
+                            }
                         }
                     }
                 })
@@ -171,13 +225,176 @@ impl Worker {
         }
     }
 
-    async fn handle(&self, row: Claimed) {
-        let (id, attempts) = (row.id, row.attempts + 1);
+    /// Splits a claim into what is sent alone and what is decided per
+    /// digest recipient. A moderator's mode is read here, when the e-mail
+    /// goes, so a change reaches the e-mails already queued for them.
+    async fn sort_out(&self, rows: Vec<Claimed>) -> Vec<Unit> {
+        let mut recipients: Vec<String> = rows
+            .iter()
+            .filter(|row| row.kind == Some(MailKind::Moderate))
+            .map(|row| row.recipient.clone())
+            .collect();
+        recipients.sort_unstable();
+        recipients.dedup();
+        let modes = if recipients.is_empty() {
+            Vec::new()
+        } else {
+            // Unread, every row goes alone, as before there were digests:
+            // late mail is worse than one e-mail too many.
+            self.db
+                .read(move |conn| Ok(digest::modes_of(conn, &recipients)?))
+                .await
+                .unwrap_or_else(|e| {
+                    tracing::warn!(error = %scrubbed(&e.to_string()), "cannot read the moderators' mail modes; sending each e-mail alone");
+                    Vec::new()
+                })
+        };
+        let mode_of = |row: &Claimed| {
+            modes
+                .iter()
+                .find(|(email, _)| *email == row.recipient)
+                .map_or(ModerationMail::Each, |(_, mode)| *mode)
+        };
+        let mut units: Vec<Unit> = Vec::with_capacity(rows.len());
+        for row in rows {
+            if row.kind != Some(MailKind::Moderate) {
+                units.push(Unit::One(row));
+                continue;
+            }
+            match mode_of(&row) {
+                ModerationMail::Each => units.push(Unit::One(row)),
+                ModerationMail::Off => units.push(Unit::Off(row)),
+                ModerationMail::Digest => {
+                    let gathered = units.iter_mut().find_map(|unit| match unit {
+                        Unit::Digest(recipient, rows) if *recipient == row.recipient => Some(rows),
+                        _ => None,
+                    });
+                    match gathered {
+                        Some(rows) => rows.push(row),
+                        None => units.push(Unit::Digest(row.recipient.clone(), vec![row])),
+                    }
+                }
+            }
+        }
+        units
+    }
+
+    /// Decides a digest recipient's turn (see `db::digest::take_turn`) and
+    /// sends what it says to send now.
+    async fn take_turn(&self, recipient: String, hand: Vec<Claimed>, me: &str) {
+        let ids: Vec<i64> = hand.iter().map(|row| row.id).collect();
+        let (worker, who, window) = (me.to_owned(), recipient.clone(), self.digest_window);
+        let turn = self
+            .db
+            .write(move |conn| {
+                let now = db::now();
+                let asking = Asking {
+                    recipient: &who,
+                    hand: &ids,
+                    worker: &worker,
+                    window,
+                    now,
+                    lease_until: now + LEASE,
+                    most: DIGEST_MOST,
+                };
+                Ok(digest::take_turn(conn, &asking)?)
+            })
+            .await;
+        let (mut rows, taken) = match turn {
+            // Left claimed, the rows come back when their lease ends.
+            Err(e) => {
+                tracing::warn!(error = %scrubbed(&e.to_string()), "cannot decide a moderation digest; will retry");
+                return;
+            }
+            Ok(Turn::Wait) => return,
+            Ok(Turn::Send { rows, taken }) => (rows, taken),
+        };
+        let failed = match rows.len() {
+            0 => false,
+            1 => match rows.pop() {
+                Some(row) => self.handle(row).await,
+                None => false,
+            },
+            _ => self.send_digest(&recipient, rows).await,
+        };
+        if let (true, Some(taken)) = (failed, taken) {
+            let given_back = self
+                .db
+                .write(move |conn| Ok(digest::give_back(conn, &recipient, &taken)?))
+                .await;
+            if let Err(e) = given_back {
+                tracing::warn!(error = %scrubbed(&e.to_string()), "cannot hand back a digest's turn; its retry waits for the window");
+            }
+        }
+    }
+
+    /// Sends one digest for `rows` and records the outcome on every one of
+    /// them: they were taken together, so they are sent or retried together.
+    /// Says whether sending failed.
+    async fn send_digest(&self, recipient: &str, rows: Vec<Claimed>) -> bool {
+        let ids: Vec<i64> = rows.iter().map(|row| row.id).collect();
+        let attempts = rows.iter().map(|row| row.attempts).max().unwrap_or(0) + 1;
+        let outcome = match self.composer().digest_for(recipient, &rows).await {
+            Ok(Some(message)) => self.mailer.send(message).await.map(Outcome::Sent),
+            Ok(None) => Ok(Outcome::Skipped("nothing to say any more")),
+            Err(e) => Err(e),
+        };
+        let to = masked(recipient);
+        let count = ids.len();
+        let failed = outcome.is_err();
+        let recorded = match outcome {
+            Ok(Outcome::Sent(delivered)) => {
+                match delivered {
+                    Delivered::Smtp => {
+                        tracing::info!(%to, rows = count, "moderation digest sent");
+                    }
+                    Delivered::File(file) => {
+                        tracing::info!(%to, rows = count, %file, "moderation digest written to a file");
+                    }
+                }
+                self.db
+                    .write(move |conn| Ok(digest::mark_all_sent(conn, &ids, None)?))
+                    .await
+            }
+            Ok(Outcome::Skipped(why)) => {
+                self.db
+                    .write(move |conn| Ok(digest::mark_all_sent(conn, &ids, Some(why))?))
+                    .await
+            }
+            Err(error) => {
+                let dead = u32::try_from(attempts).unwrap_or(u32::MAX) >= self.max_attempts;
+                let retry_at = db::now() + self.backoff(attempts);
+                tracing::warn!(%to, rows = count, attempts, dead, error = %scrubbed(&error), "moderation digest not sent");
+                self.db
+                    .write(move |conn| {
+                        Ok(digest::mark_all_failed(
+                            conn, &ids, attempts, retry_at, dead, &error,
+                        )?)
+                    })
+                    .await
+            }
+        };
+        if let Err(e) = recorded {
+            tracing::warn!(%to, error = %scrubbed(&e.to_string()), "cannot record a digest's outcome");
+        }
+        failed
+    }
+
+    /// Sends one row's e-mail and records how it went; says whether sending failed.
+    async fn handle(&self, row: Claimed) -> bool {
         let outcome = match self.composer().message_for(&row).await {
             Ok(Some(message)) => self.mailer.send(message).await.map(Outcome::Sent),
             Ok(None) => Ok(Outcome::Skipped("nothing to say any more")),
             Err(e) => Err(e),
         };
+        let failed = outcome.is_err();
+        self.record(&row, outcome).await;
+        failed
+    }
+
+    /// Records how sending one row went.
+    async fn record(&self, row: &Claimed, outcome: Result<Outcome, String>) {
+        let (id, attempts) = (row.id, row.attempts + 1);
         let recorded = match outcome {
             Ok(Outcome::Sent(delivered)) => {
                 let to = masked(&row.recipient);

@@ -113,6 +113,7 @@ on_both_backends! {
         let url = format!("smtp://127.0.0.1:{port}");
         let app = spawn_app(backend, &[("SMTP_URL", &url), ("MAIL_RETRY_SECONDS", "1")]).await;
         app.add_moderator("moderator@example.com");
+        app.cli_ok(&["moderator", "set", "moderator@example.com", "mail", "each"]);
         for i in 0..3 {
             let response = app.post_json(&reply("outage", &format!("Written during the outage, {i}."))).await;
             assert_eq!(response.status(), 201, "the submission does not wait for mail");
@@ -162,6 +163,7 @@ async fn two_workers_on_one_postgresql_database_never_send_a_row_twice() {
     let first = spawn_app(backend, &[("SMTP_URL", &smtp.url())]).await;
     let second = first.another_instance(&[("SMTP_URL", &smtp.url())]).await;
     first.add_moderator("moderator@example.com");
+    first.cli_ok(&["moderator", "set", "moderator@example.com", "mail", "each"]);
     for i in 0..30 {
         let app = if i % 2 == 0 { &first } else { &second };
         let mut body = reply("busy", &format!("Comment number {i}."));

@@ -109,6 +109,8 @@ on_both_backends! {
         let app = spawn_app(backend, &[("SMTP_URL", &smtp.url())]).await;
         add_site_b(&app);
         app.add_moderator("owner@example.com");
+        // Asked about both comments, one after the other, rather than in a digest.
+        app.cli_ok(&["moderator", "set", "owner@example.com", "mail", "each"]);
         add_moderator_of(&app, "a-mod@example.com", &["default"]);
         add_moderator_of(&app, "b-mod@example.com", &["b"]);
         let created: Value = app.post_from(OTHER, "hello", "Held on B.").await.json().await.unwrap();

@@ -129,6 +129,7 @@ on_both_backends! {
     async fn every_moderation_path_teaches_and_a_decision_taken_back_unteaches(backend: Backend) {
         let smtp = SmtpServer::start().await;
         let (app, desk) = ready(backend, &[("SMTP_URL", &smtp.url())]).await;
+        app.cli_ok(&["moderator", "set", "admin@example.com", "mail", "each"]);
         let status = || learned(&app);
 
         // The command line, and taking it back.

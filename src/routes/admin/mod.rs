@@ -13,6 +13,7 @@ mod settings;
 mod sites;
 mod times;
 mod writing;
+mod your_mail;
 
 use actix_web::http::{StatusCode, header};
 use actix_web::middleware::DefaultHeaders;
@@ -45,6 +46,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(writing::configure)
             .configure(settings::configure)
             .configure(moderators::configure)
+            .configure(your_mail::configure)
             .configure(mail::configure)
             .configure(personal::configure)
             .configure(sites::configure),

@@ -8,6 +8,7 @@ use super::times::when;
 use super::{Answer, Chrome, CsrfForm, Moderator, html, see_other};
 use crate::db::moderators;
 use crate::domain::email::EmailAddress;
+use crate::domain::moderation_mail::ModerationMail;
 use crate::domain::scope::Scope;
 use crate::error::AppError;
 use crate::password;
@@ -30,12 +31,16 @@ struct Listed {
     added: String,
     last_login: String,
     is_you: bool,
+    /// How moderation mail reaches them: each, digest or off.
+    mail: &'static str,
 }
 
 #[derive(Template)]
 #[template(path = "admin/moderators.html")]
 struct ModeratorsPage {
     chrome: Chrome,
+    /// The moderation mail modes, for each row's menu.
+    modes: [&'static str; 3],
     moderators: Vec<Listed>,
     email: String,
     /// The sites ticked on the add form, kept when it is shown again.
@@ -92,6 +97,7 @@ async fn render(
     };
     let template = ModeratorsPage {
         chrome: moderator.chrome(state, "moderators").await?,
+        modes: ModerationMail::ALL.map(ModerationMail::as_str),
         moderators: listed
             .into_iter()
             .map(|(m, sites)| Listed {
@@ -101,6 +107,7 @@ async fn render(
                 email: m.email,
                 added: when(m.created_at),
                 last_login: m.last_login_at.map(when).unwrap_or_else(|| "never".into()),
+                mail: m.moderation_mail.as_str(),
             })
             .collect(),
         email,
@@ -121,6 +128,7 @@ async fn show(
         "added" => Some("Moderator added. They can log in now."),
         "removed" => Some("Moderator removed; their sessions have ended."),
         "sites" => Some("Their sites are changed; their next page shows them."),
+        "mail" => Some("Their moderation mail is changed, for the e-mails already queued too."),
         _ => None,
     };
     render(

@@ -12,6 +12,7 @@ use super::times::when;
 use super::{Answer, Chrome, CsrfForm, Form, Moderator, html, page, see_other};
 use crate::db::{admin_list, audit, stats};
 use crate::domain::moderation::Action;
+use crate::domain::queue_link;
 use crate::domain::status::Status;
 use crate::error::AppError;
 use crate::moderation;
@@ -49,6 +50,10 @@ pub struct View {
     sort: Option<String>,
     /// `1`: only pending comments the spam filter finds likely spam.
     likely: Option<String>,
+    /// The comments a moderation digest listed, as `queue_link` writes
+    /// them, and their signature; kept across tabs, pages and actions.
+    ids: Option<String>,
+    sig: Option<String>,
 }
 
 impl View {
@@ -93,6 +98,10 @@ impl View {
         }
         if page > 1 {
             query.append_pair("page", &page.to_string());
+        }
+        if let (Some(ids), Some(sig)) = (&self.ids, &self.sig) {
+            query.append_pair("ids", ids);
+            query.append_pair("sig", sig);
         }
         format!("/admin?{}", query.finish())
     }
@@ -156,6 +165,10 @@ struct QueuePage {
     back: String,
     bulk: Vec<(&'static str, &'static str)>,
     notice: Option<String>,
+    /// Whether the page shows only a digest's comments, and the link that
+    /// shows them all.
+    digest: bool,
+    everything: String,
 }
 
 fn label(status: Status) -> &'static str {
@@ -196,12 +209,35 @@ struct Found {
 
 impl View {
     /// The view's filter, refused if its search holds a NUL (nothing stored can).
-    fn filter(&self, sites: Option<Vec<i64>>) -> Result<admin_list::Filter, AppError> {
+    /// A digest's link that was changed (or cut short) is refused rather
+    /// than shown as some other list.
+    fn filter(
+        &self,
+        sites: Option<Vec<i64>>,
+        secret: &[u8],
+    ) -> Result<admin_list::Filter, AppError> {
         if self.search().contains('\0') {
             return Err(AppError::Malformed(
                 "The search contains a NUL character, which no comment can hold.".into(),
             ));
         }
+        let ids = match (&self.ids, &self.sig) {
+            (None, None) => None,
+            (Some(ids), Some(sig)) => Some(queue_link::check(secret, ids, sig).map_err(|_| {
+                AppError::Malformed(
+                    "This link to the queue is not valid: it may have been cut short or changed. \
+                     Open the queue from the menu instead."
+                        .into(),
+                )
+            })?),
+            _ => {
+                return Err(AppError::Malformed(
+                    "This link to the queue is incomplete: it needs both its list and its signature. \
+                     Open the queue from the menu instead."
+                        .into(),
+                ));
+            }
+        };
         Ok(admin_list::Filter {
             status: self.status(),
             sites,
@@ -209,6 +245,7 @@ impl View {
             search: Some(self.search().to_owned()).filter(|s| !s.is_empty()),
             likely_spam: self.likely_spam(),
             by_score: self.by_score(),
+            ids,
         })
     }
 }
@@ -230,6 +267,7 @@ async fn find(state: &AppState, filter: admin_list::Filter, page: i64) -> Result
                     search: None,
                     likely_spam: true,
                     by_score: false,
+                    ids: None,
                 },
             )?;
             let total = admin_list::count(conn, &filter)?;
@@ -255,7 +293,8 @@ async fn queue_page(
     view: web::Query<View>,
 ) -> Answer {
     let view = view.into_inner();
-    let found = find(&state, view.filter(moderator.site_ids())?, view.page()).await?;
+    let filter = view.filter(moderator.site_ids(), state.core.secret.expose())?;
+    let found = find(&state, filter, view.page()).await?;
     let chrome = moderator.chrome(&state, "queue").await?;
     page(&present(chrome, &view, found))
 }
@@ -339,6 +378,13 @@ fn present(chrome: Chrome, view: &View, found: Found) -> QueuePage {
             .map(|a| (a.as_str(), a.label()))
             .collect(),
         notice: notice(view),
+        digest: view.ids.is_some(),
+        everything: View {
+            ids: None,
+            sig: None,
+            ..view.clone()
+        }
+        .link(status, 1),
     }
 }
 
@@ -406,6 +452,8 @@ fn back_to(form: &Form) -> View {
             "page" => view.page = value.parse().ok(),
             "sort" => view.sort = Some(value.into_owned()),
             "likely" => view.likely = Some(value.into_owned()),
+            "ids" => view.ids = Some(value.into_owned()),
+            "sig" => view.sig = Some(value.into_owned()),
             _ => {}
         }
     }
