@@ -92,7 +92,7 @@ pub async fn submit(
             url: &draft.url,
             body: &draft.body,
             took_seconds: rendered_at.map(|at| (db::now() - at).num_seconds()),
-            proof: (core.pow.mode != PowMode::Off).then(|| match &proof {
+            proof: (core.pow.mode != PowMode::Off).then_some(match &proof {
                 Proof::Solved => ProofSeen::Solved,
                 Proof::Missing => ProofSeen::Missing,
                 Proof::Invalid(_) => ProofSeen::Invalid,
