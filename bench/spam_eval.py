@@ -257,18 +257,24 @@ def ids(answers_path, label):
 
 def judge(answers_path, db_tsv):
     stored = {}
+    reasons = {}
     for line in open(db_tsv):
-        cid, status, score = line.rstrip("\n").split("\t")
-        stored[int(cid)] = (status, float(score) if score not in ("", "\\N") else None)
+        cid, status, score, why = line.rstrip("\n").split("\t", 3)
+        stored[int(cid)] = (status, float(score) if score else None)
+        reasons[int(cid)] = why
     result = {}
     for label in ("ham", "spam"):
         answers = [json.loads(l) for l in open(answers_path)]
         answers = [a for a in answers if a["label"] == label]
         refused = {}
         kept = []
+        wrong = []
         for a in answers:
             if a["code"] == 201 and a["id"] in stored:
                 kept.append(stored[a["id"]])
+                status, score = stored[a["id"]]
+                if (status == "spam") != (label == "spam"):
+                    wrong.append((score or 0.5, a["source"], reasons[a["id"]]))
             else:
                 why = f"{a['code']} {a.get('error', '')}".strip() if a["code"] != 201 else "201 but not stored"
                 refused[why] = refused.get(why, 0) + 1
@@ -283,6 +289,13 @@ def judge(answers_path, db_tsv):
             "spam_or_likely": likely,
             "unscored": sum(p is None for _, p in kept),
             "median_score": scores[len(scores) // 2] if scores else None,
+            # Where the misses scored, and the filter's words for the worst of them.
+            "missed_scores": {
+                band: sum(lo <= (sc or 0.5) < hi for sc, _, _ in wrong)
+                for band, lo, hi in (("<0.1", 0, 0.1), ("0.1-0.5", 0.1, 0.5), ("0.5-0.9", 0.5, 0.9),
+                                     ("0.9-0.99", 0.9, 0.99), (">=0.99", 0.99, 2))
+            },
+            "worst": sorted(wrong, reverse=(label == "ham"))[:8],
             "statuses": {st: sum(s == st for s, _ in kept) for st in sorted({s for s, _ in kept})},
         }
     spam, ham = result["spam"], result["ham"]
