@@ -51,7 +51,7 @@ bounded() {
 WORK=$(mktemp -d)
 SERVER_PID=
 cleanup() {
-    [ -n "$SERVER_PID" ] && kill -9 "$SERVER_PID" 2>/dev/null || true
+    if [ -n "$SERVER_PID" ]; then kill -9 "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; fi
     if [ -n "${PG_DB:-}" ]; then psql "$DATABASE" -qc "DROP DATABASE IF EXISTS $PG_DB WITH (FORCE)" >/dev/null 2>&1 || true; fi
     rm -rf "$WORK"
 }
@@ -129,12 +129,14 @@ T0=$SECONDS
 SUBMIT_SECONDS=$((DEADLINE - SECONDS)) bounded python3 bench/spam_eval.py submit "$WORK/heldout.jsonl" "$BASE" "$WORK/heldout-answers.jsonl"
 HELDOUT_SECONDS=$((SECONDS - T0))
 
+# One line a comment: the reasons may hold line breaks (a word pair does not,
+# but a name may), so they are flattened here.
 if [ "$BACKEND" = SQLite ]; then
     python3 -c 'import sqlite3, sys
-for row in sqlite3.connect(sys.argv[1]).execute("select id, status, spam_score, spam_reasons from comments"):
+for row in sqlite3.connect(sys.argv[1]).execute("select id, status, spam_score, replace(replace(spam_reasons, char(10), \" \"), char(9), \" \") from comments"):
     print("\t".join("" if v is None else str(v) for v in row))' "$WORK/replydesk.db" >"$WORK/comments.tsv"
 else
-    psql "$URL" -At -F $'\t' -c 'select id, status, spam_score, spam_reasons from comments' >"$WORK/comments.tsv"
+    psql "$URL" -At -F $'\t' -c "select id, status, spam_score, translate(spam_reasons, E'\\n\\t', '  ') from comments" >"$WORK/comments.tsv"
 fi
 JUDGED=$(python3 bench/spam_eval.py judge "$WORK/heldout-answers.jsonl" "$WORK/comments.tsv")
 TRAINED=$(python3 bench/spam_eval.py judge "$WORK/train-answers.jsonl" "$WORK/comments.tsv")
