@@ -54,11 +54,16 @@ NAME_CONTROLS = re.compile(
 # dropped whole, every other tag leaves a space.
 HTML_BLOCKS = re.compile(r"<(script|style|head)\b.*?</\1\s*>", re.I | re.S)
 TAGS = re.compile(r"<[^>]*>")
+ANCHORS = re.compile(r"""<a\b[^>]*?\bhref\s*=\s*["']?(https?://[^"'\s>]+)[^>]*>""", re.I)
 EMAIL_SHAPE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 def strip_html(text):
     text = HTML_BLOCKS.sub(" ", text)
+    # A link's address is what a reader of the page follows and the filter
+    # counts (the host, how many links): it stays, written out after the tag,
+    # as a comment would carry it; the tags themselves go.
+    text = ANCHORS.sub(lambda m: f" {m.group(1)} ", text)
     text = TAGS.sub(" ", text)
     return html.unescape(text)
 
@@ -208,6 +213,10 @@ def post_one(base, c, timeout):
         parsed_body = json.loads(data)
         if answer.status == 201:
             out["id"], out["told"] = parsed_body["id"], parsed_body["status"]
+        elif answer.status == 409:
+            out["error"] = "duplicate"
+        elif answer.status == 422:
+            out["error"] = "invalid " + ", ".join(sorted(parsed_body.get("fields", {})))
         else:
             out["error"] = parsed_body.get("error", "")
     except (ValueError, KeyError, AttributeError):
