@@ -86,8 +86,11 @@ if [ ! -f "$CORPUS/data/file_list.json" ]; then
 fi
 CORPUS_NAME=$(python3 -c 'import json, sys; p = json.load(open(sys.argv[1])); print(p["name"] + "@" + p["version"])' "$CORPUS/package.json")
 
-bounded cargo build --release --quiet
-BIN=$PWD/target/release/replydesk
+# BIN=path/to/replydesk evaluates another build (an older one, say).
+if [ -z "${BIN:-}" ]; then
+    bounded cargo build --release --quiet
+    BIN=$PWD/target/release/replydesk
+fi
 
 echo "turning $CORPUS_NAME into comments…" >&2
 bounded python3 bench/spam_eval.py prepare "$CORPUS" "$WORK"
