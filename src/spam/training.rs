@@ -40,14 +40,34 @@ pub fn after_decision(
     if trainee.trained == wanted || trainee.clues.is_empty() {
         return Ok(());
     }
-    let clues: Vec<&str> = trainee.clues.lines().collect();
-    if let Some(old) = trainee.trained {
-        store::learn(conn, trainee.site_id, &clues, old, -1)?;
+    relearn(
+        conn,
+        id,
+        trainee.site_id,
+        &trainee.clues,
+        trainee.trained,
+        wanted,
+    )
+}
+
+/// Moves comment `id` from being learned as `was` to being learned as
+/// `now`: its clues unlearned from the one side, learned on the other.
+fn relearn(
+    conn: &mut AnyConnection,
+    id: i64,
+    site: i64,
+    clues: &str,
+    was: Option<Side>,
+    now: Option<Side>,
+) -> QueryResult<()> {
+    let clues: Vec<&str> = clues.lines().collect();
+    if let Some(old) = was {
+        store::learn(conn, site, &clues, old, -1)?;
     }
-    if let Some(new) = wanted {
-        store::learn(conn, trainee.site_id, &clues, new, 1)?;
+    if let Some(new) = now {
+        store::learn(conn, site, &clues, new, 1)?;
     }
-    store::mark_trained(conn, id, wanted)
+    store::mark_trained(conn, id, now)
 }
 
 /// How many comments `train_all` learned of each side.
@@ -98,27 +118,17 @@ pub fn train_all(
                 continue;
             }
             if clues.is_empty() {
-                let read = reader.read(&Evidence {
+                clues = super::keys(&reader.read(&Evidence {
                     author: &author,
                     email: &email,
                     url: &url,
                     body: &body,
                     took_seconds: None,
                     proof: None,
-                });
-                clues = read
-                    .iter()
-                    .map(|clue| clue.key.as_str())
-                    .collect::<Vec<_>>()
-                    .join("\n");
+                }));
                 store::set_clues(conn, id, &clues)?;
             }
-            let keys: Vec<&str> = clues.lines().collect();
-            if let Some(old) = trained {
-                store::learn(conn, site_id, &keys, old, -1)?;
-            }
-            store::learn(conn, site_id, &keys, side, 1)?;
-            store::mark_trained(conn, id, Some(side))?;
+            relearn(conn, id, site_id, &clues, trained, Some(side))?;
             match side {
                 Side::Spam => taught.spam += 1,
                 Side::Ham => taught.ham += 1,
