@@ -164,12 +164,7 @@ async fn learned(core: &Instance, applied: &[Applied]) {
     if !applied.iter().any(|done| done.changed) {
         return;
     }
-    let spam = Arc::clone(&core.spam);
-    if let Err(e) = core
-        .db
-        .read(move |conn| spam.refresh(conn).map_err(AppError::from))
-        .await
-    {
+    if let Err(e) = Arc::clone(&core.spam).refresh_from(&core.db).await {
         tracing::debug!(error = %e, "could not re-read the spam filters");
     }
 }

@@ -116,12 +116,10 @@ impl Application {
         };
         sites::check_no_shared_origins(&directory).map_err(StartError::Sites)?;
         let spam = Arc::new(Filter::new(&secret, settings.spam));
-        {
-            let spam = Arc::clone(&spam);
-            db.read(move |conn| spam.refresh(conn).map_err(AppError::from))
-                .await
-                .map_err(|e| StartError::Spam(e.to_string()))?;
-        }
+        Arc::clone(&spam)
+            .refresh_from(&db)
+            .await
+            .map_err(|e| StartError::Spam(e.to_string()))?;
         let state = web::Data::new(AppState {
             core: Instance {
                 db,
@@ -176,8 +174,11 @@ impl Application {
             },
             Arc::clone(&state.core.sites),
         );
-        spawn_following_sites(state.core.db.clone(), Arc::clone(&state.core.sites));
-        spawn_following_spam(state.core.db.clone(), Arc::clone(&state.core.spam));
+        spawn_following(
+            state.core.db.clone(),
+            Arc::clone(&state.core.sites),
+            Arc::clone(&state.core.spam),
+        );
         let server = run(listener, state.clone()).map_err(|cause| StartError::Bind {
             addr: format!("port {port}"),
             cause,
@@ -236,36 +237,26 @@ fn spawn_forgetting(burst: Arc<BurstLimiter>) {
     });
 }
 
-/// Re-reads the sites every two seconds when another instance changed them,
-/// so that CORS and the routing of reads, which never ask the database, follow
-/// within that time. Submissions and admin pages read the version themselves.
-fn spawn_following_sites(db: Database, sites: Arc<Sites>) {
+/// Re-reads, every two seconds, the sites when another instance changed
+/// them, so that CORS and the routing of reads, which never ask the database,
+/// follow within that time (submissions and admin pages read the version
+/// themselves); and what the spam filters learned, only the clues changed
+/// since, so decisions taken on another instance or from the command line
+/// reach this one's scores within that time. One read for both.
+fn spawn_following(db: Database, sites: Arc<Sites>, spam: Arc<Filter>) {
     tokio::spawn(async move {
         let mut ticks = tokio::time::interval(std::time::Duration::from_secs(2));
         loop {
             ticks.tick().await;
-            let sites = Arc::clone(&sites);
-            if let Err(e) = db.read(move |conn| sites.current(conn).map(drop)).await {
-                tracing::debug!(error = %e, "could not re-read the sites");
-            }
-        }
-    });
-}
-
-/// Re-reads what the spam filters learned every two seconds, only the
-/// clues changed since, so decisions taken on another instance or from the
-/// command line reach this one's scores within that time.
-fn spawn_following_spam(db: Database, spam: Arc<Filter>) {
-    tokio::spawn(async move {
-        let mut ticks = tokio::time::interval(std::time::Duration::from_secs(2));
-        loop {
-            ticks.tick().await;
-            let spam = Arc::clone(&spam);
-            if let Err(e) = db
-                .read(move |conn| spam.refresh(conn).map_err(AppError::from))
-                .await
-            {
-                tracing::debug!(error = %e, "could not re-read the spam filters");
+            let (sites, spam) = (Arc::clone(&sites), Arc::clone(&spam));
+            let followed = db
+                .read(move |conn| {
+                    sites.current(conn)?;
+                    Ok(spam.refresh(conn)?)
+                })
+                .await;
+            if let Err(e) = followed {
+                tracing::debug!(error = %e, "could not re-read the sites and spam filters");
             }
         }
     });

@@ -11,12 +11,13 @@ pub mod replay;
 mod training;
 
 use std::collections::HashMap;
-use std::sync::RwLock;
+use std::sync::{Arc, RwLock};
 
 use diesel::QueryResult;
 
-use crate::db::AnyConnection;
 use crate::db::spam as store;
+use crate::db::{AnyConnection, Database};
+use crate::error::AppError;
 use clues::{Clue, Evidence, Label, Reader};
 use combine::Counts;
 
@@ -129,6 +130,11 @@ impl Filter {
         let mut learned: Vec<_> = models.iter().map(|(site, m)| (*site, m.learned)).collect();
         learned.sort_by_key(|(site, _)| *site);
         learned
+    }
+
+    /// [`Filter::refresh`] on one of `db`'s read connections.
+    pub async fn refresh_from(self: Arc<Self>, db: &Database) -> Result<(), AppError> {
+        db.read(move |conn| Ok(self.refresh(conn)?)).await
     }
 
     /// Brings the copy in memory up to date: one read of every site's row,
