@@ -236,6 +236,23 @@ on_both_backends! {
             assert_eq!(app.query_number(&sql), 0, "{personal} stored in clear");
         }
         assert!(app.query_number("SELECT COUNT(*) AS n FROM spam_tokens WHERE token LIKE 'w:casino'") == 1, "words of the text are kept as words");
+
+        // Forgetting an address takes the filter's reasons in words (which
+        // may name the author or the domain) and, with the text, its words.
+        let of = |column: &str| app.query_number(&format!(
+            "SELECT COUNT(*) AS n FROM comments WHERE email = '' AND {column} <> ''"));
+        send(&app, &spam("teach", 7)).await;
+        send(&app, &ham("teach", 7)).await;
+        let reasons = |email: &str| app.query_number(&format!(
+            "SELECT COUNT(*) AS n FROM comments WHERE email = '{email}' AND spam_reasons <> ''"));
+        assert_eq!(reasons("promo7@spam.example"), 1, "scored by a filter that learned something");
+        assert_eq!(reasons("reader7@mail.example"), 1);
+        app.cli_ok(&["forget", "promo7@spam.example"]);
+        assert_eq!(of("spam_reasons"), 0);
+        assert_eq!(of("spam_clues"), 1, "the words stay while the text does");
+        app.cli_ok(&["forget", "reader7@mail.example", "--delete-text"]);
+        assert_eq!(of("spam_reasons"), 0);
+        assert_eq!(of("spam_clues"), 1, "only the first one's words are left");
     }
 
     async fn the_queue_shows_scores_sorts_by_them_and_has_a_likely_spam_tab(backend: Backend) {
