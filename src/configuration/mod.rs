@@ -14,6 +14,7 @@ use url::Url;
 
 use crate::domain::origin::{AllowedOrigin, OriginPolicy};
 use crate::domain::proof::PowMode;
+use crate::domain::render::TextFormat;
 use crate::domain::rules::RuleSettings;
 use crate::spam::Thresholds;
 
@@ -48,6 +49,7 @@ const SETTINGS: &[(&str, &str)] = &[
     ("AKISMET_RETRY_SECONDS", "60"),
     ("POW", "score"),
     ("POW_COST", "50000"),
+    ("TEXT_FORMAT", "wordpress"),
 ];
 
 const ENV_PREFIX: &str = "REPLYDESK_";
@@ -120,6 +122,9 @@ pub struct Settings {
     /// ALTCHA's `maxnumber`: a browser tries half as many hashes on average,
     /// all of them at worst.
     pub pow_cost: u64,
+    /// How every comment body is read before it is sanitized, for the whole
+    /// instance: stored, answered and previewed comments alike.
+    pub text_format: TextFormat,
 }
 
 /// Where Akismet is asked, and with which key.
@@ -310,6 +315,7 @@ impl Settings {
             akismet: akismet(&value)?,
             pow: value("POW").parse_with("off, score or require")?,
             pow_cost: value("POW_COST").pow_cost()?,
+            text_format: value("TEXT_FORMAT").parse_with("wordpress or markdown")?,
         })
     }
 }

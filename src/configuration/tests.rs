@@ -142,3 +142,17 @@ fn the_spam_thresholds_must_sit_on_their_side_of_unsure() {
         assert_eq!(err.setting, format!("REPLYDESK_{name}"), "{value}");
     }
 }
+
+#[test]
+fn the_text_format_is_wordpress_by_default_and_refuses_other_words() {
+    let defaults = Settings::from_pairs(&[]).expect("defaults parse");
+    assert_eq!(defaults.text_format, TextFormat::WordPress);
+    let set = Settings::from_pairs(&[("TEXT_FORMAT", " Markdown ")]).expect("markdown");
+    assert_eq!(set.text_format, TextFormat::Markdown);
+    let err = Settings::from_pairs(&[("TEXT_FORMAT", "html")]).expect_err("refused");
+    assert_eq!(err.setting, "REPLYDESK_TEXT_FORMAT");
+    assert!(
+        err.to_string().contains("wordpress or markdown") && err.to_string().contains("\"html\""),
+        "{err}"
+    );
+}

@@ -12,6 +12,9 @@ use validator::{Validate, ValidationError};
 use super::email::EmailAddress;
 use super::proof;
 
+mod body;
+pub use body::CommentBody;
+
 /// WordPress's column limits, the floor for every field.
 pub const MAX_AUTHOR_CHARS: u64 = 245;
 pub const MAX_EMAIL_CHARS: u64 = 100;

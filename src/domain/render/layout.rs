@@ -9,7 +9,7 @@ use linkify::{LinkFinder, LinkKind};
 use super::markup::{HTML_SPACE, Kind, Scan, Tag, find_end_tag, is_html_space, scan};
 
 /// Finds bare URLs, with or without a scheme (`www.` ones).
-static LINK_FINDER: LazyLock<LinkFinder> = LazyLock::new(|| {
+pub(super) static LINK_FINDER: LazyLock<LinkFinder> = LazyLock::new(|| {
     let mut finder = LinkFinder::new();
     finder.kinds(&[LinkKind::Url]).url_must_have_scheme(false);
     finder
@@ -276,7 +276,7 @@ impl Layout {
 }
 
 /// Where a found URL links to: only http(s), and `www.` as https.
-fn link_target(url: &str) -> Option<std::borrow::Cow<'_, str>> {
+pub(super) fn link_target(url: &str) -> Option<std::borrow::Cow<'_, str>> {
     let starts_with = |prefix: &str| {
         url.get(..prefix.len())
             .is_some_and(|start| start.eq_ignore_ascii_case(prefix))

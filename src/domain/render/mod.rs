@@ -15,28 +15,40 @@
 //! next to tags); sanitizing comes last so that ammonia alone decides what is
 //! safe. Where the layout pass misreads a tag, the output can only look off,
 //! never be unsafe, because every byte of its output goes through ammonia.
+//!
+//! An instance may read bodies as Markdown instead ([`TextFormat`]): the
+//! Markdown pass then takes the layout pass's place, and ammonia's pass is
+//! the same. Whatever shows a comment (the thread, a submission's answer,
+//! the preview) calls [`comment_html`] with the instance's format, so a
+//! preview cannot differ from the stored comment.
 
+mod format;
 mod layout;
+mod markdown;
 mod markup;
 mod sanitize;
 #[cfg(test)]
 mod tests;
 
+pub use format::TextFormat;
 use layout::{layout, layout_text};
+use markdown::markdown;
 use markup::HTML_SPACE;
 use sanitize::SANITIZER;
 
-/// Turns a comment body, as the commenter wrote it, into HTML that is safe to insert into a page.
-pub fn comment_html(body: &str) -> String {
+/// Turns a comment body, as the commenter wrote it, into HTML that is safe to
+/// insert into a page, reading it in the instance's `format`.
+pub fn comment_html(body: &str, format: TextFormat) -> String {
     let body = body.replace("\r\n", "\n").replace('\r', "\n");
     let body = body.trim_matches(HTML_SPACE);
     // The HTML parser behind the sanitizer slows down sharply on thousands of
     // nested elements; no real comment has that much markup, so such a body is
-    // shown as the text it is.
-    let laid_out = if body.matches('<').count() > MAX_MARKUP {
-        layout_text(body)
-    } else {
-        layout(body)
+    // shown as the text it is (in Markdown, its HTML is).
+    let much_markup = body.matches('<').count() > MAX_MARKUP;
+    let laid_out = match format {
+        TextFormat::WordPress if much_markup => layout_text(body),
+        TextFormat::WordPress => layout(body),
+        TextFormat::Markdown => markdown(body, !much_markup).unwrap_or_else(|| layout_text(body)),
     };
     SANITIZER.clean(&laid_out).to_string()
 }

@@ -1,9 +1,16 @@
-//! What comment bodies render as; `safety` shows that nothing executable
-//! gets through.
+//! What comment bodies render as in the WordPress format; `markdown` in the
+//! Markdown format; `safety` shows that nothing executable gets through in
+//! either.
 
+mod markdown;
 mod safety;
 
-use super::comment_html;
+use super::TextFormat;
+
+/// The WordPress format, the default, which these tests describe.
+fn comment_html(body: &str) -> String {
+    super::comment_html(body, TextFormat::WordPress)
+}
 
 #[test]
 fn plain_text_becomes_one_paragraph() {

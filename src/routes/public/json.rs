@@ -179,7 +179,7 @@ async fn post_json(
     let status = accepted.status.as_told_to_author();
     let comment = match status {
         Status::Approved => public(&state, &accepted.comment),
-        _ => held(&accepted.comment),
+        _ => held(&state, &accepted.comment),
     };
     Ok(HttpResponse::Created().json(Created { comment, status }))
 }

@@ -50,19 +50,19 @@ pub fn public(state: &AppState, row: &PublicRow) -> PublicComment {
     let key = avatar::key_for(state.core.secret.expose(), &row.email, &row.author);
     PublicComment {
         avatar: Some(avatar_url(state, &key)),
-        ..held(row)
+        ..held(state, row)
     }
 }
 
 /// A comment not (yet) published, as its author is told of it: no avatar key.
-pub fn held(row: &PublicRow) -> PublicComment {
+pub fn held(state: &AppState, row: &PublicRow) -> PublicComment {
     PublicComment {
         id: row.id,
         parent: row.parent_id,
         author: row.author.clone(),
         url: Some(row.url.clone()).filter(|u| !u.is_empty()),
         avatar: None,
-        html: render::comment_html(&row.body),
+        html: render::comment_html(&row.body, state.settings.text_format),
         created_at: timestamp(row.created_at),
         replies: Vec::new(),
     }

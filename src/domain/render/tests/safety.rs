@@ -1,8 +1,19 @@
-//! Nothing executable gets through: a corpus of known attacks, and
-//! generated inputs of every size.
+//! Nothing executable gets through, whatever the text format: a corpus of
+//! known attacks, and generated inputs of every size.
 
-use crate::domain::render::comment_html;
+use crate::domain::render::TextFormat;
 use crate::domain::render::sanitize::ALLOWED_TAGS;
+
+/// The WordPress format, which the exact answers below describe.
+fn comment_html(body: &str) -> String {
+    crate::domain::render::comment_html(body, TextFormat::WordPress)
+}
+
+/// `body` rendered in every format: each is held to the same safety.
+fn renderings(body: &str) -> [String; 2] {
+    [TextFormat::WordPress, TextFormat::Markdown]
+        .map(|format| crate::domain::render::comment_html(body, format))
+}
 
 /// The tags of `html` (ammonia's canonical output: double-quoted
 /// attributes, `"` escaped in values) as (name, attributes).
@@ -157,12 +168,13 @@ const XSS_CORPUS: &[&str] = &[
 #[test]
 fn the_xss_corpus_yields_no_executable_markup() {
     for input in XSS_CORPUS {
-        let html = comment_html(input);
-        assert_safe(input, &html);
-        assert!(
-            !html.to_ascii_lowercase().contains("href=\"javascript"),
-            "{html:?}"
-        );
+        for html in renderings(input) {
+            assert_safe(input, &html);
+            assert!(
+                !html.to_ascii_lowercase().contains("href=\"javascript"),
+                "{html:?}"
+            );
+        }
     }
 }
 
@@ -174,7 +186,9 @@ fn the_xss_corpus_stays_safe_inside_text_and_across_lines() {
             format!("<p>{input}</p>\n<b>{input}"),
             format!("{input}\r\n{input}"),
         ] {
-            assert_safe(&wrapped, &comment_html(&wrapped));
+            for html in renderings(&wrapped) {
+                assert_safe(&wrapped, &html);
+            }
         }
     }
 }
@@ -282,6 +296,22 @@ fn arbitrary_input_never_panics_and_stays_safe() {
         "<noscript>",
         "<select>",
         "<table>",
+        // Markdown's own syntax.
+        "*",
+        "_",
+        "`",
+        "```",
+        "[",
+        "](",
+        ")",
+        "![",
+        "> ",
+        "- ",
+        "1. ",
+        "# ",
+        "    ",
+        "<http://x.example/>",
+        "[x]: javascript:alert(1)\n",
     ];
     let mut rng = XorShift(0x9E37_79B9_7F4A_7C15);
     for _ in 0..3000 {
@@ -289,12 +319,16 @@ fn arbitrary_input_never_panics_and_stays_safe() {
         for _ in 0..rng.below(40) {
             input.push_str(PIECES[rng.below(PIECES.len())]);
         }
-        assert_safe(&input, &comment_html(&input));
+        for html in renderings(&input) {
+            assert_safe(&input, &html);
+        }
     }
     for _ in 0..300 {
         let bytes: Vec<u8> = (0..rng.below(200)).map(|_| rng.below(256) as u8).collect();
         let input = String::from_utf8_lossy(&bytes);
-        assert_safe(&input, &comment_html(&input));
+        for html in renderings(&input) {
+            assert_safe(&input, &html);
+        }
     }
 }
 
@@ -318,11 +352,25 @@ fn inputs_of_the_largest_size_render_safely() {
         "&amp",
         "<",
         "日本語👍",
+        "> ",
+        "- ",
+        "  - ",
+        "1. ",
+        "*a ",
+        "**_",
+        "[",
+        "[a](",
+        "![x](y)",
+        "`",
+        "```\n",
+        "# x\n",
+        "<b>*",
     ];
     for pattern in patterns {
         let input: String = pattern.repeat(SIZE / pattern.len() + 1);
         let input = &input[..input.floor_char_boundary(SIZE)];
-        let html = comment_html(input);
-        assert_safe(pattern, &html);
+        for html in renderings(input) {
+            assert_safe(pattern, &html);
+        }
     }
 }
