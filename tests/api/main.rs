@@ -22,6 +22,7 @@ mod openapi;
 mod operations;
 mod operator;
 mod personal;
+mod preview;
 mod privacy;
 mod reading;
 mod request_ids;

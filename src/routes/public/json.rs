@@ -241,7 +241,9 @@ fn read_fields(body: Value) -> Result<Submission, AppError> {
     })
 }
 
-fn json_error(err: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {
+/// The worded refusal of a JSON body that cannot be read; shared with the
+/// preview, which takes the same body.
+pub(super) fn json_error(err: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {
     let error = match err {
         JsonPayloadError::ContentType => AppError::UnsupportedFormat(
             "Send the comment as JSON with Content-Type: application/json.".into(),

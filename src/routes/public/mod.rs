@@ -8,6 +8,7 @@ mod form_token;
 mod json;
 mod links;
 pub mod page;
+mod preview;
 mod read;
 mod site;
 mod view;
@@ -31,6 +32,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     form_token::configure(cfg);
     json::configure(cfg);
     links::configure(cfg);
+    preview::configure(cfg);
     read::configure(cfg);
 }
 
@@ -40,6 +42,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     form::post_form,
     form::post_wordpress_form,
     json::post_json,
+    preview::preview,
     form_token::issue,
     altcha::issue,
     embed::embed_js,

@@ -95,6 +95,22 @@ pub struct CommentPage {
     pages: usize,
     /// This page's threads, oldest first, each with its replies.
     comments: Vec<PublicComment>,
+    /// How comments are written here (`REPLYDESK_TEXT_FORMAT`), for the help
+    /// line under the comment box.
+    #[schema(value_type = TextFormatName)]
+    text_format: &'static str,
+}
+
+/// The text formats: `wordpress`, plain text with a little HTML, or `markdown`.
+#[derive(ToSchema)]
+#[schema(rename_all = "lowercase")]
+#[expect(
+    dead_code,
+    reason = "describes the answer for the OpenAPI document only"
+)]
+pub enum TextFormatName {
+    WordPress,
+    Markdown,
 }
 
 /// The approved comments of a post as a tree, paged by top-level comment.
@@ -159,7 +175,12 @@ async fn list(
     // The post's version changes with every change to its public comments, on
     // any instance, so it can answer revalidations without reading the comments.
     let (post_id, version) = post.as_ref().map_or((0, 0), |p| (p.id, p.version));
-    let tag = EntityTag::new_strong(format!("{post_id}-{version}-{page}-{per_page}"));
+    // The text format is in the tag too: after a restart that changes it,
+    // no reader's copy rendered in the other one is revalidated.
+    let tag = EntityTag::new_strong(format!(
+        "{post_id}-{version}-{page}-{per_page}-{}",
+        state.settings.text_format
+    ));
     if let Some(IfNoneMatch::Items(items)) = req.get_header::<IfNoneMatch>()
         && items.iter().any(|item| item.weak_eq(&tag))
     {
@@ -212,6 +233,7 @@ async fn render_page(
         per_page,
         pages: found.threads.div_ceil(per_page),
         comments: threads(state, &found.rows),
+        text_format: state.settings.text_format.as_str(),
     };
     serde_json::to_vec(&page)
         .map(Bytes::from)
