@@ -218,7 +218,8 @@
         el("span", { text: "Your email address will not be published." }), " ",
         el("span", { text: "Required fields are marked *" })
       ]),
-      field("comment", "Comment", el("textarea", { rows: "6", maxlength: "65525", required: true }), true),
+      field("comment", "Comment", el("textarea", { rows: "6", maxlength: "65525", required: true }), true,
+        this.formatHelp = el("span", { class: "rd-format-help", id: "rd-comment-help", hidden: true })),
       field("author", "Name", el("input", { type: "text", maxlength: "245", autocomplete: "name", required: true }), true),
       field("email", "Email", el("input", { type: "email", maxlength: "100", autocomplete: "email", required: true }), true),
       field("url", "Website", el("input", { type: "url", maxlength: "200", autocomplete: "url" }), false),
@@ -232,8 +233,10 @@
         el("input", { type: "text", id: "rd-hp", name: "hp", tabindex: "-1", autocomplete: "off" })
       ]),
       el("p", { class: "rd-submit" }, [
-        this.submit = el("button", { type: "submit", class: "rd-button", text: "Post Comment" })
-      ])
+        this.submit = el("button", { type: "submit", class: "rd-button", text: "Post Comment" }), " ",
+        this.buildPreview()
+      ]),
+      this.previewBox
     ]);
     this.fields = fields;
     form.addEventListener("submit", function (event) {
@@ -292,6 +295,7 @@
         "/comments?per_page=" + PER_PAGE + "&page=" + n).then(function (body) {
         all = all.concat(body.comments);
         total = body.total;
+        if (n === 1) self.showFormat(body.text_format);
         return n < body.pages ? page(n + 1) : null;
       });
     }
@@ -470,6 +474,68 @@
     } else {
       this.notify("Your comment is awaiting moderation.", true);
     }
+  };
+
+  /* ---------- preview, and the text format's help line ---------- */
+
+  var FORMAT_HELP = {
+    markdown: "You can use Markdown: **bold**, *italic*, [link](https://…), `code`.",
+    wordpress: "You can use basic HTML: <a href>, <em>, <strong>, <code>, <blockquote>."
+  };
+
+  /* Says under the comment box how the text will be read, as the thread
+   * told; an unknown format says nothing rather than something wrong. */
+  Widget.prototype.showFormat = function (format) {
+    var help = FORMAT_HELP[format];
+    if (!help) return;
+    this.formatHelp.textContent = help;
+    this.formatHelp.hidden = false;
+  };
+
+  /* The Preview button (returned, for beside Submit) and the box it fills
+   * (this.previewBox, for under them). A preview shows the text it was made
+   * of: typing or posting hides it. */
+  Widget.prototype.buildPreview = function () {
+    var self = this;
+    this.previewBody = el("div", { class: "rd-body" });
+    this.previewBox = el("div", { class: "rd-preview", role: "region", "aria-label": "Preview of your comment",
+      tabindex: "-1", hidden: true }, [el("p", { class: "rd-preview-title", text: "Preview" }), this.previewBody]);
+    this.previewButton = el("button", { type: "button", class: "rd-preview-button", text: "Preview" });
+    this.previewButton.addEventListener("click", function () { self.preview(); });
+    this.root.addEventListener("input", function (event) {
+      if (event.target === self.fields.comment.control) self.previewBox.hidden = true;
+    });
+    this.root.addEventListener("submit", function () { self.previewBox.hidden = true; });
+    return this.previewButton;
+  };
+
+  /* Asks the server to render the comment as the thread will show it. */
+  Widget.prototype.preview = function () {
+    var self = this;
+    this.clearErrors();
+    this.notice.hidden = true;
+    this.previewButton.disabled = true;
+    fetch(base + "/api/preview", {
+      method: "POST", credentials: "omit",
+      headers: { "Content-Type": "application/json", Accept: "application/json" },
+      body: JSON.stringify({ comment: this.fields.comment.control.value })
+    }).then(function (response) {
+      return response.json().catch(function () { return {}; }).then(function (answer) {
+        if (response.status === 200 && typeof answer.html === "string") {
+          self.previewBody.innerHTML = answer.html; // sanitized by the server
+          self.previewBox.hidden = false;
+          self.previewBox.focus();
+          return;
+        }
+        self.previewBox.hidden = true;
+        self.showErrors(answer.error || FALLBACK[response.status] ||
+          "The preview could not be made (error " + response.status + "). Please try again.", answer.fields);
+      });
+    }).catch(function () {
+      self.showErrors("The comment server could not be reached. Please check your connection and try again.");
+    }).then(function () {
+      self.previewButton.disabled = false;
+    });
   };
 
   function start() {

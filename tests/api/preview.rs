@@ -264,3 +264,93 @@ async fn the_server_refuses_to_start_with_an_unknown_text_format() {
     );
     assert!(!folder.exists(), "no database was made");
 }
+
+/// The demo blog in `format`, and a browser on it; `None` when the browser
+/// test is skipped.
+async fn demo_in(format: &str) -> Option<(TestApp, crate::browser::Browser)> {
+    let browser = crate::browser::Browser::start().await?;
+    let app = spawn_app(
+        crate::helpers::Backend::Sqlite,
+        &[
+            ("DEMO", "true"),
+            ("MIN_SUBMIT_SECONDS", "0"),
+            ("TEXT_FORMAT", format),
+        ],
+    )
+    .await;
+    browser.goto(&app.url("/demo/")).await;
+    browser.find(".rd-form").await;
+    Some((app, browser))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_widget_previews_markdown_as_the_thread_will_show_it() {
+    let Some((app, browser)) = demo_in("markdown").await else {
+        return;
+    };
+    browser
+        .wait_for_text(
+            ".rd-format-help",
+            "You can use Markdown: **bold**, *italic*",
+        )
+        .await;
+    assert_eq!(
+        browser.text(".rd-preview").await,
+        "",
+        "no preview before asking"
+    );
+
+    browser
+        .fill(
+            "#rd-comment",
+            "Some **bold** words and <script>alert(1)</script>",
+        )
+        .await;
+    browser.click(".rd-preview-button").await;
+    browser.wait_for_text(".rd-preview strong", "bold").await;
+    assert_eq!(
+        browser.text(".rd-preview .rd-body").await,
+        "Some bold words and"
+    );
+    assert_eq!(browser.count(".rd-preview script").await, 0);
+    assert_eq!(browser.count(".rd-comment").await, 0, "nothing was posted");
+    assert_eq!(app.query_number("SELECT COUNT(*) AS n FROM comments"), 0);
+
+    // Typing on hides the preview, which no longer matches the text.
+    browser
+        .find("#rd-comment")
+        .await
+        .send_keys(" more")
+        .await
+        .unwrap();
+    assert_eq!(browser.text(".rd-preview").await, "");
+
+    // An empty comment is refused at the field, as a submission would be.
+    browser.fill("#rd-comment", " ").await;
+    browser.click(".rd-preview-button").await;
+    browser
+        .wait_for_text("#rd-comment-error", "Please type your comment.")
+        .await;
+    assert_eq!(browser.text(".rd-preview").await, "");
+    browser.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_widget_says_basic_html_applies_and_previews_it_under_wordpress() {
+    let Some((_app, browser)) = demo_in("wordpress").await else {
+        return;
+    };
+    browser
+        .wait_for_text(".rd-format-help", "You can use basic HTML: <a href>, <em>")
+        .await;
+    browser
+        .fill("#rd-comment", "**stars stay** and <em>this leans</em>")
+        .await;
+    browser.click(".rd-preview-button").await;
+    browser.wait_for_text(".rd-preview em", "this leans").await;
+    assert_eq!(
+        browser.text(".rd-preview .rd-body").await,
+        "**stars stay** and this leans"
+    );
+    browser.close().await;
+}
