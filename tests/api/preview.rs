@@ -139,6 +139,7 @@ on_both_backends! {
             (json!({ "comment": "nul \u{0} byte" }), "control characters"),
             (json!({ "comment": "x".repeat(65_526) }), "too long"),
             (json!({ "comment": ["a list"] }), "must be text"),
+            (json!({ "comment": 42 }), "must be text"),
         ] {
             let answer = refusal(preview_from(&app, ip, &body).await, 422).await;
             let named = answer["fields"]["comment"].as_str().unwrap_or_default();

@@ -30,8 +30,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 /// The body of `POST /api/preview`: the comment field of a submission. The
-/// handler reads it leniently from a JSON object, as `POST /api/comments`
-/// does, and ignores any other field, so the form's whole body may be sent.
+/// handler ignores any other field, so the form's whole body may be sent.
 #[derive(ToSchema)]
 #[expect(
     dead_code,
@@ -88,8 +87,8 @@ async fn preview(
     Ok(HttpResponse::Ok().json(Preview { html }))
 }
 
-/// The `comment` field of a JSON object, read as a submission reads it: a
-/// number is taken as its text.
+/// The `comment` field of a JSON object. Unlike a submission's IDs, the
+/// text is never a number, and one is refused as the document says.
 fn read_comment(body: &Value) -> Result<Option<String>, AppError> {
     let Value::Object(map) = body else {
         return Err(AppError::Malformed(
@@ -99,7 +98,6 @@ fn read_comment(body: &Value) -> Result<Option<String>, AppError> {
     match map.get("comment") {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(text)) => Ok(Some(text.clone())),
-        Some(Value::Number(n)) => Ok(Some(n.to_string())),
         Some(_) => Err(AppError::field("comment", "This field must be text.")),
     }
 }
