@@ -54,9 +54,11 @@ pub struct Preview {
     html: String,
 }
 
-/// Renders a comment's text as its `html` will be once stored, in the
-/// instance's text format. Nothing is stored; it counts against the sender's
-/// burst of requests as a submission does.
+/// A comment's text rendered as the thread will show it, without storing it.
+///
+/// The `html` is what the comment's `html` will be once stored, in the
+/// instance's text format (`REPLYDESK_TEXT_FORMAT`). A preview counts against
+/// the sender's burst of requests as a submission does.
 #[utoipa::path(post, path = "/api/preview", tag = "submitting",
     request_body(content = PreviewRequest, content_type = "application/json"),
     responses(
