@@ -143,7 +143,7 @@ on_both_backends! {
         ] {
             let answer = refusal(preview_from(&app, ip, &body).await, 422).await;
             let named = answer["fields"]["comment"].as_str().unwrap_or_default();
-            assert!(named.contains(problem), "{body:.40}: {answer}");
+            assert!(named.contains(problem), "{problem}: {answer}");
         }
         // The longest comment a submission takes is previewed.
         let longest = preview_from(&app, ip, &json!({ "comment": "x".repeat(65_525) })).await;

@@ -80,10 +80,10 @@ async fn preview(
         retry_after_seconds,
     })?;
     let comment = read_comment(&body)?;
-    let body = CommentBody::parse(comment.as_deref()).map_err(AppError::Invalid)?;
+    let text = CommentBody::parse(comment.as_deref()).map_err(AppError::Invalid)?;
     let format = state.settings.text_format;
     // A long text takes the sanitizer milliseconds: off the async workers.
-    let html = web::block(move || render::comment_html(body.as_str(), format))
+    let html = web::block(move || render::comment_html(text.as_str(), format))
         .await
         .map_err(|e| AppError::internal("rendering a preview", e))?;
     Ok(HttpResponse::Ok().json(Preview { html }))
