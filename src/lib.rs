@@ -2,6 +2,7 @@
 
 pub mod akismet;
 pub mod burst;
+pub mod commenter_edits;
 pub mod cli;
 pub mod configuration;
 pub mod db;

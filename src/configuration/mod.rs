@@ -48,6 +48,7 @@ const SETTINGS: &[(&str, &str)] = &[
     ("AKISMET_RETRY_SECONDS", "60"),
     ("POW", "score"),
     ("POW_COST", "50000"),
+    ("EDIT_MINUTES", "15"),
 ];
 
 const ENV_PREFIX: &str = "REPLYDESK_";
@@ -56,6 +57,9 @@ const ENV_PREFIX: &str = "REPLYDESK_";
 /// which its Rust library also checks solutions against, and already some
 /// seconds of work on a phone.
 pub const MAX_POW_COST: u64 = 1_000_000;
+
+/// The longest edit window `REPLYDESK_EDIT_MINUTES` takes: a day.
+pub const MAX_EDIT_MINUTES: u32 = 1_440;
 
 fn is_setting(key: &str) -> bool {
     SETTINGS.iter().any(|(known, _)| *known == key)
@@ -120,6 +124,9 @@ pub struct Settings {
     /// ALTCHA's `maxnumber`: a browser tries half as many hashes on average,
     /// all of them at worst.
     pub pow_cost: u64,
+    /// How long after writing it a commenter may edit or delete their
+    /// comment with the token its answer carried; 0 turns editing off.
+    pub edit_minutes: u32,
 }
 
 /// Where Akismet is asked, and with which key.
@@ -310,6 +317,7 @@ impl Settings {
             akismet: akismet(&value)?,
             pow: value("POW").parse_with("off, score or require")?,
             pow_cost: value("POW_COST").pow_cost()?,
+            edit_minutes: value("EDIT_MINUTES").edit_minutes()?,
         })
     }
 }
@@ -496,6 +504,18 @@ impl Raw {
             n if n < 1_000 => Err(self.fail("must be at least 1000, or it proves nothing")),
             n if n > MAX_POW_COST => Err(self.fail(format!(
                 "must be at most {MAX_POW_COST}, or a phone takes minutes to solve it"
+            ))),
+            n => Ok(n),
+        }
+    }
+
+    /// The window is for fixing a typo soon after writing; past a day a
+    /// comment has been read and answered, and changing it would rewrite
+    /// what others replied to.
+    fn edit_minutes(&self) -> Result<u32, ConfigError> {
+        match self.parse_with::<u32>("a whole number of minutes, such as 15 (0 turns editing off)")? {
+            n if n > MAX_EDIT_MINUTES => Err(self.fail(format!(
+                "must be at most {MAX_EDIT_MINUTES} (a day), or 0 to turn editing off"
             ))),
             n => Ok(n),
         }

@@ -2,6 +2,7 @@
 
 mod altcha;
 pub mod cache;
+mod edits;
 mod embed;
 mod form;
 mod form_token;
@@ -26,6 +27,7 @@ pub const BODY_LIMIT: usize = 256 * 1024;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     altcha::configure(cfg);
+    edits::configure(cfg);
     embed::configure(cfg);
     form::configure(cfg);
     form_token::configure(cfg);
@@ -40,6 +42,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     form::post_form,
     form::post_wordpress_form,
     json::post_json,
+    edits::put_comment,
+    edits::delete_comment,
     form_token::issue,
     altcha::issue,
     embed::embed_js,
