@@ -225,7 +225,12 @@ pub async fn edit(
             if before == Status::Approved {
                 posts::bump_version(conn, post.id)?;
                 if placed.status == Status::Pending {
-                    outbox::enqueue_for_moderators(conn, MailKind::Moderate, comment.id, post.site_id)?;
+                    outbox::enqueue_for_moderators(
+                        conn,
+                        MailKind::Moderate,
+                        comment.id,
+                        post.site_id,
+                    )?;
                     if directory.akismet() {
                         akismet_queue::enqueue(conn, comment.id, Job::Check)?;
                     }
@@ -243,7 +248,10 @@ pub async fn edit(
     if edited.status != before {
         tracing::info!(comment.id = edited.comment.id, from = %before, to = %edited.status, "comment edited by its author and moved");
     } else {
-        tracing::info!(comment.id = edited.comment.id, "comment edited by its author");
+        tracing::info!(
+            comment.id = edited.comment.id,
+            "comment edited by its author"
+        );
     }
     Ok(edited)
 }
@@ -306,4 +314,22 @@ fn public(comment: &Comment, body: &str) -> PublicRow {
         body: body.to_owned(),
         created_at: comment.created_at,
     }
+}
+
+/// The comment `grant` names as it stands, if the commenter may still
+/// change it: for the page that offers to.
+pub async fn current(
+    core: &Instance,
+    grant: EditGrant,
+    window: Window,
+) -> Result<Edited, AppError> {
+    core.db
+        .read(move |conn| {
+            let comment = reachable(conn, grant, window)?;
+            Ok(Edited {
+                comment: public(&comment, &comment.body),
+                status: comment.status,
+            })
+        })
+        .await
 }

@@ -2,8 +2,8 @@
 
 pub mod akismet;
 pub mod burst;
-pub mod commenter_edits;
 pub mod cli;
+pub mod commenter_edits;
 pub mod configuration;
 pub mod db;
 pub mod domain;

@@ -113,6 +113,10 @@ pub fn forget(
     let found = comments::by_email(conn, &email)?;
     for c in &found {
         comments::anonymize(conn, c.id, delete_text.then_some(REMOVED_TEXT))?;
+        if delete_text {
+            // The texts the commenter's own edits replaced are their text too.
+            crate::db::comment_versions::delete_for(conn, c.id)?;
+        }
         let reason = if delete_text {
             "personal data and text erased at the author's request"
         } else {

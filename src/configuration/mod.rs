@@ -513,7 +513,9 @@ impl Raw {
     /// comment has been read and answered, and changing it would rewrite
     /// what others replied to.
     fn edit_minutes(&self) -> Result<u32, ConfigError> {
-        match self.parse_with::<u32>("a whole number of minutes, such as 15 (0 turns editing off)")? {
+        match self
+            .parse_with::<u32>("a whole number of minutes, such as 15 (0 turns editing off)")?
+        {
             n if n > MAX_EDIT_MINUTES => Err(self.fail(format!(
                 "must be at most {MAX_EDIT_MINUTES} (a day), or 0 to turn editing off"
             ))),

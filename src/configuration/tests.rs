@@ -152,6 +152,9 @@ fn the_edit_window_is_a_quarter_hour_by_default_and_refuses_nonsense() {
     for value in ["-1", "soon", "1441", "15.5", ""] {
         let err = Settings::from_pairs(&[("EDIT_MINUTES", value)]).expect_err("refused");
         assert_eq!(err.setting, "REPLYDESK_EDIT_MINUTES", "{value}");
-        assert!(err.to_string().contains("minutes") || err.to_string().contains("a day"), "{err}");
+        assert!(
+            err.to_string().contains("minutes") || err.to_string().contains("a day"),
+            "{err}"
+        );
     }
 }

@@ -137,6 +137,30 @@ pub fn judge(edit: &Edit<'_>, settings: &RuleSettings) -> Placement {
     }
 }
 
+/// A new text for a comment, held to the rules of a submission's `comment`
+/// field (not empty, at most 65,525 bytes, no control characters), with
+/// its ends trimmed and its line breaks made `\n` as a submission's are.
+pub fn parse_text(text: Option<&str>) -> Result<String, crate::domain::draft::FieldErrors> {
+    let parsed = CommentDraft::parse(
+        &crate::domain::draft::Submission {
+            post: Some("-".into()),
+            comment: text.map(str::to_owned),
+            ..Default::default()
+        },
+        false,
+    );
+    match parsed {
+        Ok(draft) => Ok(draft.body),
+        Err(mut errors) => {
+            errors.retain(|field, _| field == "comment");
+            if errors.is_empty() {
+                errors.insert("comment".into(), "Please type your comment.".into());
+            }
+            Err(errors)
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -169,10 +193,16 @@ mod tests {
     #[test]
     fn a_published_comment_that_gains_a_link_goes_back_to_the_moderators() {
         let new = draft("Typo fixed, and see https://pills.example");
-        let placed = judge(&edit(Status::Approved, "Typo fxed", &new), &RuleSettings::default());
+        let placed = judge(
+            &edit(Status::Approved, "Typo fxed", &new),
+            &RuleSettings::default(),
+        );
         assert_eq!(placed.status, Status::Pending);
         assert!(
-            placed.reasons.iter().any(|r| r == "edited: it adds 1 link (it has 1 now)"),
+            placed
+                .reasons
+                .iter()
+                .any(|r| r == "edited: it adds 1 link (it has 1 now)"),
             "{:?}",
             placed.reasons
         );
@@ -197,7 +227,12 @@ mod tests {
         let new = draft("Great casino tips");
         let placed = judge(&edit(Status::Approved, "Great tips", &new), &settings);
         assert_eq!(placed.status, Status::Pending);
-        assert!(placed.reasons.iter().any(|r| r.contains("moderation key \"casino\"")));
+        assert!(
+            placed
+                .reasons
+                .iter()
+                .any(|r| r.contains("moderation key \"casino\""))
+        );
         let new = draft("Buy viagra");
         for status in [Status::Approved, Status::Pending] {
             let placed = judge(&edit(status, "Great tips", &new), &settings);
@@ -208,32 +243,11 @@ mod tests {
     #[test]
     fn a_held_comment_stays_held_and_is_never_published_by_an_edit() {
         let new = draft("Now with https://a.example and https://b.example");
-        let placed = judge(&edit(Status::Pending, "plain", &new), &RuleSettings::default());
+        let placed = judge(
+            &edit(Status::Pending, "plain", &new),
+            &RuleSettings::default(),
+        );
         assert_eq!(placed.status, Status::Pending);
         assert!(!placed.held_only_by(&["links"]));
-    }
-}
-
-/// A new text for a comment, held to the rules of a submission's `comment`
-/// field (not empty, at most 65,525 bytes, no control characters), with
-/// its ends trimmed and its line breaks made `\n` as a submission's are.
-pub fn parse_text(text: Option<&str>) -> Result<String, crate::domain::draft::FieldErrors> {
-    let parsed = CommentDraft::parse(
-        &crate::domain::draft::Submission {
-            post: Some("-".into()),
-            comment: text.map(str::to_owned),
-            ..Default::default()
-        },
-        false,
-    );
-    match parsed {
-        Ok(draft) => Ok(draft.body),
-        Err(mut errors) => {
-            errors.retain(|field, _| field == "comment");
-            if errors.is_empty() {
-                errors.insert("comment".into(), "Please type your comment.".into());
-            }
-            Err(errors)
-        }
     }
 }

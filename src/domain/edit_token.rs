@@ -129,9 +129,20 @@ mod tests {
         assert_eq!(check(b"another secret", &token), Err(BadEditToken::Forged));
         // The key is its own: a signature under the bare secret is not one.
         let payload = payload(grant());
-        let bare = format!("{payload}.{}", signature(SECRET, &format!("edit.{payload}")));
+        let bare = format!(
+            "{payload}.{}",
+            signature(SECRET, &format!("edit.{payload}"))
+        );
         assert_eq!(check(SECRET, &bare), Err(BadEditToken::Forged));
-        for junk in ["", ".", "1.2", "a.b.c", "1.2.zz", &"a".repeat(500), "1.2.3.4"] {
+        for junk in [
+            "",
+            ".",
+            "1.2",
+            "a.b.c",
+            "1.2.zz",
+            &"a".repeat(500),
+            "1.2.3.4",
+        ] {
             assert_eq!(check(SECRET, junk), Err(BadEditToken::Malformed), "{junk}");
         }
     }

@@ -2,6 +2,7 @@
 
 mod altcha;
 pub mod cache;
+mod edit_page;
 mod edits;
 mod embed;
 mod form;
@@ -27,6 +28,7 @@ pub const BODY_LIMIT: usize = 256 * 1024;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     altcha::configure(cfg);
+    edit_page::configure(cfg);
     edits::configure(cfg);
     embed::configure(cfg);
     form::configure(cfg);
@@ -44,6 +46,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     json::post_json,
     edits::put_comment,
     edits::delete_comment,
+    edit_page::show,
+    edit_page::act,
     form_token::issue,
     altcha::issue,
     embed::embed_js,
