@@ -92,7 +92,7 @@ pub fn judge(edit: &Edit<'_>, settings: &RuleSettings) -> Placement {
             held.push((
                 "links",
                 format!(
-                    "edited: it adds {} (it has {} now)",
+                    "edited: it adds {} ({} in all)",
                     count_of(after - before, "link", "links"),
                     count_of(after, "link", "links")
                 ),
@@ -202,7 +202,7 @@ mod tests {
             placed
                 .reasons
                 .iter()
-                .any(|r| r == "edited: it adds 1 link (it has 1 now)"),
+                .any(|r| r == "edited: it adds 1 link (1 link in all)"),
             "{:?}",
             placed.reasons
         );
