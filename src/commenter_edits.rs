@@ -103,11 +103,11 @@ fn reachable(
             out_of_reach()
         });
     };
-    if EditGrant::new(comment.id, comment.created_at) != grant {
-        return Err(wrong_token());
-    }
     if window.until(comment.created_at) <= now {
         return Err(window.closed());
+    }
+    if EditGrant::new(comment.id, comment.created_at) != grant {
+        return Err(wrong_token());
     }
     if !matches!(comment.status, Status::Approved | Status::Pending) {
         return Err(out_of_reach());
