@@ -249,6 +249,10 @@ on_both_backends! {
         let mail = smtp.wait_for_mail_to("mod@example.com").await.remove(0);
         assert_eq!(mail.header("Subject").as_deref(), Some("Please moderate: Hello world"));
         assert!(mail.data.contains("https://pills.example") && mail.data.contains("edited: it adds 1 link"), "{}", mail.data);
+        let desk = crate::admin::Desk::new(&app).login("mod@example.com").await;
+        let queue = desk.text("/admin").await;
+        assert!(queue.contains("Earlier versions (1)"), "{queue}");
+        assert!(queue.contains("pre-wrap\">A harmless reply.</blockquote>"), "{queue}");
         let approve = mail.link(&format!("{}/moderate/", app.address)).expect("an approve link");
         assert_eq!(app.client.post(&approve).send().await.unwrap().status(), 200);
         eventually("the approved edit to be published", async || app.thread("links").await["total"] == 2).await;
@@ -341,6 +345,9 @@ on_both_backends! {
             assert_eq!(edited.status(), 200);
         }
         assert_eq!(app.query_number("SELECT COUNT(*) AS n FROM comment_versions"), 2);
+        let exported: Value = serde_json::from_str(&app.cli_ok(&["export-personal", "ada@example.com"])).unwrap();
+        assert_eq!(exported["comments"][0]["earlier_texts"], json!(["My secret first draft"]));
+        assert_eq!(exported["comments"][0]["text"], "A second draft");
         app.cli_ok(&["forget", "grace@example.org"]);
         assert_eq!(app.query_number("SELECT COUNT(*) AS n FROM comment_versions"), 2, "kept without --delete-text");
         app.cli_ok(&["forget", "ada@example.com", "--delete-text"]);
