@@ -51,7 +51,10 @@ impl Window {
 
     /// Until when a comment written at `created_at` may be changed.
     pub fn until(self, created_at: chrono::NaiveDateTime) -> chrono::NaiveDateTime {
-        created_at + self.length()
+        // A date at the end of time (an odd import) is always within its window.
+        created_at
+            .checked_add_signed(self.length())
+            .unwrap_or(chrono::NaiveDateTime::MAX)
     }
 
     fn closed(self) -> AppError {

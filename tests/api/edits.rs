@@ -256,6 +256,11 @@ on_both_backends! {
         let approve = mail.link(&format!("{}/moderate/", app.address)).expect("an approve link");
         assert_eq!(app.client.post(&approve).send().await.unwrap().status(), 200);
         eventually("the approved edit to be published", async || app.thread("links").await["total"] == 2).await;
+        eventually("every e-mail to be sent", async || {
+            app.number_is("SELECT COUNT(*) AS n FROM mail_outbox WHERE sent_at IS NULL", 0)
+        }).await;
+        assert_eq!(app.query_number(
+            "SELECT COUNT(*) AS n FROM mail_outbox WHERE recipient = 'ada@example.com'"), 1);
         assert_eq!(smtp.messages().iter().filter(|m| m.to == ["ada@example.com"]).count(), 1,
             "the subscriber is not mailed again for an edit");
         assert_eq!(app.query_number(&format!(
