@@ -58,7 +58,7 @@ pub fn issued(
         .max_age(Duration::minutes(i64::from(state.settings.edit_minutes)))
         .http_only(true)
         .same_site(SameSite::Lax)
-        .secure(req.connection_info().scheme() == "https")
+        .secure(req.connection_info().scheme() == "https" || state.public_url.scheme() == "https")
         .finish();
     let link = EditLink {
         href: format!(
