@@ -143,6 +143,54 @@
     });
   }
 
+  /* ---------- the reader's own comments ---------- */
+
+  /* {id: {token, until}} for the comments this browser wrote and may still
+   * edit or delete; expired ones are dropped whenever it is read. */
+  var OWN = "replydesk-own";
+
+  function ownComments() {
+    var kept = {};
+    try {
+      var all = JSON.parse(localStorage.getItem(OWN) || "{}"), now = Date.now();
+      Object.keys(all).forEach(function (id) {
+        if (all[id] && all[id].token && Date.parse(all[id].until) > now) kept[id] = all[id];
+      });
+    } catch (unavailable) { /* no storage (private mode, blocked): no Edit buttons */ }
+    return kept;
+  }
+
+  function saveOwn(all) {
+    try { localStorage.setItem(OWN, JSON.stringify(all)); } catch (unavailable) { /* as above */ }
+  }
+
+  function remember(comment) {
+    if (!comment.edit_token) return;
+    var all = ownComments();
+    all[comment.id] = { token: comment.edit_token, until: comment.editable_until };
+    saveOwn(all);
+  }
+
+  function forgetOwn(id) {
+    var all = ownComments();
+    delete all[id];
+    saveOwn(all);
+  }
+
+  /* PUT or DELETE on the reader's own comment; gives [status, answer]. */
+  function change(method, id, token, body) {
+    return fetch(base + "/api/comments/" + id, {
+      method: method, credentials: "omit",
+      headers: { "Content-Type": "application/json", Accept: "application/json",
+        Authorization: "Bearer " + token },
+      body: body ? JSON.stringify(body) : undefined
+    }).then(function (response) {
+      return response.json().catch(function () { return {}; }).then(function (answer) {
+        return [response.status, answer];
+      });
+    });
+  }
+
   /* ---------- the thread ---------- */
 
   function pageUrl() {
@@ -335,6 +383,7 @@
       self.replyTo(c.id, item, c.author);
     });
     var replies = el("ol", { class: "rd-replies" });
+    var footer;
     var item = el("li", { id: "comment-" + c.id, class: "rd-comment" }, [
       el("article", { class: "rd-card", "aria-label": "Comment by " + c.author }, [
         el("header", { class: "rd-meta" }, [
@@ -345,12 +394,77 @@
           ])
         ]),
         body,
-        el("footer", { class: "rd-actions" }, [reply])
+        footer = el("footer", { class: "rd-actions" }, [reply])
       ]),
       replies
     ]);
+    var own = ownComments()[c.id];
+    if (own) this.ownActions(c.id, own, item, body, footer);
     (c.replies || []).forEach(function (r) { replies.appendChild(self.renderComment(r)); });
     return item;
+  };
+
+  /* Edit and Delete on one of the reader's own comments, until its window
+   * closes; refusals are shown in words beside them. */
+  Widget.prototype.ownActions = function (id, own, item, body, footer) {
+    var self = this;
+    var error = el("p", { class: "rd-own-error", role: "alert", hidden: true });
+    var edit = el("button", { type: "button", class: "rd-edit", text: "Edit" });
+    var remove = el("button", { type: "button", class: "rd-delete", text: "Delete" });
+    var buttons = el("span", { class: "rd-own" }, [" ", edit, " ", remove]);
+    footer.appendChild(buttons);
+    footer.appendChild(error);
+    var closes = setTimeout(function () { buttons.remove(); }, Math.max(0, Date.parse(own.until) - Date.now()));
+    function refused(status, answer) {
+      var fields = answer.fields || {};
+      error.textContent = fields.comment || answer.error ||
+        "Your comment could not be changed (error " + status + "). Please try again.";
+      error.hidden = false;
+    }
+    function unreachable() {
+      refused(0, { error: "The comment server could not be reached. Please check your connection and try again." });
+    }
+    edit.addEventListener("click", function () {
+      var shown = body.innerHTML;
+      var text = el("textarea", { class: "rd-edit-text", rows: "6", maxlength: "65525",
+        "aria-label": "Edit your comment" });
+      var save = el("button", { type: "button", class: "rd-save", text: "Save" });
+      var cancel = el("button", { type: "button", class: "rd-cancel-edit", text: "Cancel" });
+      var editor = el("div", { class: "rd-editor" }, [text, el("p", {}, [save, " ", cancel])]);
+      text.value = body.innerText.trim();
+      body.textContent = "";
+      body.appendChild(editor);
+      buttons.hidden = true;
+      text.focus();
+      function done(html) {
+        body.innerHTML = html;
+        buttons.hidden = false;
+      }
+      cancel.addEventListener("click", function () { error.hidden = true; done(shown); });
+      save.addEventListener("click", function () {
+        save.disabled = true;
+        error.hidden = true;
+        change("PUT", id, own.token, { comment: text.value }).then(function (r) {
+          if (r[0] !== 200) return refused(r[0], r[1]);
+          if (r[1].status === "approved") return done(r[1].html);
+          item.remove();
+          self.setTotal(self.total - 1);
+          self.notify("Your edited comment is awaiting moderation.", true);
+        }, unreachable).then(function () { save.disabled = false; });
+      });
+    });
+    remove.addEventListener("click", function () {
+      if (!window.confirm("Delete your comment? This cannot be undone here.")) return;
+      error.hidden = true;
+      change("DELETE", id, own.token).then(function (r) {
+        if (r[0] !== 204) return refused(r[0], r[1]);
+        clearTimeout(closes);
+        forgetOwn(id);
+        item.remove();
+        self.setTotal(self.total - 1);
+        self.notify("Your comment is deleted.", true);
+      }, unreachable);
+    });
   };
 
   /* Moves the form under a comment (or back to the end with `null`). */
@@ -461,6 +575,7 @@
 
   Widget.prototype.accepted = function (comment) {
     var parent = this.parent;
+    remember(comment);
     this.fields.comment.control.value = "";
     this.replyTo(null);
     if (comment.status === "approved") {

@@ -3,6 +3,7 @@
 pub mod akismet;
 pub mod burst;
 pub mod cli;
+pub mod commenter_edits;
 pub mod configuration;
 pub mod db;
 pub mod domain;

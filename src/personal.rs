@@ -28,6 +28,9 @@ pub struct StoredComment {
     pub ip: Option<String>,
     pub user_agent: String,
     pub text: String,
+    /// The texts the author's own edits replaced, oldest first.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub earlier_texts: Vec<String>,
     pub status: String,
     pub subscribed_to_replies: bool,
     pub created_at: String,
@@ -54,6 +57,10 @@ pub fn export(conn: &mut AnyConnection, email: &str) -> Result<Export, AppError>
     let mut stored = Vec::new();
     for c in comments::by_email(conn, &email)? {
         let post = posts::find(conn, c.post_id)?;
+        let earlier_texts = db::comment_versions::for_comments(conn, &[c.id])?
+            .into_iter()
+            .map(|version| version.body)
+            .collect();
         stored.push(StoredComment {
             id: c.id,
             post: post.post_key,
@@ -64,6 +71,7 @@ pub fn export(conn: &mut AnyConnection, email: &str) -> Result<Export, AppError>
             ip: c.ip,
             user_agent: c.user_agent,
             text: c.body,
+            earlier_texts,
             status: c.status.to_string(),
             subscribed_to_replies: c.subscribed,
             created_at: timestamp(c.created_at),
@@ -113,6 +121,10 @@ pub fn forget(
     let found = comments::by_email(conn, &email)?;
     for c in &found {
         comments::anonymize(conn, c.id, delete_text.then_some(REMOVED_TEXT))?;
+        if delete_text {
+            // The texts the commenter's own edits replaced are their text too.
+            crate::db::comment_versions::delete_for(conn, c.id)?;
+        }
         let reason = if delete_text {
             "personal data and text erased at the author's request"
         } else {

@@ -50,6 +50,7 @@ const SETTINGS: &[(&str, &str)] = &[
     ("POW", "score"),
     ("POW_COST", "50000"),
     ("TEXT_FORMAT", "wordpress"),
+    ("EDIT_MINUTES", "15"),
 ];
 
 const ENV_PREFIX: &str = "REPLYDESK_";
@@ -58,6 +59,9 @@ const ENV_PREFIX: &str = "REPLYDESK_";
 /// which its Rust library also checks solutions against, and already some
 /// seconds of work on a phone.
 pub const MAX_POW_COST: u64 = 1_000_000;
+
+/// The longest edit window `REPLYDESK_EDIT_MINUTES` takes: a day.
+pub const MAX_EDIT_MINUTES: u32 = 1_440;
 
 fn is_setting(key: &str) -> bool {
     SETTINGS.iter().any(|(known, _)| *known == key)
@@ -125,6 +129,9 @@ pub struct Settings {
     /// How every comment body is read before it is sanitized, for the whole
     /// instance: stored, answered and previewed comments alike.
     pub text_format: TextFormat,
+    /// How long after writing it a commenter may edit or delete their
+    /// comment with the token its answer carried; 0 turns editing off.
+    pub edit_minutes: u32,
 }
 
 /// Where Akismet is asked, and with which key.
@@ -316,6 +323,7 @@ impl Settings {
             pow: value("POW").parse_with("off, score or require")?,
             pow_cost: value("POW_COST").pow_cost()?,
             text_format: value("TEXT_FORMAT").parse_with("wordpress or markdown")?,
+            edit_minutes: value("EDIT_MINUTES").edit_minutes()?,
         })
     }
 }
@@ -502,6 +510,20 @@ impl Raw {
             n if n < 1_000 => Err(self.fail("must be at least 1000, or it proves nothing")),
             n if n > MAX_POW_COST => Err(self.fail(format!(
                 "must be at most {MAX_POW_COST}, or a phone takes minutes to solve it"
+            ))),
+            n => Ok(n),
+        }
+    }
+
+    /// The window is for fixing a typo soon after writing; past a day a
+    /// comment has been read and answered, and changing it would rewrite
+    /// what others replied to.
+    fn edit_minutes(&self) -> Result<u32, ConfigError> {
+        match self
+            .parse_with::<u32>("a whole number of minutes, such as 15 (0 turns editing off)")?
+        {
+            n if n > MAX_EDIT_MINUTES => Err(self.fail(format!(
+                "must be at most {MAX_EDIT_MINUTES} (a day), or 0 to turn editing off"
             ))),
             n => Ok(n),
         }

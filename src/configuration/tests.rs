@@ -156,3 +156,19 @@ fn the_text_format_is_wordpress_by_default_and_refuses_other_words() {
         "{err}"
     );
 }
+
+#[test]
+fn the_edit_window_is_a_quarter_hour_by_default_and_refuses_nonsense() {
+    let defaults = Settings::from_pairs(&[]).expect("defaults parse");
+    assert_eq!(defaults.edit_minutes, 15);
+    let off = Settings::from_pairs(&[("EDIT_MINUTES", "0")]).expect("0 turns editing off");
+    assert_eq!(off.edit_minutes, 0);
+    for value in ["-1", "soon", "1441", "15.5", ""] {
+        let err = Settings::from_pairs(&[("EDIT_MINUTES", value)]).expect_err("refused");
+        assert_eq!(err.setting, "REPLYDESK_EDIT_MINUTES", "{value}");
+        assert!(
+            err.to_string().contains("minutes") || err.to_string().contains("a day"),
+            "{err}"
+        );
+    }
+}

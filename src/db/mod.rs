@@ -43,6 +43,7 @@ pub mod akismet_queue;
 pub mod arrival;
 pub mod audit;
 mod checkpoint;
+pub mod comment_versions;
 pub mod comments;
 mod connection;
 pub mod digest;

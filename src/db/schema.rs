@@ -182,6 +182,15 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    comment_versions (id) {
+        id -> BigInt,
+        comment_id -> BigInt,
+        body -> Text,
+        replaced_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(comments -> posts (post_id));
 diesel::joinable!(akismet_queue -> comments (comment_id));
 diesel::joinable!(sessions -> moderators (moderator_id));
@@ -206,6 +215,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     moderator_sites,
     spam_tokens,
     spam_filters,
+    comment_versions,
 );
 
 diesel::allow_columns_to_appear_in_same_group_by_clause!(posts::site_id, comments::status);

@@ -4,6 +4,8 @@
 pub mod akismet;
 pub mod avatar;
 pub mod draft;
+pub mod edit;
+pub mod edit_token;
 pub mod email;
 pub mod form_token;
 pub mod mail_kind;

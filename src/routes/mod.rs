@@ -63,8 +63,13 @@ pub fn cors(sites: &Arc<Sites>) -> Cors {
                 .to_str()
                 .is_ok_and(|o| sites.cached().for_header(o).is_some())
         })
-        .allowed_methods([Method::GET, Method::POST])
-        .allowed_headers([header::CONTENT_TYPE, header::IF_NONE_MATCH, header::ACCEPT])
+        .allowed_methods([Method::GET, Method::POST, Method::PUT, Method::DELETE])
+        .allowed_headers([
+            header::CONTENT_TYPE,
+            header::IF_NONE_MATCH,
+            header::ACCEPT,
+            header::AUTHORIZATION,
+        ])
         .expose_headers([header::ETAG, header::RETRY_AFTER])
         .block_on_origin_mismatch(false)
         .max_age(3600)

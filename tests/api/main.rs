@@ -11,6 +11,7 @@ mod browser;
 mod bursts;
 mod command_line;
 mod digest;
+mod edits;
 mod extras;
 mod helpers;
 mod import;

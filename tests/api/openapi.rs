@@ -176,7 +176,8 @@ on_both_backends! {
             let concrete = path
                 .replace("{post}", "documented")
                 .replace("{key}", &key)
-                .replace("{token}", "not-a-token");
+                .replace("{token}", "not-a-token")
+                .replace("{id}", &id.to_string());
             let url = app.url(&format!("{concrete}?post=documented"));
             let request = match method.as_str() {
                 "get" => app.client.get(&url),
@@ -185,6 +186,8 @@ on_both_backends! {
                     .post(&url)
                     .json(&reply("documented", &format!("Probing {concrete}"))),
                 "post" => app.client.post(&url),
+                "put" => app.client.put(&url).json(&serde_json::json!({"comment": "Probing"})),
+                "delete" => app.client.delete(&url),
                 other => panic!("{other} {path} is documented but not probed"),
             };
             let response = request.send().await.unwrap();
@@ -207,8 +210,17 @@ on_both_backends! {
             ("/api/openapi.json", "GET"),
             ("/moderate/x", "GET, POST"),
             ("/comments", "POST"),
+            ("/comments/1/edit", "GET, POST"),
         ] {
             let response = app.client.delete(app.url(path)).send().await.unwrap();
+            assert_eq!(response.status(), 405, "{path}");
+            assert_eq!(response.headers()["allow"], allow, "{path}");
+            let body: Value = response.json().await.unwrap();
+            assert!(body["error"].as_str().unwrap().contains("only accepts"), "{path}");
+        }
+        // The commenter's own address takes DELETE; asked with GET, it says what it takes.
+        for (path, allow) in [("/api/comments/1", "PUT, DELETE")] {
+            let response = app.client.get(app.url(path)).send().await.unwrap();
             assert_eq!(response.status(), 405, "{path}");
             assert_eq!(response.headers()["allow"], allow, "{path}");
             let body: Value = response.json().await.unwrap();

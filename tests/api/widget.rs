@@ -302,3 +302,81 @@ async fn the_demo_blog_is_served_only_in_demo_mode() {
         .unwrap();
     assert!(held.contains("Your comment is awaiting moderation."));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_reader_edits_and_deletes_their_own_comment_until_the_window_closes() {
+    let Some((app, browser)) = demo(&[("HOLD_ALL", "false")]).await else {
+        return;
+    };
+    browser.goto(&app.url("/demo/")).await;
+    browser.find(".rd-form").await;
+    write_comment(&browser, "Teh first comment.", "grace@example.com").await;
+    browser
+        .wait_for_text(".rd-notice", "Your comment is published.")
+        .await;
+    let first = format!("#comment-{}", newest_comment_id(&app));
+    write_comment(&browser, "A second comment.", "grace@example.com").await;
+    browser.wait_for_text(".rd-title", "2 Comments").await;
+    let second_id = newest_comment_id(&app);
+    let second = format!("#comment-{second_id}");
+
+    browser.click(&format!("{first} .rd-edit")).await;
+    let editing = browser.find(&format!("{first} .rd-edit-text")).await;
+    assert_eq!(
+        editing.prop("value").await.unwrap().as_deref(),
+        Some("Teh first comment.")
+    );
+    browser
+        .fill(
+            &format!("{first} .rd-edit-text"),
+            "The first comment, fixed.",
+        )
+        .await;
+    browser.click(&format!("{first} .rd-save")).await;
+    browser
+        .wait_for_text(&format!("{first} .rd-body"), "The first comment, fixed.")
+        .await;
+    assert_eq!(browser.count(&format!("{first} .rd-edit-text")).await, 0);
+
+    // Read again from the server, with the buttons still offered.
+    browser.goto(&app.url("/demo/")).await;
+    browser
+        .wait_for_text(&format!("{first} .rd-body"), "The first comment, fixed.")
+        .await;
+    assert_eq!(browser.count(".rd-edit").await, 2);
+
+    // A refusal is shown in words.
+    app.execute_sql(&format!(
+        "UPDATE comments SET created_at = datetime(created_at, '-1 hour') WHERE id < {second_id}"
+    ));
+    browser.click(&format!("{first} .rd-edit")).await;
+    browser
+        .fill(&format!("{first} .rd-edit-text"), "Too late now.")
+        .await;
+    browser.click(&format!("{first} .rd-save")).await;
+    browser
+        .wait_for_text(
+            &format!("{first} .rd-own-error"),
+            "The time to change this comment has run out",
+        )
+        .await;
+
+    browser.click(&format!("{second} .rd-delete")).await;
+    browser
+        .client
+        .accept_alert()
+        .await
+        .expect("the confirm() dialog");
+    browser
+        .wait_for_text(".rd-notice", "Your comment is deleted.")
+        .await;
+    assert_eq!(browser.count(&second).await, 0);
+    browser.wait_for_text(".rd-title", "1 Comment").await;
+    assert_eq!(
+        app.query_number(&format!(
+            "SELECT COUNT(*) AS n FROM comments WHERE id = {second_id} AND status = 'trash'"
+        )),
+        1
+    );
+    browser.close().await;
+}

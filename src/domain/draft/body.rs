@@ -1,5 +1,6 @@
 //! A comment's text on its own, held to the rules of a submission's
-//! `comment` field: for a preview, which renders a text without storing it.
+//! `comment` field: for a preview, which renders a text without storing it,
+//! and for a commenter's edit, which replaces one.
 
 use super::{FieldErrors, comment_text};
 
@@ -29,6 +30,10 @@ impl CommentBody {
 
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+
+    pub fn into_string(self) -> String {
+        self.0
     }
 }
 

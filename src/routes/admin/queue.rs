@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use super::times::when;
 use super::{Answer, Chrome, CsrfForm, Form, Moderator, html, page, see_other};
-use crate::db::{admin_list, audit, stats};
+use crate::db::{admin_list, audit, comment_versions, stats};
 use crate::domain::moderation::Action;
 use crate::domain::queue_link;
 use crate::domain::status::Status;
@@ -139,6 +139,8 @@ struct Item {
     /// The filter's strongest clues in words.
     clues: String,
     trail: Vec<Trail>,
+    /// The texts the commenter's own edits replaced, oldest first.
+    versions: Vec<(String, String)>,
     actions: Vec<(String, &'static str, &'static str)>,
 }
 
@@ -204,6 +206,7 @@ struct Found {
     total: i64,
     rows: Vec<admin_list::Row>,
     trails: Vec<audit::Entry>,
+    versions: Vec<comment_versions::Version>,
     posts: Vec<(i64, String, String)>,
 }
 
@@ -274,6 +277,7 @@ async fn find(state: &AppState, filter: admin_list::Filter, page: i64) -> Result
             let rows = admin_list::page(conn, &filter, offset, PER_PAGE)?;
             let ids: Vec<i64> = rows.iter().map(|r| r.comment.id).collect();
             let trails = audit::for_comments(conn, &ids)?;
+            let versions = comment_versions::for_comments(conn, &ids)?;
             let posts = admin_list::posts_with_comments(conn, filter.sites.as_deref(), 200)?;
             Ok(Found {
                 counts,
@@ -281,6 +285,7 @@ async fn find(state: &AppState, filter: admin_list::Filter, page: i64) -> Result
                 total,
                 rows,
                 trails,
+                versions,
                 posts,
             })
         })
@@ -308,6 +313,7 @@ fn present(chrome: Chrome, view: &View, found: Found) -> QueuePage {
         total,
         rows,
         trails,
+        versions,
         posts,
     } = found;
     let count_of = |s: Status| {
@@ -342,7 +348,10 @@ fn present(chrome: Chrome, view: &View, found: Found) -> QueuePage {
         sort: (!view.by_score()).then(|| "score".to_owned()),
         ..view.clone()
     };
-    let items = rows.into_iter().map(|row| item(row, &trails)).collect();
+    let items = rows
+        .into_iter()
+        .map(|row| item(row, &trails, &versions))
+        .collect();
     let pages = ((total + PER_PAGE - 1) / PER_PAGE).max(1);
     let current_page = view.page();
     QueuePage {
@@ -390,8 +399,17 @@ fn present(chrome: Chrome, view: &View, found: Found) -> QueuePage {
 
 /// One comment as the queue lists it, with its audit trail and the buttons
 /// of its own status (the tab's, should the stored one not parse).
-fn item(row: admin_list::Row, trails: &[audit::Entry]) -> Item {
+fn item(
+    row: admin_list::Row,
+    trails: &[audit::Entry],
+    versions: &[comment_versions::Version],
+) -> Item {
     let c = row.comment;
+    let versions = versions
+        .iter()
+        .filter(|v| v.comment_id == c.id)
+        .map(|v| (when(v.replaced_at), v.body.clone()))
+        .collect();
     let trail = trails
         .iter()
         .filter(|e| e.comment_id == Some(c.id))
@@ -432,6 +450,7 @@ fn item(row: admin_list::Row, trails: &[audit::Entry]) -> Item {
         likely_spam: row.spam_score.is_some_and(|s| s >= LIKELY_SPAM),
         clues: row.spam_reasons.replace('\n', "; "),
         trail,
+        versions,
         actions: actions_for(current)
             .iter()
             .map(|a| (format!("{}:{}", a.as_str(), c.id), a.label(), a.as_str()))

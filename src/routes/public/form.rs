@@ -274,7 +274,15 @@ async fn handle(req: &HttpRequest, state: &AppState, mut fields: FormFields) -> 
             .into_iter()
             .flatten()
             .find_map(|u| resolve(&accepted.site.origins, u, back.as_deref()));
-            answer(accepted, target)
+            let issued = super::edit_page::issued(req, state, &accepted.comment);
+            let (cookie, link) = issued.unzip();
+            let mut response = answer(accepted, target, link.as_ref());
+            if let Some(cookie) = cookie
+                && response.add_cookie(&cookie).is_err()
+            {
+                tracing::debug!("could not set the edit cookie");
+            }
+            response
         }
         Err(e) => page::form_error(&e, comment, back.as_deref()),
     }
@@ -313,10 +321,10 @@ fn resolve(policy: &OriginPolicy, text: &str, base: Option<&str>) -> Option<Url>
     policy.allows(&url).then_some(url)
 }
 
-fn answer(accepted: Accepted, target: Option<Url>) -> HttpResponse {
+fn answer(accepted: Accepted, target: Option<Url>, edit: Option<&page::EditLink>) -> HttpResponse {
     let told = accepted.status.as_told_to_author();
     let Some(mut url) = target else {
-        return page::received(told == Status::Approved, None);
+        return page::received(told == Status::Approved, None, edit);
     };
     without_flag(&mut url);
     if told != Status::Approved {
@@ -345,7 +353,7 @@ fn without_flag(url: &mut Url) {
     }
 }
 
-fn form_error(err: UrlencodedError, _req: &HttpRequest) -> actix_web::Error {
+pub(super) fn form_error(err: UrlencodedError, _req: &HttpRequest) -> actix_web::Error {
     let error = match err {
         UrlencodedError::ContentType => AppError::UnsupportedFormat(
             "The form must be sent as application/x-www-form-urlencoded, as a plain HTML form is."

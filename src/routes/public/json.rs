@@ -132,6 +132,14 @@ pub struct Created {
     comment: PublicComment,
     #[schema(value_type = ToldStatus)]
     status: Status,
+    /// The token for `PUT`/`DELETE /api/comments/{id}` (`Authorization:
+    /// Bearer`), with which the commenter may change the comment until
+    /// `editable_until`. Absent when editing is off (`REPLYDESK_EDIT_MINUTES=0`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    edit_token: Option<String>,
+    /// Until when the comment can be edited or deleted, RFC 3339 UTC.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    editable_until: Option<String>,
 }
 
 impl Serialize for Status {
@@ -181,7 +189,13 @@ async fn post_json(
         Status::Approved => public(&state, &accepted.comment),
         _ => held(&state, &accepted.comment),
     };
-    Ok(HttpResponse::Created().json(Created { comment, status }))
+    let (edit_token, editable_until) = super::edits::issued(&state, &accepted.comment).unzip();
+    Ok(HttpResponse::Created().json(Created {
+        comment,
+        status,
+        edit_token,
+        editable_until,
+    }))
 }
 
 /// Reads the JSON object leniently: numbers are accepted where text is expected

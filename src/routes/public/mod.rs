@@ -2,6 +2,8 @@
 
 mod altcha;
 pub mod cache;
+mod edit_page;
+mod edits;
 mod embed;
 mod form;
 mod form_token;
@@ -27,6 +29,8 @@ pub const BODY_LIMIT: usize = 256 * 1024;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     altcha::configure(cfg);
+    edit_page::configure(cfg);
+    edits::configure(cfg);
     embed::configure(cfg);
     form::configure(cfg);
     form_token::configure(cfg);
@@ -43,6 +47,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     form::post_wordpress_form,
     json::post_json,
     preview::preview,
+    edits::put_comment,
+    edits::delete_comment,
+    edit_page::show,
+    edit_page::act,
     form_token::issue,
     altcha::issue,
     embed::embed_js,

@@ -25,6 +25,13 @@ struct FormErrorPage<'a> {
 struct ReceivedPage<'a> {
     published: bool,
     back: Option<&'a str>,
+    edit: Option<&'a EditLink>,
+}
+
+/// Where a plain form's commenter can change their comment, and until when.
+pub struct EditLink {
+    pub href: String,
+    pub until: String,
 }
 
 #[derive(Template)]
@@ -108,8 +115,16 @@ pub fn form_error(error: &AppError, comment: Option<&str>, back: Option<&str>) -
 }
 
 /// Shown after a form post when there is no blog page to send the commenter back to.
-pub fn received(published: bool, back: Option<&str>) -> HttpResponse {
-    html(StatusCode::OK, ReceivedPage { published, back }.render())
+pub fn received(published: bool, back: Option<&str>, edit: Option<&EditLink>) -> HttpResponse {
+    html(
+        StatusCode::OK,
+        ReceivedPage {
+            published,
+            back,
+            edit,
+        }
+        .render(),
+    )
 }
 
 /// A page that says one thing, such as the result of a one-click link.
