@@ -4,6 +4,7 @@ pub mod akismet;
 pub mod burst;
 pub mod cli;
 pub mod configuration;
+pub mod confirmation;
 pub mod db;
 pub mod domain;
 pub mod error;

@@ -4,7 +4,8 @@
 
 use serde::Serialize;
 
-use crate::db::{self, AnyConnection, audit, comments, outbox, posts};
+use crate::db::{self, AnyConnection, audit, comments, confirmations, outbox, posts};
+use crate::domain::address::AddressKeys;
 use crate::domain::email::EmailAddress;
 use crate::domain::mail_kind::MailKind;
 use crate::error::AppError;
@@ -100,9 +101,11 @@ pub struct Forgotten {
 
 /// Anonymizes every comment by `email` (and removes its text when asked),
 /// takes the address out of every rule reason and audit entry that quotes it,
-/// and forgets the e-mails queued to it, in the caller's one write.
+/// and forgets the e-mails queued to it and its confirmation (so it would be
+/// asked to confirm again), in the caller's one write.
 pub fn forget(
     conn: &mut AnyConnection,
+    keys: &AddressKeys,
     email: &str,
     delete_text: bool,
 ) -> Result<Forgotten, AppError> {
@@ -137,6 +140,9 @@ pub fn forget(
         posts::bump_version(conn, post)?;
     }
     outbox::delete_for_recipient(conn, &email)?;
+    if let Some(key) = keys.of(&email) {
+        confirmations::forget(conn, &key)?;
+    }
     let texts_scrubbed = scrub(conn, &email)?;
     Ok(Forgotten {
         comments: found.iter().map(|c| c.id).collect(),

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use crate::configuration::Settings;
 use crate::db::Database;
+use crate::domain::address::AddressKeys;
 use crate::domain::email::EmailAddress;
 use crate::domain::words::count_of;
 use crate::mail;
@@ -40,11 +41,13 @@ pub fn forget(
     purge_outbox_files: bool,
 ) -> Result<(), String> {
     let address = email.to_owned();
+    let keys = AddressKeys::new(&super::spam::secret(database, settings)?);
     let forgotten = database
-        .write_here(move |conn| personal::forget(conn, &address, delete_text))
+        .write_here(move |conn| personal::forget(conn, &keys, &address, delete_text))
         .map_err(|e| e.to_string())?;
     println!(
-        "Anonymized {}; deleted the e-mails still queued to that address; took it out of {}.",
+        "Anonymized {}; deleted the e-mails still queued to that address and its confirmation; \
+         took it out of {}.",
         count_of(forgotten.comments.len(), "comment", "comments"),
         count_of(
             forgotten.texts_scrubbed,

@@ -182,6 +182,15 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    address_confirmations (address_key) {
+        address_key -> Text,
+        mailed_at -> Timestamp,
+        ip -> Nullable<Text>,
+        confirmed_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(comments -> posts (post_id));
 diesel::joinable!(akismet_queue -> comments (comment_id));
 diesel::joinable!(sessions -> moderators (moderator_id));
@@ -206,6 +215,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     moderator_sites,
     spam_tokens,
     spam_filters,
+    address_confirmations,
 );
 
 diesel::allow_columns_to_appear_in_same_group_by_clause!(posts::site_id, comments::status);

@@ -73,10 +73,11 @@ async fn forget(state: web::Data<AppState>, CsrfForm { moderator, form }: CsrfFo
         .into());
     }
     let delete_text = form.checked("delete_text");
+    let keys = state.core.sites.address_keys().clone();
     let forgotten = state
         .core
         .db
-        .write(move |conn| personal::forget(conn, &email, delete_text))
+        .write(move |conn| personal::forget(conn, &keys, &email, delete_text))
         .await?;
     page(&PersonalPage {
         chrome: moderator.chrome(&state, "personal").await?,

@@ -2,6 +2,7 @@
 
 mod altcha;
 pub mod cache;
+mod confirm_link;
 mod embed;
 mod form;
 mod form_token;
@@ -10,6 +11,7 @@ mod links;
 pub mod page;
 mod read;
 mod site;
+mod subscriptions;
 mod view;
 
 use actix_web::http::header;
@@ -26,12 +28,14 @@ pub const BODY_LIMIT: usize = 256 * 1024;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     altcha::configure(cfg);
+    confirm_link::configure(cfg);
     embed::configure(cfg);
     form::configure(cfg);
     form_token::configure(cfg);
     json::configure(cfg);
     links::configure(cfg);
     read::configure(cfg);
+    subscriptions::configure(cfg);
 }
 
 /// The public routes' part of the OpenAPI document.
@@ -51,6 +55,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     links::moderate,
     links::confirm_unsubscribe,
     links::unsubscribe,
+    confirm_link::confirm_page,
+    confirm_link::confirm,
+    subscriptions::show,
+    subscriptions::stop_one,
+    subscriptions::stop_all,
+    subscriptions::resend,
 ))]
 pub struct PublicApi;
 
