@@ -217,6 +217,7 @@ fn arriving(
     page_allowed: bool,
     now: chrono::NaiveDateTime,
 ) -> Result<(Arc<RuleSettings>, Arriving, bool), AppError> {
+    let address_key = live.address_keys().of(&draft.email);
     let probe = |rules: &RuleSettings| Probe {
         site_id,
         post_key: &draft.post_key,
@@ -228,6 +229,7 @@ fn arriving(
         since: (rules.flood_seconds > 0)
             .then(|| now - TimeDelta::seconds(i64::from(rules.flood_seconds))),
         trust_returning: rules.trust_returning,
+        address_key: address_key.as_deref(),
     };
     // The checks are asked under the rules this instance last saw, in the
     // statement that reads the rules' version; only if that version brought
