@@ -42,16 +42,36 @@ pub struct StoredEmail {
     pub sent_at: Option<String>,
 }
 
+/// What is kept of the address's confirmation (stored under a key of the
+/// address, not the address).
+#[derive(Debug, Serialize)]
+pub struct StoredConfirmation {
+    pub last_mailed_at: String,
+    pub confirmed_at: Option<String>,
+}
+
 /// Everything stored about one address.
 #[derive(Debug, Serialize)]
 pub struct Export {
     pub email: String,
     pub comments: Vec<StoredComment>,
     pub emails: Vec<StoredEmail>,
+    pub confirmation: Option<StoredConfirmation>,
 }
 
-pub fn export(conn: &mut AnyConnection, email: &str) -> Result<Export, AppError> {
+pub fn export(
+    conn: &mut AnyConnection,
+    keys: &AddressKeys,
+    email: &str,
+) -> Result<Export, AppError> {
     let email = EmailAddress::as_given(email).into_string();
+    let confirmation = match keys.of(&email) {
+        Some(key) => confirmations::find(conn, &key)?.map(|standing| StoredConfirmation {
+            last_mailed_at: timestamp(standing.mailed_at),
+            confirmed_at: standing.confirmed_at.map(timestamp),
+        }),
+        None => None,
+    };
     let mut stored = Vec::new();
     for c in comments::by_email(conn, &email)? {
         let post = posts::find(conn, c.post_id)?;
@@ -83,6 +103,7 @@ pub fn export(conn: &mut AnyConnection, email: &str) -> Result<Export, AppError>
         email,
         comments: stored,
         emails,
+        confirmation,
     })
 }
 

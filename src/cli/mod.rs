@@ -201,7 +201,7 @@ fn run_command(cli: Cli) -> Result<(), String> {
             )
         }
         Command::ExportPersonal { email, file } => {
-            personal::export(&open(&settings)?, &email, file)
+            personal::export(&open(&settings)?, &settings, &email, file)
         }
         Command::Forget {
             email,

@@ -11,9 +11,15 @@ use crate::mail;
 use crate::personal;
 
 /// Writes everything stored about `email` as JSON, to `file` or standard output.
-pub fn export(database: &Database, email: &str, file: Option<PathBuf>) -> Result<(), String> {
+pub fn export(
+    database: &Database,
+    settings: &Settings,
+    email: &str,
+    file: Option<PathBuf>,
+) -> Result<(), String> {
+    let keys = AddressKeys::new(&super::spam::secret(database, settings)?);
     let export = database
-        .read_here(|conn| personal::export(conn, email))
+        .read_here(|conn| personal::export(conn, &keys, email))
         .map_err(|e| e.to_string())?;
     let json = serde_json::to_string_pretty(&export).map_err(|e| e.to_string())?;
     match file {

@@ -249,9 +249,13 @@ on_both_backends! {
         created(&app, &subscribed("forget", "Remember me.", "Ada", "ada@example.com")).await;
         confirm_address(&app, &smtp, "ada@example.com").await;
         assert_eq!(app.query_number("SELECT COUNT(*) AS n FROM address_confirmations"), 1);
+        let exported: Value = serde_json::from_str(&app.cli_ok(&["export-personal", "ada@example.com"])).unwrap();
+        assert!(exported["confirmation"]["confirmed_at"].is_string(), "{exported}");
         let said = app.cli_ok(&["forget", "ADA@example.com"]);
         assert!(said.contains("and its confirmation"), "{said}");
         assert_eq!(app.query_number("SELECT COUNT(*) AS n FROM address_confirmations"), 0);
+        let exported: Value = serde_json::from_str(&app.cli_ok(&["export-personal", "ada@example.com"])).unwrap();
+        assert!(exported["confirmation"].is_null(), "{exported}");
         created(&app, &subscribed("forget", "Back again.", "Ada", "ada@example.com")).await;
         assert_eq!(queued(&app, "confirm", "ada@example.com"), 1, "asked again, as a stranger");
     }

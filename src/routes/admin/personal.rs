@@ -46,10 +46,11 @@ fn address(form: &Form) -> Result<String, AppError> {
 async fn export(state: web::Data<AppState>, CsrfForm { moderator, form }: CsrfForm) -> Answer {
     moderator.owner_only()?;
     let email = address(&form)?;
+    let keys = state.core.sites.address_keys().clone();
     let found = state
         .core
         .db
-        .read(move |conn| personal::export(conn, &email))
+        .read(move |conn| personal::export(conn, &keys, &email))
         .await?;
     let json = serde_json::to_vec_pretty(&found)
         .map_err(|e| AppError::internal("writing the export", e))?;
