@@ -72,6 +72,19 @@ pub fn stop_all(conn: &mut AnyConnection, email: &str) -> QueryResult<usize> {
     .execute(conn)
 }
 
+/// The address's newest comment still pending or published: the one a
+/// confirmation asked for again names (one found to be spam since asks
+/// for nothing).
+pub fn newest_standing(conn: &mut AnyConnection, email: &str) -> QueryResult<Option<i64>> {
+    comments::table
+        .filter(comments::email.eq(email))
+        .filter(comments::status.eq_any([Status::Pending, Status::Approved]))
+        .order((comments::created_at.desc(), comments::id.desc()))
+        .select(comments::id)
+        .first(conn)
+        .optional()
+}
+
 /// Every address with a subscribed comment, as stored.
 pub fn addresses(conn: &mut AnyConnection) -> QueryResult<Vec<String>> {
     comments::table

@@ -358,6 +358,16 @@ on_both_backends! {
         assert!(page.contains("You are not subscribed to replies on any comment"), "{page}");
         assert_eq!(app.query_number(subscriptions), 0);
 
+        // Asked again, a confirmation names the address's newest comment still
+        // standing, even when the one the link names was found to be spam.
+        app.execute_sql(&format!("UPDATE comments SET status = 'spam' WHERE id = {}", ids[0]));
+        app.execute_sql("UPDATE address_confirmations SET mailed_at = '2020-01-01 00:00:00'");
+        let (status, page) = press("resend").await;
+        assert_eq!(status, 200, "{page}");
+        let naming = |id: i64| app.query_number(&format!("SELECT COUNT(*) AS n FROM mail_outbox WHERE kind = 'confirm' AND comment_id = {id}"));
+        assert_eq!((naming(ids[0]), naming(ids[2])), (1, 2));
+        eventually("three confirmation e-mails", async || all_mail_to(&app, &smtp, "ada@example.com").await.len() == 3).await;
+
         confirm_address(&app, &smtp, "ada@example.com").await;
         let shown = app.get(&path).await.text().await.unwrap();
         assert!(shown.contains("Your address is confirmed") && !shown.contains("Send the confirmation again"), "{shown}");

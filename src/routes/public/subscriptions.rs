@@ -75,16 +75,6 @@ struct Listing {
     total: i64,
 }
 
-/// The address the token's comment was written with, or why there is none.
-enum Owner {
-    Address {
-        comment_id: i64,
-        email: String,
-    },
-    /// The comment is gone, or its address was forgotten.
-    Gone,
-}
-
 fn grant(state: &AppState, token: &str) -> Result<i64, BadLink> {
     match token::check(state.core.secret.expose(), token, Utc::now())? {
         Grant::Subscriptions { comment_id } => Ok(comment_id),
@@ -92,14 +82,13 @@ fn grant(state: &AppState, token: &str) -> Result<i64, BadLink> {
     }
 }
 
-fn owner(conn: &mut AnyConnection, comment_id: i64) -> QueryResult<Owner> {
-    Ok(match comments::find(conn, comment_id)? {
-        Some(comment) if !comment.email.is_empty() => Owner::Address {
-            comment_id,
-            email: comment.email,
-        },
-        _ => Owner::Gone,
-    })
+/// The address the token's comment was written with (as stored: trimmed
+/// and lower-cased); `None` when the comment is gone or its address was
+/// forgotten.
+fn owner(conn: &mut AnyConnection, comment_id: i64) -> QueryResult<Option<String>> {
+    Ok(comments::find(conn, comment_id)?
+        .map(|comment| comment.email)
+        .filter(|email| !email.is_empty()))
 }
 
 fn listing(conn: &mut AnyConnection, keys: &AddressKeys, email: &str) -> QueryResult<Listing> {
@@ -168,7 +157,7 @@ async fn act(
     req: &HttpRequest,
     state: &AppState,
     token: &str,
-    act: impl FnOnce(&mut AnyConnection, i64, &str) -> Result<Done, AppError> + Send + 'static,
+    act: impl FnOnce(&mut AnyConnection, &str) -> Result<Done, AppError> + Send + 'static,
 ) -> HttpResponse {
     if let Err(seconds) = burst(req, state) {
         return too_many(seconds);
@@ -182,10 +171,10 @@ async fn act(
         .core
         .db
         .write(move |conn| {
-            let Owner::Address { comment_id, email } = owner(conn, comment_id)? else {
+            let Some(email) = owner(conn, comment_id)? else {
                 return Ok(None);
             };
-            let done = act(conn, comment_id, &email)?;
+            let done = act(conn, &email)?;
             Ok(Some((done, listing(conn, &keys, &email)?)))
         })
         .await;
@@ -226,7 +215,7 @@ async fn show(state: web::Data<AppState>, token: web::Path<String>) -> HttpRespo
         .core
         .db
         .read(move |conn| {
-            let Owner::Address { email, .. } = owner(conn, comment_id)? else {
+            let Some(email) = owner(conn, comment_id)? else {
                 return Ok(None);
             };
             Ok(Some(listing(conn, &keys, &email)?))
@@ -263,7 +252,7 @@ async fn stop_one(
 ) -> HttpResponse {
     let (token, comment) = path.into_inner();
     let chosen = comment.parse::<i64>().ok().filter(|id| *id > 0);
-    act(&req, &state, &token, move |conn, _, email| {
+    act(&req, &state, &token, move |conn, email| {
         let not_yours = Done {
             status: StatusCode::NOT_FOUND,
             notice: "There is no such comment of yours: nothing was changed.".into(),
@@ -306,7 +295,7 @@ async fn stop_all(
     state: web::Data<AppState>,
     token: web::Path<String>,
 ) -> HttpResponse {
-    act(&req, &state, &token, |conn, _, email| {
+    act(&req, &state, &token, |conn, email| {
         let stopped = subscriptions::stop_all(conn, email)?;
         Ok(Done::ok(if stopped == 0 {
             "Nothing to do: no replies were being e-mailed to you.".to_owned()
@@ -328,7 +317,8 @@ async fn stop_all(
             body = String, content_type = "text/html"),
         (status = 400, description = "The link is not valid", body = String, content_type = "text/html"),
         (status = 404, description = "The comment the link names no longer exists, or no longer has \
-            an address", body = String, content_type = "text/html"),
+            an address, or none of the address's comments is pending or published", body = String,
+            content_type = "text/html"),
         (status = 410, description = "The link has expired", body = String, content_type = "text/html"),
         (status = 429, description = "A limit on confirmation e-mails (one per address a day, a few per \
             network), or too many requests from one address; the page says which", body = String,
@@ -342,7 +332,14 @@ async fn resend(
 ) -> HttpResponse {
     let ip = client_ip(&req, &state.settings).map(|ip| ip.to_string());
     let keys = state.core.sites.address_keys().clone();
-    act(&req, &state, &token, move |conn, comment_id, email| {
+    act(&req, &state, &token, move |conn, email| {
+        let Some(comment_id) = subscriptions::newest_standing(conn, email)? else {
+            return Ok(Done {
+                status: StatusCode::NOT_FOUND,
+                notice: "Nothing to confirm: none of your comments is waiting or published.".into(),
+                retry_after: None,
+            });
+        };
         let now = db::now();
         let request = Request {
             comment_id,
