@@ -5,6 +5,7 @@ pub mod burst;
 pub mod cli;
 pub mod commenter_edits;
 pub mod configuration;
+pub mod confirmation;
 pub mod db;
 pub mod domain;
 pub mod error;

@@ -137,7 +137,7 @@ pub fn apply(
         let notify_author = sites
             .by_id(post.site_id)
             .is_some_and(|site| site.rules.notify_approved);
-        notifications::comment_published(conn, id, notify_author)?;
+        notifications::comment_published(conn, sites.address_keys(), id, notify_author)?;
     }
     Ok(Applied {
         comment_id: id,

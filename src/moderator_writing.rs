@@ -171,6 +171,6 @@ pub fn reply(
         },
     )?;
     posts::bump_version(conn, post.id)?;
-    notifications::comment_published(conn, id, false)?;
+    notifications::comment_published(conn, sites.address_keys(), id, false)?;
     Ok(id)
 }

@@ -4,7 +4,8 @@
 
 use serde::Serialize;
 
-use crate::db::{self, AnyConnection, audit, comments, outbox, posts};
+use crate::db::{self, AnyConnection, audit, comments, confirmations, outbox, posts};
+use crate::domain::address::AddressKeys;
 use crate::domain::email::EmailAddress;
 use crate::domain::mail_kind::MailKind;
 use crate::error::AppError;
@@ -44,16 +45,36 @@ pub struct StoredEmail {
     pub sent_at: Option<String>,
 }
 
+/// What is kept of the address's confirmation (stored under a key of the
+/// address, not the address).
+#[derive(Debug, Serialize)]
+pub struct StoredConfirmation {
+    pub last_mailed_at: String,
+    pub confirmed_at: Option<String>,
+}
+
 /// Everything stored about one address.
 #[derive(Debug, Serialize)]
 pub struct Export {
     pub email: String,
     pub comments: Vec<StoredComment>,
     pub emails: Vec<StoredEmail>,
+    pub confirmation: Option<StoredConfirmation>,
 }
 
-pub fn export(conn: &mut AnyConnection, email: &str) -> Result<Export, AppError> {
+pub fn export(
+    conn: &mut AnyConnection,
+    keys: &AddressKeys,
+    email: &str,
+) -> Result<Export, AppError> {
     let email = EmailAddress::as_given(email).into_string();
+    let confirmation = match keys.of(&email) {
+        Some(key) => confirmations::find(conn, &key)?.map(|standing| StoredConfirmation {
+            last_mailed_at: timestamp(standing.mailed_at),
+            confirmed_at: standing.confirmed_at.map(timestamp),
+        }),
+        None => None,
+    };
     let mut stored = Vec::new();
     for c in comments::by_email(conn, &email)? {
         let post = posts::find(conn, c.post_id)?;
@@ -90,6 +111,7 @@ pub fn export(conn: &mut AnyConnection, email: &str) -> Result<Export, AppError>
         email,
         comments: stored,
         emails,
+        confirmation,
     })
 }
 
@@ -108,9 +130,11 @@ pub struct Forgotten {
 
 /// Anonymizes every comment by `email` (and removes its text when asked),
 /// takes the address out of every rule reason and audit entry that quotes it,
-/// and forgets the e-mails queued to it, in the caller's one write.
+/// and forgets the e-mails queued to it and its confirmation (so it would be
+/// asked to confirm again), in the caller's one write.
 pub fn forget(
     conn: &mut AnyConnection,
+    keys: &AddressKeys,
     email: &str,
     delete_text: bool,
 ) -> Result<Forgotten, AppError> {
@@ -149,6 +173,9 @@ pub fn forget(
         posts::bump_version(conn, post)?;
     }
     outbox::delete_for_recipient(conn, &email)?;
+    if let Some(key) = keys.of(&email) {
+        confirmations::forget(conn, &key)?;
+    }
     let texts_scrubbed = scrub(conn, &email)?;
     Ok(Forgotten {
         comments: found.iter().map(|c| c.id).collect(),

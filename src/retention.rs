@@ -1,15 +1,21 @@
 //! The periodic sweep: IP addresses are forgotten after the retention period,
 //! spam and trash are emptied (as WordPress's `EMPTY_TRASH_DAYS`), pending
-//! comments nobody moderated are purged when the rules say so, and the login
-//! throttle and the spent proof-of-work challenges forget what they no longer need.
+//! comments nobody moderated are purged when the rules say so, the login
+//! throttle and the spent proof-of-work challenges forget what they no longer
+//! need, and address confirmations nobody confirmed expire with their
+//! subscriptions.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::TimeDelta;
 
+use crate::confirmation;
 use crate::db::comments::{self, Comment};
-use crate::db::{self, AnyConnection, Database, spent_challenges, throttle};
+use crate::db::{
+    self, AnyConnection, Database, confirmations, spent_challenges, subscriptions, throttle,
+};
+use crate::domain::address::AddressKeys;
 use crate::domain::moderation::Action;
 use crate::error::AppError;
 use crate::moderation::{self, Acting};
@@ -25,6 +31,10 @@ pub struct Swept {
     pub discarded_emptied: usize,
     pub throttle_forgotten: usize,
     pub challenges_forgotten: usize,
+    /// Confirmation requests that expired unconfirmed.
+    pub confirmations_expired: usize,
+    /// Comments whose subscription went with them.
+    pub subscriptions_dropped: usize,
 }
 
 /// How long a login-throttle record is kept after its last failure, its lock
@@ -97,7 +107,39 @@ pub async fn sweep(db: &Database, keeping: Keeping, live: Arc<Sites>) -> Result<
     swept.challenges_forgotten = db
         .write(move |conn| Ok(spent_challenges::forget_expired(conn, now - SPENT_KEPT)?))
         .await?;
+    let keys = sites.address_keys().clone();
+    (swept.confirmations_expired, swept.subscriptions_dropped) = db
+        .write(move |conn| expire_confirmations(conn, &keys, now))
+        .await?;
     Ok(swept)
+}
+
+/// Expires the requests still unconfirmed a lifetime after their last
+/// e-mail, and drops the subscriptions of their addresses: the table knows
+/// addresses only by their keys, so the addresses with a subscription are
+/// keyed here to find them. The IPs that no longer count toward the per-IP
+/// bound are forgotten too. Says how many requests expired and how many
+/// subscriptions went.
+fn expire_confirmations(
+    conn: &mut AnyConnection,
+    keys: &AddressKeys,
+    now: chrono::NaiveDateTime,
+) -> Result<(usize, usize), AppError> {
+    confirmations::forget_ips(conn, now - confirmation::PER_ADDRESS)?;
+    let expired: std::collections::HashSet<String> =
+        confirmations::expire(conn, now - confirmation::LIFETIME)?
+            .into_iter()
+            .collect();
+    if expired.is_empty() {
+        return Ok((0, 0));
+    }
+    let mut dropped = 0;
+    for email in subscriptions::addresses(conn)? {
+        if keys.of(&email).is_some_and(|key| expired.contains(&key)) {
+            dropped += subscriptions::stop_all(conn, &email)?;
+        }
+    }
+    Ok((expired.len(), dropped))
 }
 
 /// Deletes the comments `due` finds, a step at a time, each deletion through
@@ -149,6 +191,8 @@ pub fn spawn(db: Database, keeping: Keeping, live: Arc<Sites>) {
                         discarded_emptied = swept.discarded_emptied,
                         throttle_forgotten = swept.throttle_forgotten,
                         challenges_forgotten = swept.challenges_forgotten,
+                        confirmations_expired = swept.confirmations_expired,
+                        subscriptions_dropped = swept.subscriptions_dropped,
                         "retention sweep"
                     )
                 }

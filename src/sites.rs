@@ -10,6 +10,7 @@ use std::sync::{Arc, RwLock};
 use url::Url;
 
 use crate::db::{AnyConnection, sites as stored, stored_settings};
+use crate::domain::address::AddressKeys;
 use crate::domain::origin::{AllowedOrigin, OriginPolicy};
 use crate::domain::rules::RuleSettings;
 use crate::domain::words::count_signed;
@@ -56,10 +57,12 @@ pub struct Directory {
     by_host: HashMap<String, Vec<usize>>,
     /// Whether Akismet is on (see [`Sites::with_akismet`]).
     akismet: bool,
+    /// Keys addresses for their confirmations (see [`Directory::address_keys`]).
+    keys: Arc<AddressKeys>,
 }
 
 impl Directory {
-    fn new(version: i64, sites: Vec<Arc<Site>>, akismet: bool) -> Self {
+    fn new(version: i64, sites: Vec<Arc<Site>>, akismet: bool, keys: Arc<AddressKeys>) -> Self {
         let mut by_host: HashMap<String, Vec<usize>> = HashMap::new();
         for (index, site) in sites.iter().enumerate() {
             for origin in site.origins.origins() {
@@ -74,6 +77,7 @@ impl Directory {
             sites,
             by_host,
             akismet,
+            keys,
         }
     }
 
@@ -82,6 +86,14 @@ impl Directory {
     /// here, with the rules it already takes.
     pub fn akismet(&self) -> bool {
         self.akismet
+    }
+
+    /// How addresses are keyed for their confirmations: whoever publishes a
+    /// comment (a submission, the moderation service, a moderator's reply)
+    /// must know whether its recipients confirmed, and learns it here, with
+    /// the rules it already takes, as it learns of Akismet.
+    pub fn address_keys(&self) -> &AddressKeys {
+        &self.keys
     }
 
     pub fn all(&self) -> &[Arc<Site>] {
@@ -159,10 +171,13 @@ pub struct Sites {
     /// Whether `REPLYDESK_AKISMET_KEY` is set; each server (and each test
     /// server in one process) has its own.
     akismet: bool,
+    /// From the instance secret, which each server has its own of too.
+    keys: Arc<AddressKeys>,
 }
 
 impl Sites {
-    pub fn new(base_rules: RuleSettings, base_origins: OriginPolicy) -> Self {
+    pub fn new(base_rules: RuleSettings, base_origins: OriginPolicy, keys: AddressKeys) -> Self {
+        let keys = Arc::new(keys);
         // Until the database is first read: the default site as configured,
         // at a version no database has, so the first read replaces it.
         let default = Site {
@@ -174,10 +189,16 @@ impl Sites {
             rules: Arc::new(base_rules.clone()),
         };
         Self {
-            cache: RwLock::new(Arc::new(Directory::new(-1, vec![Arc::new(default)], false))),
+            cache: RwLock::new(Arc::new(Directory::new(
+                -1,
+                vec![Arc::new(default)],
+                false,
+                Arc::clone(&keys),
+            ))),
             base_rules,
             base_origins,
             akismet: false,
+            keys,
         }
     }
 
@@ -187,7 +208,12 @@ impl Sites {
     pub fn with_akismet(mut self, on: bool) -> Self {
         self.akismet = on;
         let cached = self.cached();
-        let directory = Directory::new(cached.version, cached.sites.clone(), on);
+        let directory = Directory::new(
+            cached.version,
+            cached.sites.clone(),
+            on,
+            Arc::clone(&self.keys),
+        );
         self.cache = RwLock::new(Arc::new(directory));
         self
     }
@@ -195,6 +221,11 @@ impl Sites {
     /// Whether Akismet is on, read without a directory.
     pub fn akismet(&self) -> bool {
         self.akismet
+    }
+
+    /// How addresses are keyed, read without a directory.
+    pub fn address_keys(&self) -> &AddressKeys {
+        &self.keys
     }
 
     /// The sites as of now: one indexed read of the version, and a reload
@@ -263,7 +294,12 @@ impl Sites {
                 rules: Arc::new(rules),
             }));
         }
-        Ok(Directory::new(version, sites, self.akismet))
+        Ok(Directory::new(
+            version,
+            sites,
+            self.akismet,
+            Arc::clone(&self.keys),
+        ))
     }
 
     /// Changes one rule of one site, for every instance; the value is checked

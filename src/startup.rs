@@ -14,6 +14,7 @@ use crate::akismet;
 use crate::burst::BurstLimiter;
 use crate::configuration::{Secret, Settings};
 use crate::db::{self, Database};
+use crate::domain::address::AddressKeys;
 use crate::domain::origin::AllowedOrigin;
 use crate::error::AppError;
 use crate::instance::Instance;
@@ -105,8 +106,12 @@ impl Application {
             settings.allowed_origins = settings.allowed_origins.clone().with(own);
         }
         let sites = Arc::new(
-            Sites::new(settings.rules.clone(), settings.allowed_origins.clone())
-                .with_akismet(settings.akismet.is_some()),
+            Sites::new(
+                settings.rules.clone(),
+                settings.allowed_origins.clone(),
+                AddressKeys::new(&secret),
+            )
+            .with_akismet(settings.akismet.is_some()),
         );
         let directory = {
             let sites = Arc::clone(&sites);

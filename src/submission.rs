@@ -7,10 +7,12 @@ use std::sync::Arc;
 use chrono::TimeDelta;
 use url::Url;
 
+use crate::confirmation::{self, Request};
 use crate::db::comments::{self, NewComment, Scored};
 use crate::db::history::{self, Arriving, Probe};
 use crate::db::posts::{self, NewPost, Post};
 use crate::db::{self, AnyConnection, akismet_queue, arrival};
+use crate::domain::address::AddressKeys;
 use crate::domain::akismet::Job;
 use crate::domain::draft::CommentDraft;
 use crate::domain::form_token;
@@ -112,6 +114,7 @@ pub async fn submit(
             let ip = ip.as_deref();
             let (rules, found, opened) =
                 arriving(conn, &live, site.id, &draft, ip, page_allowed, now)?;
+            let keys = live.address_keys();
             let post_id = found.post.id;
             let arrival = Arrival {
                 site: &site,
@@ -125,6 +128,7 @@ pub async fn submit(
                 akismet,
                 proof: &proof,
                 pow: pow_mode,
+                keys,
             };
             store(conn, &arrival, &rules, found).or_else(|e| {
                 // A refusal (a flood from this sender, a bad parent) after this
@@ -213,6 +217,7 @@ fn arriving(
     page_allowed: bool,
     now: chrono::NaiveDateTime,
 ) -> Result<(Arc<RuleSettings>, Arriving, bool), AppError> {
+    let address_key = live.address_keys().of(&draft.email);
     let probe = |rules: &RuleSettings| Probe {
         site_id,
         post_key: &draft.post_key,
@@ -224,6 +229,7 @@ fn arriving(
         since: (rules.flood_seconds > 0)
             .then(|| now - TimeDelta::seconds(i64::from(rules.flood_seconds))),
         trust_returning: rules.trust_returning,
+        address_key: address_key.as_deref(),
     };
     // The checks are asked under the rules this instance last saw, in the
     // statement that reads the rules' version; only if that version brought
@@ -275,6 +281,8 @@ struct Arrival<'a> {
     akismet: bool,
     proof: &'a Proof,
     pow: PowMode,
+    /// How addresses are keyed, for the confirmation a subscription asks for.
+    keys: &'a AddressKeys,
 }
 
 fn store(
@@ -295,6 +303,7 @@ fn store(
         akismet,
         proof,
         pow,
+        keys,
     } = *arrival;
     let depth = reply_depth(conn, draft.parent_id, &post, settings)?;
     let facts = Facts {
@@ -375,9 +384,23 @@ fn store(
     if akismet && verdict.status == Status::Pending {
         akismet_queue::enqueue(conn, id, Job::Check)?;
     }
+    // Asking for mail (replies, or the notice of publication) asks first
+    // for the address to be confirmed; spam and trash ask for nothing.
+    if !matches!(verdict.status, Status::Spam | Status::Trash)
+        && !draft.email.is_empty()
+        && (draft.subscribe || settings.notify_approved)
+    {
+        let request = Request {
+            comment_id: id,
+            email: &draft.email,
+            ip: ip.as_deref(),
+            now,
+        };
+        confirmation::ask(conn, keys, request)?;
+    }
     if verdict.status == Status::Approved {
         posts::bump_version(conn, post.id)?;
-        notifications::comment_published(conn, id, settings.notify_approved)?;
+        notifications::comment_published(conn, keys, id, settings.notify_approved)?;
     }
     Ok(Accepted {
         comment: public(id),

@@ -183,18 +183,25 @@ fn run_command(cli: Cli) -> Result<(), String> {
             }
             Ok(())
         }
-        Command::Site(command) => sites::run(&open(&settings)?, &sites_of(&settings), command),
-        Command::Moderator(command) => {
-            moderators::run(&open(&settings)?, &sites_of(&settings), command)
+        Command::Site(command) => {
+            let database = open(&settings)?;
+            sites::run(&database, &sites_of(&database, &settings)?, command)
         }
-        Command::Comment { command, acting_as } => comments::run(
-            &open(&settings)?,
-            &sites_of(&settings),
-            acting_as.as_deref(),
-            command,
-        ),
+        Command::Moderator(command) => {
+            let database = open(&settings)?;
+            moderators::run(&database, &sites_of(&database, &settings)?, command)
+        }
+        Command::Comment { command, acting_as } => {
+            let database = open(&settings)?;
+            comments::run(
+                &database,
+                &sites_of(&database, &settings)?,
+                acting_as.as_deref(),
+                command,
+            )
+        }
         Command::ExportPersonal { email, file } => {
-            personal::export(&open(&settings)?, &email, file)
+            personal::export(&open(&settings)?, &settings, &email, file)
         }
         Command::Forget {
             email,
@@ -218,7 +225,8 @@ fn run_command(cli: Cli) -> Result<(), String> {
             export::export(&database, format, site, &file)
         }
         Command::Settings(command) => {
-            settings::run(&open(&settings)?, &sites_of(&settings), command)
+            let database = open(&settings)?;
+            settings::run(&database, &sites_of(&database, &settings)?, command)
         }
         Command::Spam { command, site } => {
             let database = open(&settings)?;
@@ -228,7 +236,8 @@ fn run_command(cli: Cli) -> Result<(), String> {
         Command::Rules { command, site } => {
             let database = open(&settings)?;
             let site = named_site(&database, &settings, site)?;
-            rules::run(&database, &settings, &sites_of(&settings), site, command)
+            let sites = sites_of(&database, &settings)?;
+            rules::run(&database, &settings, &sites, site, command)
         }
     }
 }
@@ -256,14 +265,23 @@ fn serve(settings: Settings) -> Result<(), String> {
     })
 }
 
-/// The sites as this command's configuration sees them.
-fn sites_of(settings: &Settings) -> std::sync::Arc<crate::sites::Sites> {
+/// The sites as this command's configuration sees them, keying addresses
+/// as the server does, so a comment approved here mails only confirmed ones.
+fn sites_of(
+    database: &Database,
+    settings: &Settings,
+) -> Result<std::sync::Arc<crate::sites::Sites>, String> {
+    let keys = crate::domain::address::AddressKeys::new(&spam::secret(database, settings)?);
     // With Akismet on, a spam decision taken here is reported to it, by
     // the server's worker, as one taken on the admin page is.
-    std::sync::Arc::new(
-        crate::sites::Sites::new(settings.rules.clone(), settings.allowed_origins.clone())
-            .with_akismet(settings.akismet.is_some()),
-    )
+    Ok(std::sync::Arc::new(
+        crate::sites::Sites::new(
+            settings.rules.clone(),
+            settings.allowed_origins.clone(),
+            keys,
+        )
+        .with_akismet(settings.akismet.is_some()),
+    ))
 }
 
 /// A service's error in the operator's words: a refused field's own
@@ -305,8 +323,11 @@ fn site_id_named(
     settings: &Settings,
     name: Option<String>,
 ) -> Result<Option<i64>, String> {
-    name.map(|name| Ok(settings::site_named(database, &sites_of(settings), &name)?.id))
-        .transpose()
+    name.map(|name| {
+        let sites = sites_of(database, settings)?;
+        Ok(settings::site_named(database, &sites, &name)?.id)
+    })
+    .transpose()
 }
 
 /// The database a command works on, which must exist already: a command run

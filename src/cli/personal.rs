@@ -4,15 +4,22 @@ use std::path::PathBuf;
 
 use crate::configuration::Settings;
 use crate::db::Database;
+use crate::domain::address::AddressKeys;
 use crate::domain::email::EmailAddress;
 use crate::domain::words::count_of;
 use crate::mail;
 use crate::personal;
 
 /// Writes everything stored about `email` as JSON, to `file` or standard output.
-pub fn export(database: &Database, email: &str, file: Option<PathBuf>) -> Result<(), String> {
+pub fn export(
+    database: &Database,
+    settings: &Settings,
+    email: &str,
+    file: Option<PathBuf>,
+) -> Result<(), String> {
+    let keys = AddressKeys::new(&super::spam::secret(database, settings)?);
     let export = database
-        .read_here(|conn| personal::export(conn, email))
+        .read_here(|conn| personal::export(conn, &keys, email))
         .map_err(|e| e.to_string())?;
     let json = serde_json::to_string_pretty(&export).map_err(|e| e.to_string())?;
     match file {
@@ -40,11 +47,13 @@ pub fn forget(
     purge_outbox_files: bool,
 ) -> Result<(), String> {
     let address = email.to_owned();
+    let keys = AddressKeys::new(&super::spam::secret(database, settings)?);
     let forgotten = database
-        .write_here(move |conn| personal::forget(conn, &address, delete_text))
+        .write_here(move |conn| personal::forget(conn, &keys, &address, delete_text))
         .map_err(|e| e.to_string())?;
     println!(
-        "Anonymized {}; deleted the e-mails still queued to that address; took it out of {}.",
+        "Anonymized {}; deleted the e-mails still queued to that address and its confirmation; \
+         took it out of {}.",
         count_of(forgotten.comments.len(), "comment", "comments"),
         count_of(
             forgotten.texts_scrubbed,

@@ -8,13 +8,18 @@
 use chrono::NaiveDateTime;
 use diesel::dsl::{exists, max, min};
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Nullable};
+use diesel::sql_types::{BigInt, Bool, Nullable};
 
 use super::posts::Post;
-use super::schema::{comments, posts};
+use super::schema::{address_confirmations, comments, moderators, posts};
 use super::{AnyConnection, stored_settings};
 use crate::domain::status::Status;
 use crate::domain::text_hash;
+
+diesel::define_sql_function!(
+    /// SQL's `lower()`, on both backends.
+    fn lower(text: diesel::sql_types::Text) -> diesel::sql_types::Text
+);
 
 /// The statuses in which an earlier comment makes a new one a duplicate:
 /// every one but the trash, as in WordPress.
@@ -36,6 +41,9 @@ pub struct Probe<'a> {
     pub since: Option<NaiveDateTime>,
     /// Whether returning commenters are trusted, so their history matters.
     pub trust_returning: bool,
+    /// The key of `email` (`domain::address`), under which its confirmation
+    /// is stored; `None` without an email.
+    pub address_key: Option<&'a str>,
 }
 
 /// What the database knows of a sender's past, for the reply rules.
@@ -45,7 +53,9 @@ pub struct History {
     pub duplicate: bool,
     /// Their newest comment inside the flood rule's window, by IP or email.
     pub last_in_window: Option<NaiveDateTime>,
-    /// Their email already has an approved comment (only asked when trusted).
+    /// Their email already has an approved comment, is confirmed, and is
+    /// no moderator's: a returning commenter to trust (only asked when
+    /// returning commenters are trusted).
     pub has_approved: bool,
 }
 
@@ -59,8 +69,9 @@ pub struct Arriving {
 }
 
 /// The post, the rules version, whether the words are a duplicate, the last
-/// comment by IP and by email, and the text hash of any approved comment by
-/// the email (only asked when returning commenters are trusted).
+/// comment by IP and by email, and, only asked when returning commenters are
+/// trusted, the text hash of any approved comment by the email, whether the
+/// email is confirmed and whether it is a moderator's.
 type Row = (
     Post,
     (
@@ -69,7 +80,7 @@ type Row = (
         Option<NaiveDateTime>,
         Option<NaiveDateTime>,
     ),
-    Option<i64>,
+    (Option<i64>, bool, bool),
 );
 
 /// Builds the statement `arriving` runs for `$probe` and hands it to `$run`
@@ -147,13 +158,34 @@ macro_rules! checks {
                     .filter(comments::status.eq(Status::Approved))
                     .select(min(comments::body_hash))
                     .single_value();
+                // One primary-key probe: an address is trusted only once
+                // its owner proved it is theirs.
+                let confirmed = exists(
+                    address_confirmations::table
+                        .filter(address_confirmations::address_key.nullable().eq(probe.address_key))
+                        .filter(address_confirmations::confirmed_at.is_not_null()),
+                );
+                // Moderators' replies are stored under their addresses, so
+                // typing one would otherwise earn a stranger their trust.
+                // The table holds a handful of rows; any spelling counts.
+                let moderator = exists(
+                    moderators::table.filter(lower(moderators::email).eq(trusted.to_lowercase())),
+                );
                 native!($conn, $c => {
-                    let $statement = post.select((Post::as_select(), checks, approved_text));
+                    let $statement = post.select((
+                        Post::as_select(),
+                        checks,
+                        (approved_text, confirmed, moderator),
+                    ));
                     $run
                 })
             }
             None => native!($conn, $c => {
-                let unasked = None::<i64>.into_sql::<Nullable<BigInt>>();
+                let unasked = (
+                    None::<i64>.into_sql::<Nullable<BigInt>>(),
+                    false.into_sql::<Bool>(),
+                    false.into_sql::<Bool>(),
+                );
                 let $statement = post.select((Post::as_select(), checks, unasked));
                 $run
             }),
@@ -181,7 +213,9 @@ mod plans;
 ///   that key (a `max` both backends answer from the index's end), compared
 ///   with the window here.
 /// - Returning commenters: the first approved comment under the email, the
-///   first entry of `comments_email_status_text` under those two keys.
+///   first entry of `comments_email_status_text` under those two keys; the
+///   address's confirmation, by its primary key; and whether any moderator
+///   has the address (a handful of rows).
 ///
 /// A flood or duplicate probe that does not apply (no IP, no email, the rule
 /// off) compares its column with `NULL`, which matches nothing and costs one
@@ -191,16 +225,18 @@ pub fn arriving(conn: &mut AnyConnection, probe: &Probe<'_>) -> QueryResult<Opti
         .get_result::<Row>(c)
         .optional())?;
     Ok(found.map(
-        |(post, (version, duplicate, by_ip, by_email), approved_text)| Arriving {
-            post,
-            rules_version: stored_settings::parse_rules_version(version),
-            history: History {
-                duplicate,
-                last_in_window: by_ip
-                    .max(by_email)
-                    .filter(|last| probe.since.is_some_and(|since| *last > since)),
-                has_approved: approved_text.is_some(),
-            },
+        |(post, (version, duplicate, by_ip, by_email), (approved_text, confirmed, moderator))| {
+            Arriving {
+                post,
+                rules_version: stored_settings::parse_rules_version(version),
+                history: History {
+                    duplicate,
+                    last_in_window: by_ip
+                        .max(by_email)
+                        .filter(|last| probe.since.is_some_and(|since| *last > since)),
+                    has_approved: approved_text.is_some() && confirmed && !moderator,
+                },
+            }
         },
     ))
 }

@@ -191,6 +191,15 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    address_confirmations (address_key) {
+        address_key -> Text,
+        mailed_at -> Timestamp,
+        ip -> Nullable<Text>,
+        confirmed_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(comments -> posts (post_id));
 diesel::joinable!(akismet_queue -> comments (comment_id));
 diesel::joinable!(sessions -> moderators (moderator_id));
@@ -216,6 +225,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     spam_tokens,
     spam_filters,
     comment_versions,
+    address_confirmations,
 );
 
 diesel::allow_columns_to_appear_in_same_group_by_clause!(posts::site_id, comments::status);

@@ -14,14 +14,17 @@ pub enum MailKind {
     Approved,
     /// The test e-mail the admin mail page sends.
     Test,
+    /// Asks a commenter to confirm their address before anything else is sent to it.
+    Confirm,
 }
 
 impl MailKind {
-    pub const ALL: [MailKind; 4] = [
+    pub const ALL: [MailKind; 5] = [
         MailKind::Moderate,
         MailKind::Reply,
         MailKind::Approved,
         MailKind::Test,
+        MailKind::Confirm,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -30,6 +33,7 @@ impl MailKind {
             MailKind::Reply => "reply",
             MailKind::Approved => "approved",
             MailKind::Test => "test",
+            MailKind::Confirm => "confirm",
         }
     }
 }
@@ -40,10 +44,10 @@ impl fmt::Display for MailKind {
     }
 }
 
-/// A stored kind that is not one of the four: rows queued before kinds
+/// A stored kind that is not one of the five: rows queued before kinds
 /// existed have an empty one.
 #[derive(Debug, thiserror::Error)]
-#[error("unknown e-mail kind {0:?}; the kinds are moderate, reply, approved and test")]
+#[error("unknown e-mail kind {0:?}; the kinds are moderate, reply, approved, test and confirm")]
 pub struct UnknownMailKind(String);
 
 impl FromStr for MailKind {

@@ -1,6 +1,7 @@
 //! Parsed types and pure rules: what a comment is and what happens to it.
 //! Nothing here knows about HTTP or SQL.
 
+pub mod address;
 pub mod akismet;
 pub mod avatar;
 pub mod draft;

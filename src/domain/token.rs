@@ -18,6 +18,9 @@ use crate::domain::status::Status;
 pub const MODERATION_LIFETIME: TimeDelta = TimeDelta::days(7);
 /// How long an unsubscribe link works: long, since old e-mails get read late.
 pub const UNSUBSCRIBE_LIFETIME: TimeDelta = TimeDelta::days(365);
+/// How long an address confirmation link works: as long as the request it
+/// answers is kept.
+pub const CONFIRM_LIFETIME: TimeDelta = TimeDelta::days(7);
 
 /// What a valid token allows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,6 +34,14 @@ pub enum Grant {
         seen: Seen,
     },
     Unsubscribe {
+        comment_id: i64,
+    },
+    /// Confirms the address of the comment that asked.
+    Confirm {
+        comment_id: i64,
+    },
+    /// Opens the self-service page of the address of this comment.
+    Subscriptions {
         comment_id: i64,
     },
 }
@@ -96,6 +107,14 @@ pub fn issue(secret: &[u8], grant: Grant, now: DateTime<Utc>) -> String {
                 (now + UNSUBSCRIBE_LIFETIME).timestamp()
             )
         }
+        Grant::Confirm { comment_id } => format!(
+            "c.{comment_id}.confirm.{}",
+            (now + CONFIRM_LIFETIME).timestamp()
+        ),
+        Grant::Subscriptions { comment_id } => format!(
+            "s.{comment_id}.list.{}",
+            (now + UNSUBSCRIBE_LIFETIME).timestamp()
+        ),
     };
     let sig = signature(secret, &payload);
     format!("{payload}.{sig}")
@@ -139,6 +158,8 @@ pub fn check(secret: &[u8], token: &str, now: DateTime<Utc>) -> Result<Grant, Ba
             },
         }),
         ("u", "off", []) => Ok(Grant::Unsubscribe { comment_id }),
+        ("c", "confirm", []) => Ok(Grant::Confirm { comment_id }),
+        ("s", "list", []) => Ok(Grant::Subscriptions { comment_id }),
         _ => Err(BadLink::Invalid),
     }
 }
@@ -168,6 +189,24 @@ mod tests {
         assert_eq!(check(SECRET, &issue(SECRET, grant, now), now), Ok(grant));
         let off = Grant::Unsubscribe { comment_id: 7 };
         assert_eq!(check(SECRET, &issue(SECRET, off, now), now), Ok(off));
+        let confirm = Grant::Confirm { comment_id: 8 };
+        assert_eq!(
+            check(SECRET, &issue(SECRET, confirm, now), now),
+            Ok(confirm)
+        );
+        let list = Grant::Subscriptions { comment_id: 9 };
+        assert_eq!(check(SECRET, &issue(SECRET, list, now), now), Ok(list));
+    }
+
+    #[test]
+    fn a_confirmation_link_expires_after_a_week_and_names_only_its_purpose() {
+        let then = Utc::now() - TimeDelta::days(8);
+        let old = issue(SECRET, Grant::Confirm { comment_id: 1 }, then);
+        assert_eq!(check(SECRET, &old, Utc::now()), Err(BadLink::Expired));
+        let now = Utc::now();
+        let list = issue(SECRET, Grant::Subscriptions { comment_id: 1 }, now);
+        let as_confirm = list.replacen("s.1.list.", "c.1.confirm.", 1);
+        assert_eq!(check(SECRET, &as_confirm, now), Err(BadLink::Invalid));
     }
 
     #[test]

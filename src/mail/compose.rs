@@ -8,6 +8,7 @@ use lettre::message::Mailbox;
 use url::Url;
 
 use super::messages;
+use crate::confirmation;
 use crate::db::comments::Comment;
 use crate::db::outbox::Claimed;
 use crate::db::posts::{self, Post};
@@ -32,6 +33,15 @@ pub struct Composer<'a> {
 impl Composer<'_> {
     fn link(&self, path: &str) -> String {
         format!("{}/{path}", self.public_url.as_str().trim_end_matches('/'))
+    }
+
+    /// The self-service page of the address that wrote `comment_id`.
+    fn manage(&self, comment_id: i64, now: DateTime<Utc>) -> String {
+        let grant = Grant::Subscriptions { comment_id };
+        self.link(&format!(
+            "subscriptions/{}",
+            token::issue(self.secret, grant, now)
+        ))
     }
 
     /// The one-click links of a held comment for one moderator, bound to the
@@ -282,6 +292,7 @@ impl Composer<'_> {
                                     now
                                 )
                             )),
+                            manage: self.manage(parent.id, now),
                         },
                     )
                 }
@@ -294,8 +305,41 @@ impl Composer<'_> {
                     post_title: title,
                     body: &comment.body,
                     link: page(comment.id),
+                    manage: self.manage(comment.id, now),
                 },
             ),
+            // Asked by a comment still standing, from its own address, and
+            // not confirmed meanwhile; a comment found to be spam since
+            // asks for nothing.
+            (Some(MailKind::Confirm), Status::Pending | Status::Approved)
+                if comment.email == row.recipient =>
+            {
+                let keys = self.sites.address_keys().clone();
+                let email = comment.email.clone();
+                let confirmed = self
+                    .db
+                    .read(move |conn| Ok(confirmation::is_confirmed(conn, &keys, &email)?))
+                    .await
+                    .map_err(|e: AppError| e.to_string())?;
+                if confirmed {
+                    return Ok(None);
+                }
+                let grant = Grant::Confirm {
+                    comment_id: comment.id,
+                };
+                messages::confirm(
+                    from,
+                    &row.recipient,
+                    &messages::Confirm {
+                        post_title: title,
+                        confirm: self.link(&format!(
+                            "confirm/{}",
+                            token::issue(self.secret, grant, now)
+                        )),
+                        manage: self.manage(comment.id, now),
+                    },
+                )
+            }
             _ => return Ok(None),
         };
         message.map(Some)

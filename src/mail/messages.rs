@@ -66,6 +66,8 @@ pub struct Reply<'a> {
     pub body: &'a str,
     pub link: String,
     pub unsubscribe: String,
+    /// The address's self-service page: every subscription, stop one or all.
+    pub manage: String,
 }
 
 /// The optional "your comment is published" notice.
@@ -73,6 +75,41 @@ pub struct Approved<'a> {
     pub post_title: &'a str,
     pub body: &'a str,
     pub link: String,
+    /// The address's self-service page.
+    pub manage: String,
+}
+
+/// The one e-mail an address gets before it is confirmed.
+pub struct Confirm<'a> {
+    pub post_title: &'a str,
+    /// The page whose button confirms.
+    pub confirm: String,
+    /// The address's self-service page.
+    pub manage: String,
+}
+
+#[derive(Template)]
+#[template(path = "email/confirm.txt")]
+struct ConfirmText<'a> {
+    m: &'a Confirm<'a>,
+}
+
+#[derive(Template)]
+#[template(path = "email/confirm.html")]
+struct ConfirmHtml<'a> {
+    m: &'a Confirm<'a>,
+}
+
+pub fn confirm(from: &Mailbox, to: &str, m: &Confirm<'_>) -> Result<Message, String> {
+    let subject = format!("Confirm your address to get replies on {}", m.post_title);
+    message(
+        from,
+        to,
+        &subject,
+        &ConfirmText { m },
+        &ConfirmHtml { m },
+        &[],
+    )
 }
 
 #[derive(Template)]
@@ -292,6 +329,7 @@ mod tests {
             post_title: "Crème brûlée ☕",
             body: "Merci !",
             link: "https://blog.example/p#comment-1".to_owned(),
+            manage: "https://comments.example/subscriptions/s.1.list.9.abc".to_owned(),
         };
         let text = formatted(&approved(&from(), "zoe@example.com", &m).unwrap());
         assert!(text.is_ascii(), "headers and bodies are 7-bit safe: {text}");
@@ -320,6 +358,7 @@ mod tests {
             body: "Hi <b>there</b>",
             link: "https://blog.example/p#comment-2".to_owned(),
             unsubscribe: "https://comments.example/unsubscribe/u.1.off.9.abc".to_owned(),
+            manage: "https://comments.example/subscriptions/s.1.list.9.abc".to_owned(),
         };
         let text = formatted(&reply(&from(), "ada@example.com", &m).unwrap());
         assert_eq!(
@@ -338,6 +377,7 @@ mod tests {
             post_title: "Hi\r\nBcc: victim@example.com\nX-Evil: 1",
             body: "b",
             link: String::new(),
+            manage: String::new(),
         };
         let text = formatted(&approved(&from(), "ada@example.com", &m).unwrap());
         let head = text.split("\r\n\r\n").next().unwrap_or_default();
@@ -404,6 +444,7 @@ mod tests {
             post_title: "t",
             body: "b",
             link: String::new(),
+            manage: String::new(),
         };
         assert!(approved(&from(), "not an address", &m).is_err());
     }

@@ -57,6 +57,8 @@ on_both_backends! {
         let mut parent = reply("thread", "Tell me about replies.");
         parent["subscribe"] = json!(true);
         let parent: Value = app.post_json(&parent).await.json().await.unwrap();
+        // The first e-mail to an address asks it to confirm; replies come after.
+        crate::confirm::confirm_address(&app, &smtp, "ada@example.com").await;
         let replier = |text: &str| {
             let mut body = reply("thread", text);
             body["parent"] = parent["id"].clone();
@@ -66,7 +68,7 @@ on_both_backends! {
         };
         let first_reply: Value = app.post_json(&replier("A first reply.")).await.json().await.unwrap();
 
-        let mail = smtp.wait_for(1).await.remove(0);
+        let mail = smtp.wait_for(2).await.remove(1);
         assert_eq!(mail.to, ["ada@example.com"]);
         assert!(mail.data.contains("A first reply.") && mail.data.contains("Grace"));
         assert!(!mail.data.contains("grace@example.org"), "the replier's address stays private");
@@ -93,7 +95,7 @@ on_both_backends! {
         eventually("every e-mail to be sent", async || app.number_is(UNSENT, 0)).await;
         let replies = "SELECT COUNT(*) AS n FROM mail_outbox WHERE kind = 'reply'";
         assert_eq!(app.query_number(replies), 1, "nothing queued after unsubscribing");
-        assert_eq!(smtp.messages().len(), 1);
+        assert_eq!(smtp.messages().len(), 2, "the confirmation and the first reply");
     }
 
     async fn a_parent_who_did_not_subscribe_gets_nothing(backend: Backend) {
@@ -233,12 +235,17 @@ on_both_backends! {
         let app = spawn_app(backend, &[("SMTP_URL", &smtp.url()), ("NOTIFY_APPROVED", "true")]).await;
         app.add_moderator("moderator@example.com");
         let created: Value = app.post_json(&reply("notice", "Tell me when it is up.")).await.json().await.unwrap();
-        let asked = smtp.wait_for(1).await.remove(0);
+        // The notice is mail to the commenter: their address is confirmed first.
+        crate::confirm::confirm_address(&app, &smtp, "ada@example.com").await;
+        let asked = smtp.wait_for_mail_to("moderator@example.com").await.remove(0);
         let (_, approve) = moderation_links(&asked, &app).remove(0);
         assert_eq!(app.client.post(&approve).send().await.unwrap().status(), 200);
 
-        let mails = smtp.wait_for(2).await;
-        let notice = mails.iter().find(|m| m.to == ["ada@example.com"]).expect("a notice to the commenter");
+        let mails = smtp.wait_for(3).await;
+        let notice = mails
+            .iter()
+            .find(|m| m.to == ["ada@example.com"] && !m.data.contains("/confirm/"))
+            .expect("a notice to the commenter");
         assert_eq!(notice.header("Subject").as_deref(), Some("Your comment on Hello world is published"));
         let link = format!("http://localhost:4000/notice/#comment-{}", created["id"]);
         assert!(notice.data.contains(&link), "{}", notice.data);
@@ -246,7 +253,7 @@ on_both_backends! {
         let quiet = spawn_app(Backend::Sqlite, &[("SMTP_URL", &smtp.url()), ("HOLD_ALL", "false")]).await;
         assert_eq!(quiet.post_json(&reply("notice", "Published at once.")).await.status(), 201);
         eventually("an empty outbox", async || quiet.number_is("SELECT COUNT(*) AS n FROM mail_outbox", 0)).await;
-        assert_eq!(smtp.messages().len(), 2, "no notice with the setting off");
+        assert_eq!(smtp.messages().len(), 3, "no notice (nor confirmation) with the setting off");
     }
 }
 

@@ -10,6 +10,7 @@ mod altcha;
 mod browser;
 mod bursts;
 mod command_line;
+mod confirm;
 mod digest;
 mod edits;
 mod extras;

@@ -4,6 +4,7 @@ use serde_json::{Value, json};
 
 use crate::helpers::{BLOG, reply, spawn_app};
 use crate::on_both_backends;
+use crate::smtp::SmtpServer;
 
 async fn error_of(response: reqwest::Response, status: u16) -> Value {
     assert_eq!(response.status(), status);
@@ -169,9 +170,14 @@ on_both_backends! {
     }
 
     async fn returning_commenters_can_be_trusted(backend: Backend) {
-        let app = spawn_app(backend, &[("TRUST_RETURNING", "true")]).await;
-        let first: Value = app.post_json(&reply("hello", "First visit.")).await.json().await.unwrap();
+        let smtp = SmtpServer::start().await;
+        let app = spawn_app(backend, &[("TRUST_RETURNING", "true"), ("SMTP_URL", &smtp.url())]).await;
+        let mut first = reply("hello", "First visit.");
+        first["subscribe"] = json!(true);
+        let first: Value = app.post_json(&first).await.json().await.unwrap();
         assert_eq!(first["status"], "pending");
+        // Only a confirmed address is trusted (tests/api/confirm.rs).
+        crate::confirm::confirm_address(&app, &smtp, "ada@example.com").await;
         app.execute_sql(&format!("UPDATE comments SET status = 'approved' WHERE id = {}", first["id"]));
         let mut again = reply("hello", "Back again.");
         again["email"] = json!("ADA@example.com");
@@ -180,8 +186,12 @@ on_both_backends! {
     }
 
     async fn trusting_returning_commenters_applies_to_the_next_comment(backend: Backend) {
-        let app = spawn_app(backend, &[]).await;
-        let first: Value = app.post_json(&reply("hello", "First visit.")).await.json().await.unwrap();
+        let smtp = SmtpServer::start().await;
+        let app = spawn_app(backend, &[("SMTP_URL", &smtp.url())]).await;
+        let mut first = reply("hello", "First visit.");
+        first["subscribe"] = json!(true);
+        let first: Value = app.post_json(&first).await.json().await.unwrap();
+        crate::confirm::confirm_address(&app, &smtp, "ada@example.com").await;
         app.execute_sql(&format!("UPDATE comments SET status = 'approved' WHERE id = {}", first["id"]));
         let untrusted: Value = app.post_json(&reply("hello", "Second visit.")).await.json().await.unwrap();
         assert_eq!(untrusted["status"], "pending");

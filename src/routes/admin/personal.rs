@@ -46,10 +46,11 @@ fn address(form: &Form) -> Result<String, AppError> {
 async fn export(state: web::Data<AppState>, CsrfForm { moderator, form }: CsrfForm) -> Answer {
     moderator.owner_only()?;
     let email = address(&form)?;
+    let keys = state.core.sites.address_keys().clone();
     let found = state
         .core
         .db
-        .read(move |conn| personal::export(conn, &email))
+        .read(move |conn| personal::export(conn, &keys, &email))
         .await?;
     let json = serde_json::to_vec_pretty(&found)
         .map_err(|e| AppError::internal("writing the export", e))?;
@@ -73,10 +74,11 @@ async fn forget(state: web::Data<AppState>, CsrfForm { moderator, form }: CsrfFo
         .into());
     }
     let delete_text = form.checked("delete_text");
+    let keys = state.core.sites.address_keys().clone();
     let forgotten = state
         .core
         .db
-        .write(move |conn| personal::forget(conn, &email, delete_text))
+        .write(move |conn| personal::forget(conn, &keys, &email, delete_text))
         .await?;
     page(&PersonalPage {
         chrome: moderator.chrome(&state, "personal").await?,

@@ -31,7 +31,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     );
 }
 
-fn refused(why: BadLink) -> HttpResponse {
+pub(super) fn refused(why: BadLink) -> HttpResponse {
     let status = match why {
         BadLink::Invalid => StatusCode::BAD_REQUEST,
         BadLink::Expired => StatusCode::GONE,
@@ -39,7 +39,7 @@ fn refused(why: BadLink) -> HttpResponse {
     page::message(status, "This link does not work", &why.to_string(), None)
 }
 
-fn gone() -> HttpResponse {
+pub(super) fn gone() -> HttpResponse {
     page::message(
         StatusCode::NOT_FOUND,
         "Nothing to do",
@@ -48,7 +48,7 @@ fn gone() -> HttpResponse {
     )
 }
 
-fn failed(error: &AppError) -> HttpResponse {
+pub(super) fn failed(error: &AppError) -> HttpResponse {
     error.log_if_internal();
     page::message(
         actix_web::ResponseError::status_code(error),
@@ -76,7 +76,7 @@ fn moderation_link(state: &AppState, token: &str) -> Result<Link, BadLink> {
             moderator_id,
             seen,
         }),
-        Grant::Unsubscribe { .. } => Err(BadLink::Invalid),
+        _ => Err(BadLink::Invalid),
     }
 }
 
@@ -214,7 +214,7 @@ async fn moderate(
 }
 
 /// The page for an address that used up its burst of requests.
-fn too_many(seconds: u64) -> HttpResponse {
+pub(super) fn too_many(seconds: u64) -> HttpResponse {
     let mut response = page::message(
         StatusCode::TOO_MANY_REQUESTS,
         "Too many requests",

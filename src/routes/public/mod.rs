@@ -2,6 +2,7 @@
 
 mod altcha;
 pub mod cache;
+mod confirm_link;
 mod edit_page;
 mod edits;
 mod embed;
@@ -13,6 +14,7 @@ pub mod page;
 mod preview;
 mod read;
 mod site;
+mod subscriptions;
 mod view;
 
 use actix_web::http::header;
@@ -31,6 +33,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     altcha::configure(cfg);
     edit_page::configure(cfg);
     edits::configure(cfg);
+    confirm_link::configure(cfg);
     embed::configure(cfg);
     form::configure(cfg);
     form_token::configure(cfg);
@@ -38,6 +41,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     links::configure(cfg);
     preview::configure(cfg);
     read::configure(cfg);
+    subscriptions::configure(cfg);
 }
 
 /// The public routes' part of the OpenAPI document.
@@ -62,6 +66,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     links::moderate,
     links::confirm_unsubscribe,
     links::unsubscribe,
+    confirm_link::confirm_page,
+    confirm_link::confirm,
+    subscriptions::show,
+    subscriptions::stop_one,
+    subscriptions::stop_all,
+    subscriptions::resend,
 ))]
 pub struct PublicApi;
 
