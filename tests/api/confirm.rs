@@ -295,6 +295,11 @@ on_both_backends! {
         let mut again = reply("trust", "Confirmed, so trusted.");
         again["email"] = json!("ADA@example.com");
         assert_eq!(status(&again).await, "approved");
+        // The same confirmed address under another name is not the
+        // commenter the moderators approved.
+        let mut renamed = reply("trust", "Same address, new name.");
+        renamed["author"] = json!("Not Ada");
+        assert_eq!(status(&renamed).await, "pending");
 
         // A moderator's address, approved before and confirmed by its owner:
         // typed by anyone, it earns no trust.

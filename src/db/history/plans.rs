@@ -149,7 +149,7 @@ const SQLITE_COMMENT_STEPS: [&str; 5] = [
     "SEARCH comments USING INDEX comments_post_author_text (post_id=? AND author=? AND body_hash=?)",
     "SEARCH comments USING COVERING INDEX comments_ip_created (ip=?)",
     "SEARCH comments USING COVERING INDEX comments_email_created (email=?)",
-    "SEARCH comments USING COVERING INDEX comments_email_status_text (email=? AND status=?)",
+    "SEARCH comments USING COVERING INDEX comments_approved_email_author (email=? AND author=?)",
 ];
 
 #[test]

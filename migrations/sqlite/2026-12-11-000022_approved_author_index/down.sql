@@ -1,0 +1,1 @@
+DROP INDEX comments_approved_email_author;
