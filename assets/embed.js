@@ -560,7 +560,7 @@
       });
     }).then(function (response) {
       return response.json().catch(function () { return {}; }).then(function (answer) {
-        if (response.status === 201) return self.accepted(answer);
+        if (response.status === 201) return self.accepted(answer, body.subscribe);
         var message = answer.error || FALLBACK[response.status] ||
           "Your comment could not be posted (error " + response.status + "). Please try again.";
         self.showErrors(message, answer.fields);
@@ -573,8 +573,14 @@
     });
   };
 
-  Widget.prototype.accepted = function (comment) {
+  /* Said whether or not a mail went: the answer does not tell whether an
+     address was confirmed before, so it cannot be asked who has. */
+  var CONFIRM_HINT = " Replies are e-mailed once you confirm your address: look for our" +
+    " e-mail if you have not confirmed it before.";
+
+  Widget.prototype.accepted = function (comment, subscribed) {
     var parent = this.parent;
+    var hint = subscribed ? CONFIRM_HINT : "";
     remember(comment);
     this.fields.comment.control.value = "";
     this.replyTo(null);
@@ -583,11 +589,11 @@
       var item = this.renderComment(comment);
       (container || this.list).appendChild(item);
       this.setTotal(this.total + 1);
-      this.notify("Your comment is published.", false);
+      this.notify("Your comment is published." + hint, false);
       var link = item.querySelector(".rd-permalink");
       link.focus();
     } else {
-      this.notify("Your comment is awaiting moderation.", true);
+      this.notify("Your comment is awaiting moderation." + hint, true);
     }
   };
 

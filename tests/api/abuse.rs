@@ -125,6 +125,7 @@ on_both_backends! {
                 let email = format!("nobody{k}@example.com");
                 match path.as_str() {
                     "/api/comments" => request.json(&reply("burst", &words)),
+                    "/api/preview" => request.json(&serde_json::json!({ "comment": words })),
                     "/admin/login" => request
                         .header(COOKIE, format!("replydesk_login={csrf}"))
                         .form(&[("csrf", csrf.as_str()), ("email", email.as_str()), ("password", "wrong one")]),

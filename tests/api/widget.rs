@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use crate::browser::Browser;
-use crate::helpers::{Backend, TestApp, spawn_app};
+use crate::helpers::{Backend, TestApp, eventually, spawn_app};
 
 /// The demo blog and a browser; `None` when the browser test is skipped.
 async fn demo(overrides: &[(&str, &str)]) -> Option<(TestApp, Browser)> {
@@ -35,6 +35,50 @@ async fn write_comment(browser: &Browser, text: &str, email: &str) {
     browser.fill("#rd-author", "Grace Hopper").await;
     browser.fill("#rd-email", email).await;
     browser.click(".rd-button").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reader_who_asks_for_replies_is_told_they_wait_for_a_confirmed_address() {
+    let Some((app, browser)) = demo(&[("FLOOD_SECONDS", "0")]).await else {
+        return;
+    };
+    browser.goto(&app.url("/demo/")).await;
+    browser.find(".rd-form").await;
+    browser.click("#rd-subscribe").await;
+    write_comment(
+        &browser,
+        "Tell me when someone answers.",
+        "grace@example.com",
+    )
+    .await;
+    let notice = browser
+        .wait_for_text(".rd-notice", "Your comment is awaiting moderation.")
+        .await;
+    assert!(notice.contains("once you confirm your address"), "{notice}");
+    assert_eq!(
+        app.query_number("SELECT COUNT(*) AS n FROM comments WHERE subscribed"),
+        1
+    );
+
+    // Without the box ticked, nothing is said of confirming.
+    browser.click("#rd-subscribe").await;
+    write_comment(&browser, "No replies by e-mail, thanks.", "ada@example.com").await;
+    let notice = eventually("the second notice", async || {
+        // Hidden while the second comment is sent: read once it is back.
+        let notice = browser.text(".rd-notice").await;
+        if notice.contains("awaiting moderation") && !notice.contains("confirm") {
+            Ok(notice)
+        } else {
+            Err(notice)
+        }
+    })
+    .await;
+    assert_eq!(notice, "Your comment is awaiting moderation.");
+    assert_eq!(
+        app.query_number("SELECT COUNT(*) AS n FROM comments WHERE NOT subscribed"),
+        1
+    );
+    browser.close().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
