@@ -12,6 +12,8 @@
 #   SENDERS=10000 COMMENTS=1000000 bench/run.sh   # repeat senders: 10,000 Zipf commenters and a
 #                                        # spammer with 20 addresses, in the seed and in the traffic
 #   SQLITE_SYNC=normal bench/run.sh      # SQLite without a sync per commit (REPLYDESK_SQLITE_SYNC)
+#   SUBSCRIBE=20 bench/run.sh            # 20 % of the replies ask for reply notifications (each new
+#                                        # address is asked to confirm itself once)
 #   HOT_POST=1 bench/run.sh              # and then bench/hot_post.sh: one post read while comments land on it
 #
 # Needs wrk (Debian: apt-get install wrk) and python3 (SQLite seeding) or psql.
@@ -27,6 +29,7 @@ DATABASE=${DATABASE:-}
 # commenters, a few of whom write most comments, and 5 % from a spammer
 # reusing 20 addresses (docs/performance.md, "Repeat senders").
 export SENDERS=${SENDERS:-0}
+export SUBSCRIBE=${SUBSCRIBE:-0}
 PORT=${PORT:-18080}
 BASE="http://127.0.0.1:$PORT"
 
@@ -190,7 +193,7 @@ REPORT=$(cat <<MD
 ### $BACKEND, $COMMENTS comments stored, $([ "$SENDERS" -gt 0 ] && echo "$SENDERS repeat senders and a spammer" || echo "unique senders")$([ "$BACKEND" = SQLite ] && [ "$REPLYDESK_SQLITE_SYNC" != full ] && echo ", synchronous=$REPLYDESK_SQLITE_SYNC"), $(date -u +%Y-%m-%d)
 
 Machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(free -g | awk '/Mem:/ { print $2 }') GiB; wrk on the same machine.
-Command: \`$([ "$PROFILE" = release ] || echo "PROFILE=$PROFILE ")$([ "$SENDERS" -gt 0 ] && echo "SENDERS=$SENDERS ")$([ "$REPLYDESK_SQLITE_SYNC" != full ] && echo "SQLITE_SYNC=$REPLYDESK_SQLITE_SYNC ")COMMENTS=$COMMENTS DURATION=$DURATION RUNS=$RUNS BURST_LIMIT=$REPLYDESK_BURST_LIMIT${DATABASE:+ DATABASE=…} bench/run.sh\` — medians of $RUNS runs of ${DURATION} s, \`wrk -t2 --latency\`.
+Command: \`$([ "$PROFILE" = release ] || echo "PROFILE=$PROFILE ")$([ "$SENDERS" -gt 0 ] && echo "SENDERS=$SENDERS ")$([ "$SUBSCRIBE" -gt 0 ] && echo "SUBSCRIBE=$SUBSCRIBE ")$([ "$REPLYDESK_SQLITE_SYNC" != full ] && echo "SQLITE_SYNC=$REPLYDESK_SQLITE_SYNC ")COMMENTS=$COMMENTS DURATION=$DURATION RUNS=$RUNS BURST_LIMIT=$REPLYDESK_BURST_LIMIT${DATABASE:+ DATABASE=…} bench/run.sh\` — medians of $RUNS runs of ${DURATION} s, \`wrk -t2 --latency\`.
 
 | scenario | connections | requests/s | p50 ms | p99 ms | server CPU µs/request | socket errors | non-2xx/3xx | requests/s, each run |
 |---|---|---|---|---|---|---|---|---|

@@ -3,7 +3,9 @@
 -- the endpoint. SENDERS=0 (the default) gives every request an e-mail address
 -- of its own; SENDERS=N has them written by N commenters drawn from a Zipf
 -- distribution, as bench/seed.sql draws its history, and 5 % by a spammer
--- with 20 addresses, whose text carries a link.
+-- with 20 addresses, whose text carries a link. SUBSCRIBE=P ticks "notify me
+-- of replies" on P % of the requests (0 by default), as readers who want
+-- answers do: each such address is asked to confirm itself once.
 local threads = {}
 local counter = 0
 local format = os.getenv("FORMAT") or "form"
@@ -13,6 +15,7 @@ local salt = os.getenv("SALT") or tostring(os.time())
 -- The salt's last twelve digits, as a number that fits in three address groups.
 local salt_number = tonumber(string.sub(salt, -12)) or 0
 local senders = tonumber(os.getenv("SENDERS") or "0") or 0
+local subscribe_share = (tonumber(os.getenv("SUBSCRIBE") or "0") or 0) / 100
 
 function setup(thread)
   thread:set("id", #threads)
@@ -58,18 +61,19 @@ request = function()
     salt_number % 65536)
   local author, email, pitch = sender(n)
   local text = "Benchmark reply " .. salt .. "-" .. n .. " with some ordinary words in it." .. pitch
+  local subscribe = math.random() < subscribe_share
   local headers = { ["X-Forwarded-For"] = ip, ["Origin"] = "http://localhost" }
   if format == "json" then
     headers["Content-Type"] = "application/json"
     local body = string.format(
-      '{"post":"%s","post_title":"Post","post_url":"http://localhost/%s/","author":"%s","email":"%s","comment":"%s"}',
-      post, post, author, email, text)
+      '{"post":"%s","post_title":"Post","post_url":"http://localhost/%s/","author":"%s","email":"%s","comment":"%s","subscribe":%s}',
+      post, post, author, email, text, tostring(subscribe))
     return wrk.format("POST", "/api/comments", headers, body)
   end
   headers["Content-Type"] = "application/x-www-form-urlencoded"
   local body = "post=" .. post .. "&post_title=Post&post_url=" .. urlencode("http://localhost/" .. post .. "/")
     .. "&author=" .. urlencode(author) .. "&email=" .. urlencode(email)
-    .. "&comment=" .. urlencode(text)
+    .. "&comment=" .. urlencode(text) .. (subscribe and "&subscribe=1" or "")
   return wrk.format("POST", "/comments", headers, body)
 end
 
