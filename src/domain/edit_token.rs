@@ -85,12 +85,7 @@ pub fn check(secret: &[u8], token: &str) -> Result<EditGrant, BadEditToken> {
     };
     let expected = signature(key(secret).as_bytes(), &format!("edit.{}", payload(grant)));
     // Compared in constant time: the signature is the only secret-derived input.
-    let same = expected.len() == sig.len()
-        && expected
-            .bytes()
-            .zip(sig.bytes())
-            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-            == 0;
+    let same = crate::login::same_token(sig, &expected);
     if same {
         Ok(grant)
     } else {

@@ -124,14 +124,9 @@ pub fn issue(secret: &[u8], grant: Grant, now: DateTime<Utc>) -> String {
 pub(crate) fn verified_payload<'t>(secret: &[u8], token: &'t str) -> Option<&'t str> {
     let (payload, sig) = token.rsplit_once('.')?;
     let expected = signature(secret, payload);
-    // Compare in constant time: the signature is the only secret-derived input.
-    let same = expected.len() == sig.len()
-        && expected
-            .bytes()
-            .zip(sig.bytes())
-            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-            == 0;
-    (same && !expected.is_empty()).then_some(payload)
+    // Compared in constant time: the signature is the only secret-derived input.
+    let same = crate::login::same_token(sig, &expected);
+    same.then_some(payload)
 }
 
 /// Checks a token's signature and age; a bad token is told apart from an old one.
