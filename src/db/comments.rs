@@ -280,9 +280,7 @@ pub fn unsubscribe_author_of(conn: &mut AnyConnection, comment_id: i64) -> Query
     else {
         return Ok(0);
     };
-    diesel::update(comments::table.filter(comments::email.eq(email)))
-        .set(comments::subscribed.eq(false))
-        .execute(conn)
+    super::subscriptions::stop_all(conn, &email)
 }
 
 /// Every comment written with this address, oldest first.
