@@ -5,10 +5,10 @@
 //! addresses gives none of them back, and no other HMAC the instance makes
 //! (avatars, spam clues, tokens) can be matched against it.
 
-use hmac::digest::KeyInit;
 use hmac::{Hmac, Mac};
-use sha2::{Digest, Sha256};
+use sha2::Sha256;
 
+use super::derived_key::derived_mac;
 use super::email::EmailAddress;
 
 /// Keys addresses; built once from the instance secret and shared.
@@ -25,16 +25,8 @@ impl std::fmt::Debug for AddressKeys {
 
 impl AddressKeys {
     pub fn new(secret: &[u8]) -> Self {
-        let derived = Sha256::new()
-            .chain_update(b"replydesk address confirmations\0")
-            .chain_update(secret)
-            .finalize();
-        // A 32-byte key zero-padded to SHA-256's 64-byte block is the key
-        // HMAC itself would make of it, and a fixed size cannot be refused.
-        let mut block = [0u8; 64];
-        block[..32].copy_from_slice(&derived);
         Self {
-            key: <Hmac<Sha256> as KeyInit>::new(&block.into()),
+            key: derived_mac(b"replydesk address confirmations\0", secret),
         }
     }
 

@@ -4,6 +4,7 @@
 pub mod address;
 pub mod akismet;
 pub mod avatar;
+pub mod derived_key;
 pub mod draft;
 pub mod edit;
 pub mod edit_token;

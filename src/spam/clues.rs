@@ -7,9 +7,10 @@
 
 use std::collections::HashSet;
 
-use hmac::digest::KeyInit;
 use hmac::{Hmac, Mac};
-use sha2::{Digest, Sha256};
+use sha2::Sha256;
+
+use crate::domain::derived_key::derived_mac;
 
 /// The text of a comment read as clues: enough words for any real comment,
 /// few enough that a 64 KB wall of text costs no more than a long reply.
@@ -71,16 +72,8 @@ impl Reader {
     /// A reader keyed from the instance secret, under a name of its own so
     /// the keys match no other HMAC the instance makes.
     pub fn new(secret: &[u8]) -> Self {
-        let derived = Sha256::new()
-            .chain_update(b"replydesk spam clues\0")
-            .chain_update(secret)
-            .finalize();
-        // A 32-byte key zero-padded to SHA-256's 64-byte block is the key
-        // HMAC itself would make of it, and a fixed size cannot be refused.
-        let mut block = [0u8; 64];
-        block[..32].copy_from_slice(&derived);
         Self {
-            key: <Hmac<Sha256> as KeyInit>::new(&block.into()),
+            key: derived_mac(b"replydesk spam clues\0", secret),
         }
     }
 
