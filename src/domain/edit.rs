@@ -72,11 +72,7 @@ pub fn judge(edit: &Edit<'_>, settings: &RuleSettings) -> Placement {
         user_agent: edit.user_agent,
     };
     if let Some(key) = settings.disallowed_keys.first_match(&whole) {
-        let status = if settings.disallowed_to_trash {
-            Status::Trash
-        } else {
-            Status::Spam
-        };
+        let status = settings.disallowed_status();
         reasons.push(format!("edited: it contains the disallowed key \"{key}\""));
         verdicts.push(said("disallowed_keys", status.as_str()));
         return Placement {

@@ -56,6 +56,16 @@ impl Default for RuleSettings {
 }
 
 impl RuleSettings {
+    /// Where a comment with a disallowed key goes, for a submission and for
+    /// a commenter's edit alike.
+    pub fn disallowed_status(&self) -> Status {
+        if self.disallowed_to_trash {
+            Status::Trash
+        } else {
+            Status::Spam
+        }
+    }
+
     /// Every rule setting's name, as used in the settings table, the TOML file
     /// and (upper-cased, prefixed) the environment.
     pub const NAMES: [&'static str; 13] = [
@@ -371,14 +381,10 @@ fn haystack<'a>(s: &'a Subject<'_>) -> Haystack<'a> {
 
 fn disallowed_keys(s: &Subject<'_>) -> Step {
     match s.settings.disallowed_keys.first_match(&haystack(s)) {
-        Some(key) => {
-            let status = if s.settings.disallowed_to_trash {
-                Status::Trash
-            } else {
-                Status::Spam
-            };
-            Step::Discard(status, format!("it contains the disallowed key \"{key}\""))
-        }
+        Some(key) => Step::Discard(
+            s.settings.disallowed_status(),
+            format!("it contains the disallowed key \"{key}\""),
+        ),
         None => Step::Pass,
     }
 }
