@@ -66,6 +66,19 @@ impl Window {
     }
 }
 
+/// The edit token for a comment just stored (or answered as stored), and
+/// until when it works; `None` while editing is off. The JSON answer and the
+/// plain form's cookie both carry it.
+pub fn issue(
+    secret: &[u8],
+    edit_minutes: u32,
+    row: &PublicRow,
+) -> Option<(String, chrono::NaiveDateTime)> {
+    let window = Window::minutes(edit_minutes)?;
+    let token = crate::domain::edit_token::issue(secret, EditGrant::new(row.id, row.created_at));
+    Some((token, window.until(row.created_at)))
+}
+
 /// The one answer for every comment the commenter may no longer change,
 /// whatever the reason: so nobody learns from it whether their comment was
 /// filed as spam.

@@ -8,6 +8,7 @@ use actix_web::HttpRequest;
 
 use crate::configuration::Settings;
 use crate::domain::words::count;
+use crate::error::AppError;
 use crate::routes::state::AppState;
 
 /// The client's address: the peer, or, behind a trusted proxy, the nearest
@@ -39,6 +40,14 @@ pub fn client_ip(req: &HttpRequest, settings: &Settings) -> Option<IpAddr> {
 /// the seconds it must wait.
 pub fn burst(req: &HttpRequest, state: &AppState) -> Result<(), u64> {
     state.burst.check(client_ip(req, &state.settings))
+}
+
+/// [`burst`] as the refusal the JSON routes answer with (429 and
+/// `Retry-After`).
+pub fn burst_or_refuse(req: &HttpRequest, state: &AppState) -> Result<(), AppError> {
+    burst(req, state).map_err(|retry_after_seconds| AppError::TooFast {
+        retry_after_seconds,
+    })
 }
 
 /// The words for a client that used up its burst.

@@ -6,7 +6,7 @@
 //! own pages or a blog's, as a comment form's must.
 
 use actix_web::cookie::{Cookie, SameSite, time::Duration};
-use actix_web::http::{StatusCode, header};
+use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use url::Url;
@@ -48,11 +48,8 @@ pub fn issued(
     state: &AppState,
     row: &PublicRow,
 ) -> Option<(Cookie<'static>, EditLink)> {
-    let window = Window::minutes(state.settings.edit_minutes)?;
-    let token = edit_token::issue(
-        state.core.secret.expose(),
-        EditGrant::new(row.id, row.created_at),
-    );
+    let (token, until) =
+        commenter_edits::issue(state.core.secret.expose(), state.settings.edit_minutes, row)?;
     let cookie = Cookie::build(COOKIE, token)
         .path(path(row.id))
         .max_age(Duration::minutes(i64::from(state.settings.edit_minutes)))
@@ -66,7 +63,7 @@ pub fn issued(
             state.public_url.as_str().trim_end_matches('/'),
             path(row.id)
         ),
-        until: readable(window.until(row.created_at)),
+        until: readable(until),
     };
     Some((cookie, link))
 }
@@ -172,17 +169,11 @@ async fn show(req: HttpRequest, state: web::Data<AppState>, id: web::Path<String
 
 /// Whether the POST came from this server's own page or a blog's.
 fn from_known_page(req: &HttpRequest, state: &AppState) -> bool {
-    let header = |name| {
-        req.headers()
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .filter(|v| !v.is_empty() && *v != "null")
-    };
-    let Some(page) = header(header::ORIGIN).or_else(|| header(header::REFERER)) else {
+    let Some(page) = super::page_of(req) else {
         return false;
     };
-    let own = Url::parse(page).is_ok_and(|url| url.origin() == state.public_url.origin());
-    own || state.core.sites.cached().for_header(page).is_some()
+    let own = Url::parse(&page).is_ok_and(|url| url.origin() == state.public_url.origin());
+    own || state.core.sites.cached().for_header(&page).is_some()
 }
 
 /// Saves the new text, or deletes the comment (`action=delete`).

@@ -16,7 +16,7 @@ use crate::domain::draft::CommentBody;
 use crate::domain::edit_token::{self, BadEditToken, EditGrant};
 use crate::domain::status::Status;
 use crate::error::AppError;
-use crate::routes::client::burst;
+use crate::routes::client::burst_or_refuse;
 use crate::routes::errors::ErrorBody;
 use crate::routes::state::AppState;
 
@@ -37,12 +37,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 /// The token and the moment it stops working, for a comment just stored
 /// (or answered as stored); `None` while editing is off.
 pub fn issued(state: &AppState, row: &PublicRow) -> Option<(String, String)> {
-    let window = Window::minutes(state.settings.edit_minutes)?;
-    let token = edit_token::issue(
-        state.core.secret.expose(),
-        EditGrant::new(row.id, row.created_at),
-    );
-    Some((token, timestamp(window.until(row.created_at))))
+    let (token, until) =
+        commenter_edits::issue(state.core.secret.expose(), state.settings.edit_minutes, row)?;
+    Some((token, timestamp(until)))
 }
 
 /// The body of `PUT /api/comments/{id}`.
@@ -91,9 +88,7 @@ enum Checked {
 /// Checks, in this order, the burst, the comment's number, editing being on
 /// and the token: the answer to any failure, else the grant.
 fn check(req: &HttpRequest, state: &AppState, id: &str) -> Result<Checked, AppError> {
-    burst(req, state).map_err(|retry_after_seconds| AppError::TooFast {
-        retry_after_seconds,
-    })?;
+    burst_or_refuse(req, state)?;
     let id: i64 = id
         .parse()
         .ok()
@@ -165,18 +160,7 @@ async fn put_comment(
         Checked::Granted(grant, window) => (grant, window),
         Checked::Refused(answer) => return Ok(answer),
     };
-    let text = match body.into_inner() {
-        Value::Object(map) => match map.get("comment") {
-            None | Some(Value::Null) => None,
-            Some(Value::String(text)) => Some(text.clone()),
-            Some(_) => return Err(AppError::field("comment", "This field must be text.")),
-        },
-        _ => {
-            return Err(AppError::Malformed(
-                "The request body must be a JSON object with the field comment.".into(),
-            ));
-        }
-    };
+    let text = super::preview::read_comment(&body)?;
     let text = CommentBody::parse(text.as_deref())
         .map_err(AppError::Invalid)?
         .into_string();

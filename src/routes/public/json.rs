@@ -12,7 +12,7 @@ use crate::domain::draft::{CommentDraft, FieldErrors, Submission};
 use crate::domain::proof::PowMode;
 use crate::domain::status::Status;
 use crate::error::AppError;
-use crate::routes::client::burst;
+use crate::routes::client::burst_or_refuse;
 use crate::routes::errors::ErrorBody;
 use crate::routes::state::AppState;
 use crate::submission::{self, Channel};
@@ -169,9 +169,7 @@ async fn post_json(
     state: web::Data<AppState>,
     body: web::Json<Value>,
 ) -> Result<HttpResponse, AppError> {
-    burst(&req, &state).map_err(|retry_after_seconds| AppError::TooFast {
-        retry_after_seconds,
-    })?;
+    burst_or_refuse(&req, &state)?;
     let mut input = read_fields(body.into_inner())?;
     if state.core.pow.mode == PowMode::Off {
         // Proof of work is off: the field is ignored, not even bounded.

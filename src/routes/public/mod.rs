@@ -85,20 +85,28 @@ async fn only_post() -> actix_web::HttpResponse {
 /// Who is posting: the client's address (believing `X-Forwarded-For` only from
 /// a trusted proxy), its user agent, and the page it says it came from.
 fn sender(req: &HttpRequest, settings: &Settings, channel: Channel) -> Sender {
-    let text = |name: header::HeaderName| {
-        req.headers()
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(str::trim)
-            .filter(|v| !v.is_empty() && *v != "null")
-            .map(str::to_owned)
-    };
     Sender {
         ip: client_ip(req, settings),
-        user_agent: text(header::USER_AGENT)
+        user_agent: header_text(req, header::USER_AGENT)
             .map(|ua| ua.chars().take(500).collect())
             .unwrap_or_default(),
-        page: text(header::ORIGIN).or_else(|| text(header::REFERER)),
+        page: page_of(req),
         channel,
     }
+}
+
+/// The page a request says it came from: `Origin`, else `Referer`.
+fn page_of(req: &HttpRequest) -> Option<String> {
+    header_text(req, header::ORIGIN).or_else(|| header_text(req, header::REFERER))
+}
+
+/// A header's text, trimmed; `None` when it is missing, not text, empty or
+/// `null` (what a browser sends as the `Origin` of an opaque page).
+fn header_text(req: &HttpRequest, name: header::HeaderName) -> Option<String> {
+    req.headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|v| !v.is_empty() && *v != "null")
+        .map(str::to_owned)
 }

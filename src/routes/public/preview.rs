@@ -11,7 +11,7 @@ use super::json::json_error;
 use crate::domain::draft::CommentBody;
 use crate::domain::render;
 use crate::error::AppError;
-use crate::routes::client::burst;
+use crate::routes::client::burst_or_refuse;
 use crate::routes::errors::ErrorBody;
 use crate::routes::only;
 use crate::routes::state::AppState;
@@ -76,9 +76,7 @@ async fn preview(
     state: web::Data<AppState>,
     body: web::Json<Value>,
 ) -> Result<HttpResponse, AppError> {
-    burst(&req, &state).map_err(|retry_after_seconds| AppError::TooFast {
-        retry_after_seconds,
-    })?;
+    burst_or_refuse(&req, &state)?;
     let comment = read_comment(&body)?;
     let text = CommentBody::parse(comment.as_deref()).map_err(AppError::Invalid)?;
     let format = state.settings.text_format;
@@ -89,9 +87,10 @@ async fn preview(
     Ok(HttpResponse::Ok().json(Preview { html }))
 }
 
-/// The `comment` field of a JSON object. Unlike a submission's IDs, the
-/// text is never a number, and one is refused as the document says.
-fn read_comment(body: &Value) -> Result<Option<String>, AppError> {
+/// The `comment` field of a JSON object, for a preview and for a
+/// commenter's edit, which both take the text alone. Unlike a submission's
+/// IDs, the text is never a number, and one is refused as the documents say.
+pub(super) fn read_comment(body: &Value) -> Result<Option<String>, AppError> {
     let Value::Object(map) = body else {
         return Err(AppError::Malformed(
             "The request body must be a JSON object with the comment's text in `comment`.".into(),
